@@ -1,0 +1,69 @@
+package asm
+
+// Impl names one implementation of the routing kernels.
+type Impl uint8
+
+const (
+	Go     Impl = iota // RouteGeneric, the pure-Go specification
+	AVX2               // amd64: AVX and AVX2 (no FMA)
+	AVX512             // amd64: AVX-512 subsets named in its kernel file
+	NEON               // arm64: Advanced SIMD
+	numImpls
+)
+
+func (i Impl) String() string {
+	switch i {
+	case Go:
+		return "go"
+	case AVX2:
+		return "avx2"
+	case AVX512:
+		return "avx512"
+	case NEON:
+		return "neon"
+	}
+	return "unknown"
+}
+
+// ParseImpl returns the Impl named s (as String prints it).
+func ParseImpl(s string) (Impl, bool) {
+	for i := Go; i < numImpls; i++ {
+		if i.String() == s {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// Available lists the implementations this CPU and build can run, fastest
+// first; Go is always last.
+func Available() []Impl {
+	out := make([]Impl, 0, 3)
+	out = appendAvailable(out)
+	return append(out, Go)
+}
+
+// Best returns the fastest available implementation.
+func Best() Impl { return Available()[0] }
+
+// Supported reports whether impl can run here.
+func Supported(impl Impl) bool {
+	for _, a := range Available() {
+		if a == impl {
+			return true
+		}
+	}
+	return false
+}
+
+// Route runs the kernels of impl on one bounded chunk of tokens, with the
+// contract of RouteGeneric. An impl this machine cannot run falls back to Go;
+// callers check Supported first.
+func Route(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
+	if impl != Go {
+		if r, ok := routeArch(impl, p, s, ids, w, load, x, stride, bias); ok {
+			return r
+		}
+	}
+	return RouteGeneric(p, s, ids, w, load, x, stride, bias)
+}

@@ -1,0 +1,9 @@
+//go:build purego || !(amd64 || arm64)
+
+package asm
+
+func appendAvailable(out []Impl) []Impl { return out }
+
+func routeArch(Impl, *Plan, *Scratch, []int32, []float32, []int64, []float32, int, []float32) (int, bool) {
+	return 0, false
+}

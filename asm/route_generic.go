@@ -1,0 +1,306 @@
+package asm
+
+import (
+	"math"
+)
+
+// RouteGeneric is the specification of moegate's routing: every SIMD kernel
+// returns exactly what it returns. It routes T = len(ids)/K tokens; token t's
+// logits are x[t*stride : t*stride+E]. bias is nil or has E finite entries.
+// ids and w receive T*K entries, row-major; load[e] is incremented once for
+// every good token that chose expert e (it is not cleared).
+//
+// A token whose logits hold a NaN or an infinity is "bad": its row receives
+// ids 0..K-1 and weights 0, and it adds no load. RouteGeneric returns the
+// index of the first bad token, or -1.
+//
+// Per good token (DESIGN.md section 1, with moegate's exact float rules):
+//
+//	selection   LogitSelect(bias != nil): sel = x (scores are monotone in x)
+//	            otherwise: sel[i] = s[i] + b[i] (b = 0 without bias), where
+//	            s = Sigmoid(x), or s[i] = ExpNeg(x[i]-m)/S for softmax
+//	            (m = max x, S = SoftmaxSum(x, m))
+//	groups      gscore = sum of the two largest sel in the group, or the max;
+//	            the TopGroups best groups by Key order stay eligible
+//	top-K       the K eligible experts with the largest Key(sel[i], i),
+//	            in descending Key order
+//	weights     sigmoid: u[j] = Sigmoid(x[id[j]])
+//	            softmax: e[j] = ExpNeg(x[id[j]]-m), with m = x[id[0]] when
+//	            selecting on logits (it is the maximum); u[j] = e[j]/S,
+//	            except with Normalize and logit selection, where S cancels
+//	            and u[j] = e[j]
+//	            Normalize: u[j] = u[j] / ((u[0]+u[1]+...+u[K-1]) + 1e-20),
+//	            summed left to right
+//	            w[j] = u[j] * Scale
+func RouteGeneric(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
+	E, K := p.E, p.K
+	T := len(ids) / K
+	firstBad := -1
+	logitSel := p.LogitSelect(bias != nil)
+	for t := 0; t < T; t++ {
+		row := x[t*stride : t*stride+E]
+		oid := ids[t*K : t*K+K]
+		ow := w[t*K : t*K+K]
+		if badRow(row) {
+			SafeRow(oid, ow)
+			if firstBad < 0 {
+				firstBad = t
+			}
+			continue
+		}
+		var m, S float32
+		sel := row
+		if !logitSel {
+			sel = s.Sel[:E]
+			m, S = scores(p, sel, row, bias)
+		}
+		top := s.Top[:K]
+		if p.Groups > 1 {
+			chooseGroups(p, s, sel)
+			for i := range top {
+				top[i] = 0
+			}
+			n := 0
+			gs := E / p.Groups
+			for _, gk := range s.GTop[:p.TopGroups] {
+				g := KeyIndex(gk)
+				n = topK(top, n, sel[g*gs:g*gs+gs], g*gs)
+			}
+		} else {
+			for i := range top {
+				top[i] = 0
+			}
+			topK(top, 0, sel, 0)
+		}
+		for j, k := range top {
+			oid[j] = int32(KeyIndex(k))
+		}
+		weights(p, ow, oid, row, logitSel, m, S)
+		for _, id := range oid {
+			load[id]++
+		}
+	}
+	return firstBad
+}
+
+// SafeRow fills one token's outputs with the safe answer for a bad token:
+// ids 0..K-1, weights 0.
+func SafeRow(ids []int32, w []float32) {
+	for j := range ids {
+		ids[j] = int32(j)
+	}
+	for j := range w {
+		w[j] = 0
+	}
+}
+
+func badRow(row []float32) bool {
+	// Branch-free accumulation: any exponent field of all ones.
+	var acc uint32
+	for _, v := range row {
+		b := math.Float32bits(v) & 0x7F800000
+		acc |= ((b + 0x00800000) >> 31) // 0x7F800000 + 0x00800000 = 0x80000000
+	}
+	return acc != 0
+}
+
+// scores writes the selection scores of one token into sel and returns the
+// softmax maximum and sum (zero for sigmoid).
+func scores(p *Plan, sel, row, bias []float32) (m, S float32) {
+	if !p.Softmax {
+		for i, v := range row {
+			sel[i] = Sigmoid(v)
+		}
+	} else {
+		m = row[0]
+		for _, v := range row[1:] {
+			if v > m {
+				m = v
+			}
+		}
+		S = SoftmaxSum(row, m, sel)
+		for i := range sel {
+			sel[i] = sel[i] / S
+		}
+	}
+	if bias != nil {
+		bias = bias[:len(sel)]
+		for i := range sel {
+			sel[i] = sel[i] + bias[i]
+		}
+	}
+	return m, S
+}
+
+// chooseGroups fills s.GTop with the keys of the TopGroups best groups.
+func chooseGroups(p *Plan, s *Scratch, sel []float32) {
+	gs := p.E / p.Groups
+	gsc := s.GSc[:p.Groups]
+	for g := range gsc {
+		grp := sel[g*gs : g*gs+gs]
+		if p.GroupMax {
+			a := grp[0]
+			for _, v := range grp[1:] {
+				if v > a {
+					a = v
+				}
+			}
+			gsc[g] = a
+		} else {
+			a1, a2 := float32(math.Inf(-1)), float32(math.Inf(-1))
+			for _, v := range grp {
+				if v > a1 {
+					a2, a1 = a1, v
+				} else if v > a2 {
+					a2 = v
+				}
+			}
+			gsc[g] = a1 + a2
+		}
+	}
+	gt := s.GTop[:p.TopGroups]
+	for i := range gt {
+		gt[i] = 0
+	}
+	topK(gt, 0, gsc, 0)
+}
+
+// topK merges the candidates vals (indices base+i) into top, which holds n
+// valid keys in descending order (the rest zero), and returns the new count.
+// Small K uses insertion behind a float threshold; large K a binary heap.
+func topK(top []uint64, n int, vals []float32, base int) int {
+	K := len(top)
+	if K > 32 {
+		return topKHeap(top, n, vals, base)
+	}
+	thr := float32(math.Inf(-1))
+	if n == K {
+		thr = keyValue(top[K-1])
+	}
+	for i, v := range vals {
+		if v < thr {
+			continue
+		}
+		k := Key(v, base+i)
+		if n < K {
+			j := n
+			for j > 0 && top[j-1] < k {
+				top[j] = top[j-1]
+				j--
+			}
+			top[j] = k
+			n++
+			if n == K {
+				thr = keyValue(top[K-1])
+			}
+			continue
+		}
+		if k <= top[K-1] {
+			continue
+		}
+		j := K - 1
+		for j > 0 && top[j-1] < k {
+			top[j] = top[j-1]
+			j--
+		}
+		top[j] = k
+		thr = keyValue(top[K-1])
+	}
+	return n
+}
+
+// topKHeap keeps top[:n] as a min-heap while scanning and sorts it into
+// descending order once the scan of the last group is done. Because keys are
+// unique, the result is the same set in the same order as the insertion path.
+func topKHeap(top []uint64, n int, vals []float32, base int) int {
+	K := len(top)
+	// top[:n] arrives sorted descending (a previous call's output) or empty;
+	// turn it into a min-heap.
+	for i := n/2 - 1; i >= 0; i-- {
+		siftDown(top[:n], i)
+	}
+	for i, v := range vals {
+		k := Key(v, base+i)
+		if n < K {
+			top[n] = k
+			n++
+			// sift up
+			c := n - 1
+			for c > 0 {
+				par := (c - 1) / 2
+				if top[par] <= top[c] {
+					break
+				}
+				top[par], top[c] = top[c], top[par]
+				c = par
+			}
+			continue
+		}
+		if k <= top[0] {
+			continue
+		}
+		top[0] = k
+		siftDown(top[:n], 0)
+	}
+	// Heap sort into descending order: repeatedly move the minimum to the end.
+	for end := n - 1; end > 0; end-- {
+		top[0], top[end] = top[end], top[0]
+		siftDown(top[:end], 0)
+	}
+	return n
+}
+
+func siftDown(h []uint64, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		c := l
+		if r := l + 1; r < len(h) && h[r] < h[l] {
+			c = r
+		}
+		if h[i] <= h[c] {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// weights computes one token's weights for the chosen ids (see RouteGeneric).
+func weights(p *Plan, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
+	if !p.Softmax {
+		for j, id := range ids {
+			w[j] = Sigmoid(row[id])
+		}
+	} else {
+		if logitSel {
+			m = row[ids[0]]
+			if !p.Normalize {
+				S = SoftmaxSum(row, m, nil)
+			}
+		}
+		for j, id := range ids {
+			w[j] = ExpNeg(row[id] - m)
+		}
+		if !(logitSel && p.Normalize) {
+			for j := range w {
+				w[j] = w[j] / S
+			}
+		}
+	}
+	if p.Normalize {
+		var sum float32
+		for _, v := range w {
+			sum += v
+		}
+		d := sum + normEps
+		for j := range w {
+			w[j] = w[j] / d
+		}
+	}
+	for j := range w {
+		w[j] = float32(w[j] * p.Scale)
+	}
+}

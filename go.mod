@@ -1,0 +1,3 @@
+module github.com/moegate/moegate
+
+go 1.26

@@ -1,0 +1,231 @@
+package route
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/moegate/moegate/asm"
+)
+
+// Input is one batch of tokens to route.
+type Input struct {
+	// Logits holds the router logits, row-major: token t's logits are
+	// Logits[t*Stride : t*Stride+Experts]. Its length must be at least
+	// (Tokens-1)*Stride + Experts.
+	Logits []float32
+	Tokens int
+	// Stride is the distance between rows in elements, >= Experts;
+	// 0 means Experts.
+	Stride int
+	// Bias is nil or the Experts selection biases: added to the scores for
+	// choosing experts, never to the weights.
+	Bias []float32
+}
+
+// Output receives the routing of a batch; the caller owns every slice.
+type Output struct {
+	// IDs receives Tokens*TopK expert ids, row-major, each row in
+	// descending order of selection score (ties: lower id first).
+	IDs []int32
+	// Weights receives Tokens*TopK weights, aligned with IDs.
+	Weights []float32
+	// Load is nil or has Experts entries; it is overwritten with the
+	// number of tokens of this batch routed to each expert (bad tokens are
+	// not counted).
+	Load []int64
+}
+
+// Router routes batches of tokens. A Router is immutable and safe for
+// concurrent use (each call with its own Output); Route allocates nothing
+// on success.
+type Router interface {
+	// Route routes in.Tokens tokens into out. On a bad input it returns an
+	// error wrapping ErrShape or ErrNonFinite; the outputs are then still
+	// safe to use: every row holds unique ids in [0, Experts) and finite
+	// weights (a bad row gets ids 0..TopK-1 and weights 0).
+	Route(out Output, in Input) error
+	// Config returns the gate's configuration (Scale 0 resolved to 1,
+	// Groups 0 resolved to 1).
+	Config() Config
+	// Impl names the kernel implementation in use: "go", "avx2", "avx512"
+	// or "neon".
+	Impl() string
+}
+
+var (
+	// ErrShape is wrapped by errors about slice lengths and strides.
+	ErrShape = errors.New("moegate: bad shape")
+	// ErrNonFinite is wrapped by errors about NaN or infinite logits or bias.
+	ErrNonFinite = errors.New("moegate: non-finite input")
+	// ErrUnsupported is returned for an implementation this machine or
+	// build cannot run.
+	ErrUnsupported = errors.New("moegate: implementation not supported here")
+)
+
+// NonFiniteError names the first NaN or infinity found.
+type NonFiniteError struct {
+	Input  string // "logits" or "bias"
+	Token  int    // the first bad token (-1 for the bias)
+	Expert int    // the first bad expert in that row
+	Value  float32
+}
+
+func (e *NonFiniteError) Error() string {
+	if e.Token < 0 {
+		return fmt.Sprintf("moegate: non-finite input: bias[%d] = %v", e.Expert, e.Value)
+	}
+	return fmt.Sprintf("moegate: non-finite input: logits of token %d, expert %d = %v", e.Token, e.Expert, e.Value)
+}
+
+func (e *NonFiniteError) Unwrap() error { return ErrNonFinite }
+
+// chunk bounds the tokens of one kernel call: assembly is not preemptible.
+const chunk = 256
+
+type router struct {
+	cfg  Config
+	impl asm.Impl
+	plan asm.Plan
+	pool sync.Pool // of *asm.Scratch
+}
+
+// New returns a Router for cfg on the fastest implementation this machine
+// runs.
+func New(cfg Config) (Router, error) { return newRouter(cfg, asm.Best()) }
+
+// NewReference returns a Router on the pure-Go specification, which every
+// other implementation matches bit for bit. Frameworks can test their
+// integration against it.
+func NewReference(cfg Config) (Router, error) { return newRouter(cfg, asm.Go) }
+
+// NewImpl returns a Router on the named implementation ("go", "avx2",
+// "avx512", "neon"); ErrUnsupported if this machine or build cannot run it.
+func NewImpl(cfg Config, impl string) (Router, error) {
+	i, ok := asm.ParseImpl(impl)
+	if !ok || !asm.Supported(i) {
+		return nil, fmt.Errorf("%w: %q (available: %v)", ErrUnsupported, impl, Implementations())
+	}
+	return newRouter(cfg, i)
+}
+
+// Implementations lists the implementations available here, fastest first.
+func Implementations() []string {
+	var out []string
+	for _, i := range asm.Available() {
+		out = append(out, i.String())
+	}
+	return out
+}
+
+func newRouter(cfg Config, impl asm.Impl) (*router, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.Scale = cfg.scale()
+	cfg.Groups = cfg.groups()
+	cfg.TopGroups = cfg.topGroups()
+	r := &router{cfg: cfg, impl: impl}
+	r.plan = asm.Plan{
+		E: cfg.Experts, K: cfg.TopK,
+		Softmax:   cfg.Score == Softmax,
+		Groups:    cfg.Groups,
+		TopGroups: cfg.TopGroups,
+		GroupMax:  cfg.GroupRule == GroupMax,
+		Normalize: cfg.Normalize,
+		Scale:     cfg.Scale,
+	}
+	return r, nil
+}
+
+func (r *router) Config() Config { return r.cfg }
+func (r *router) Impl() string   { return r.impl.String() }
+
+func (r *router) Route(out Output, in Input) error {
+	E, K, T := r.cfg.Experts, r.cfg.TopK, in.Tokens
+	stride := in.Stride
+	if stride == 0 {
+		stride = E
+	}
+	if err := r.checkShape(out, in, stride); err != nil {
+		safeFill(out, K)
+		return err
+	}
+	if in.Bias != nil {
+		for i, v := range in.Bias[:E] {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				safeFill(out, K)
+				return &NonFiniteError{Input: "bias", Token: -1, Expert: i, Value: v}
+			}
+		}
+	}
+	s, _ := r.pool.Get().(*asm.Scratch)
+	if s == nil {
+		s = r.plan.NewScratch()
+	}
+	load := out.Load
+	if load == nil {
+		load = s.Load(E)
+	}
+	clear(load)
+	firstBad := -1
+	for t0 := 0; t0 < T; t0 += chunk {
+		n := min(chunk, T-t0)
+		x := in.Logits[t0*stride:]
+		b := asm.Route(r.impl, &r.plan, s, out.IDs[t0*K:(t0+n)*K], out.Weights[t0*K:(t0+n)*K], load, x, stride, in.Bias)
+		if b >= 0 && firstBad < 0 {
+			firstBad = t0 + b
+		}
+	}
+	r.pool.Put(s)
+	if firstBad >= 0 {
+		row := in.Logits[firstBad*stride : firstBad*stride+E]
+		for i, v := range row {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return &NonFiniteError{Input: "logits", Token: firstBad, Expert: i, Value: v}
+			}
+		}
+	}
+	return nil
+}
+
+func (r *router) checkShape(out Output, in Input, stride int) error {
+	E, K, T := r.cfg.Experts, r.cfg.TopK, in.Tokens
+	switch {
+	case T < 0:
+		return fmt.Errorf("%w: Tokens = %d, must be >= 0", ErrShape, T)
+	case stride < E:
+		return fmt.Errorf("%w: Stride = %d, must be >= Experts = %d (or 0)", ErrShape, in.Stride, E)
+	case T > math.MaxInt32/K:
+		return fmt.Errorf("%w: Tokens = %d, Tokens*TopK must fit in int32", ErrShape, T)
+	case len(out.IDs) != T*K:
+		return fmt.Errorf("%w: len(IDs) = %d, want Tokens*TopK = %d", ErrShape, len(out.IDs), T*K)
+	case len(out.Weights) != T*K:
+		return fmt.Errorf("%w: len(Weights) = %d, want Tokens*TopK = %d", ErrShape, len(out.Weights), T*K)
+	case out.Load != nil && len(out.Load) != E:
+		return fmt.Errorf("%w: len(Load) = %d, want Experts = %d (or nil)", ErrShape, len(out.Load), E)
+	case in.Bias != nil && len(in.Bias) != E:
+		return fmt.Errorf("%w: len(Bias) = %d, want Experts = %d (or nil)", ErrShape, len(in.Bias), E)
+	}
+	if T > 0 {
+		// (T-1)*stride + E, without overflow.
+		if stride > 0 && T-1 > (math.MaxInt-E)/stride {
+			return fmt.Errorf("%w: Tokens*Stride overflows", ErrShape)
+		}
+		if need := (T-1)*stride + E; len(in.Logits) < need {
+			return fmt.Errorf("%w: len(Logits) = %d, want at least (Tokens-1)*Stride + Experts = %d", ErrShape, len(in.Logits), need)
+		}
+	}
+	return nil
+}
+
+// safeFill makes whatever outputs exist safe after a rejected call: each
+// row of K ids is 0..K-1, weights are 0, load is 0.
+func safeFill(out Output, K int) {
+	for i := range out.IDs {
+		out.IDs[i] = int32(i % K)
+	}
+	clear(out.Weights)
+	clear(out.Load)
+}
