@@ -18,8 +18,9 @@ package route_test
 // 0 clean: ids equal in order, weights within 2e-6 relative; 1 order near-tie:
 // the same set of ids, weights compared per id; 2 near-tie at the K-th place
 // or at the kept-group boundary: ids not compared, only checked valid; 3 a
-// NaN/Inf row. A near tie means two selection scores closer than
-// max(1e-6, 8 ulp): the reference's float32 arithmetic cannot order them.
+// NaN/Inf row. A near tie means two of the reference's selection scores
+// closer than 1e-6 (the bound): its float32 arithmetic cannot be
+// trusted to order them.
 
 import (
 	"bytes"
@@ -45,9 +46,10 @@ import (
 // weightTol is the bound on the relative error of a weight.
 const weightTol = 2e-6
 
-// nearTieBound is the largest share of tokens, per family of random cases,
+// nearTieBound is the largest share of tokens, per family of cases with
+// random inputs (every family but "ties" and the constructed float32 ties),
 // whose reference answer may be a near tie (class 2). Measured: 3 of 7,168
-// preset tokens and 3 of 24,663 SGLang-grid tokens (0.04% and 0.012%).
+// preset tokens and 2 of 24,663 SGLang-grid tokens (0.04% and 0.008%).
 const nearTieBound = 0.001
 
 type goldenStreamSpec struct {
@@ -512,10 +514,14 @@ func TestGolden(t *testing.T) {
 	grid := map[string]bool{}
 	for i := range cases {
 		c := &cases[i]
-		st := stats[c.Family]
+		fam := c.Family
+		if c.Pairs != nil {
+			fam += "-constructed-ties" // near ties by construction: not in the rarity bound
+		}
+		st := stats[fam]
 		if st == nil {
 			st = new(goldenStats)
-			stats[c.Family] = st
+			stats[fam] = st
 		}
 		if c.Family == "preset" {
 			presets[c.Preset] = true
@@ -561,7 +567,7 @@ func TestGolden(t *testing.T) {
 		st := stats[f]
 		t.Logf("%-7s tokens %6d: near ties %d (%.3f%%), order-only near ties %d, bad rows %d; max weight rel err %.3g (%s)",
 			f, st.tokens, st.near, 100*float64(st.near)/float64(max(st.tokens, 1)), st.order, st.bad, st.maxRel, st.maxRelCase)
-		if (f == "preset" || f == "sglang") && float64(st.near) > nearTieBound*float64(st.tokens) {
+		if (f == "preset" || f == "sglang" || f == "hard" || f == "nan") && float64(st.near) > nearTieBound*float64(st.tokens) {
 			t.Errorf("%s: %d near ties in %d tokens, more than %.1f%%", f, st.near, st.tokens, 100*nearTieBound)
 		}
 	}

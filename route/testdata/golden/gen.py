@@ -47,14 +47,18 @@ the reference's ids (int32), weights (float32) and a per-token class:
   3 bad row        the row holds NaN or Inf; moegate answers ids 0..K-1,
                    weights 0, and the reference is not consulted.
 
-tol(a, b) = max(1e-6, 8 ulp_f32(max(|a|, |b|))). The issue asks for 1e-6; the
-ulp term only matters where selection scores reach 2 or more (the SGLang grid's
-biased group sums up to ~3.5, and the GLM-style bias of 34.5, where one ulp
-is 3.8e-6 and two float32 implementations whose sigmoids differ by a few ulp
-can round s + b to neighbouring floats). Derivation: the reference's and
-moegate's sigmoid/softmax each sit within ~3 ulp of exact, so their selection
-scores (and sums of two) differ by at most a few ulp of the score's magnitude;
-an order can only flip when the reference gap is under twice that.
+tol = 1e-6, the issue's bound, on the reference's own selection scores
+(probabilities for softmax routers, s + b for biased sigmoid routers, logits
+for gpt-oss and Llama 4). A caveat, measured rather than assumed: where
+selection scores reach 2 or more (the SGLang grid's group sums up to ~3.5,
+the GLM-style bias of 34.5, where one float32 ulp is 3.8e-6), two float32
+implementations whose sigmoids differ by a few ulp can round s + b to
+neighbouring floats, so an order could flip with a gap of a few ulp > 1e-6.
+A bound of max(1e-6, 8 ulp) would cover that; on the committed data it
+reclassifies 1 grid token and 3 GLM tokens and moegate agrees with the
+reference on all of them under the plain 1e-6, so the plain bound stands. If
+a regeneration (another torch) ever trips on such a token, that widening is
+the justified fix, not a looser weight bound.
 
 Usage:
   /usr/bin/python3 route/testdata/golden/gen.py          # (re)write the data
@@ -407,8 +411,7 @@ def config_json(m):
 
 
 def tol(a, b):
-    mag = np.float32(max(abs(a), abs(b)))
-    return max(1e-6, 8.0 * float(np.spacing(mag)))
+    return 1e-6
 
 
 def classify(sel, gscores, K, TG, bad):
@@ -543,7 +546,9 @@ def gen_grid(w):
 
 
 def rng_for(seed):
-    # Hand-built cases store their logits, so any generator will do here.
+    # Hand-built cases store their logits, so any generator will do here
+    # (numpy's Generator streams may change between numpy versions: --check
+    # is exact with the versions recorded in the manifest).
     return np.random.Generator(np.random.PCG64(seed))
 
 
@@ -814,7 +819,7 @@ def generate():
         blob=BLOB,
         blob_size=w.blob.tell(),
         blob_sha256=hashlib.sha256(w.blob.getvalue()).hexdigest(),
-        tolerance="tol(a,b) = max(1e-6, 8*ulp_f32(max(|a|,|b|))); weights 2e-6 relative",
+        tolerance="near tie: reference selection scores closer than 1e-6; weights 2e-6 relative",
         cases=w.cases,
     )
     return manifest, w.blob.getvalue()
