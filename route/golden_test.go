@@ -327,6 +327,22 @@ func (in *goldenInput) route(t *testing.T, impl string) (route.Output, error) {
 	return out, err
 }
 
+// goldenT is what the checkers need of a *testing.T; TestGoldenCheckers
+// passes a recorder instead to show that they catch wrong answers.
+type goldenT interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
+type goldenRecorder struct{ errs []string }
+
+func (r *goldenRecorder) Helper() {}
+func (r *goldenRecorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *goldenRecorder) Fatalf(format string, args ...any) { r.Errorf(format, args...) }
+
 // goldenStats accumulates what a family of cases saw.
 type goldenStats struct {
 	tokens, order, near, bad int
@@ -351,7 +367,7 @@ func (s *goldenStats) rel(name string, got, want float32) float64 {
 
 // checkCase compares one implementation's output with the reference, token
 // by token, and checks the invariants that need no reference.
-func checkCase(t *testing.T, in *goldenInput, out route.Output, st *goldenStats) {
+func checkCase(t goldenT, in *goldenInput, out route.Output, st *goldenStats) {
 	t.Helper()
 	c := in.c
 	T, E, K := c.Tokens, c.Config.Experts, c.Config.TopK
@@ -461,7 +477,7 @@ func checkCase(t *testing.T, in *goldenInput, out route.Output, st *goldenStats)
 // arithmetic: experts with bit-identical logit and bias have equal scores in
 // every implementation, so among them the lower index must rank first, and an
 // unchosen one may not have a lower index than a chosen one of its group.
-func checkTieRule(t *testing.T, in *goldenInput, tok int, ids []int32, fail func(string, ...any)) {
+func checkTieRule(t goldenT, in *goldenInput, tok int, ids []int32, fail func(string, ...any)) {
 	t.Helper()
 	E := in.c.Config.Experts
 	G := max(in.c.Config.Groups, 1)
@@ -601,7 +617,7 @@ func checkNonFinite(t *testing.T, c *goldenCase, err error) {
 // the max logit); group copies tie exactly. Ties go to the lower index.
 // Weights are compared position by position with the reference's: tied
 // experts have equal logits, hence equal weights, whatever order a tie took.
-func checkTies(t *testing.T, in *goldenInput, out route.Output, st *goldenStats) {
+func checkTies(t goldenT, in *goldenInput, out route.Output, st *goldenStats) {
 	t.Helper()
 	c := in.c
 	T, E, K := c.Tokens, c.Config.Experts, c.Config.TopK
@@ -609,7 +625,7 @@ func checkTies(t *testing.T, in *goldenInput, out route.Output, st *goldenStats)
 	gs := E / G
 	for _, b := range in.bias {
 		if b != in.bias[0] {
-			t.Fatal("ties case with a non-constant bias")
+			t.Fatalf("ties case with a non-constant bias")
 		}
 	}
 	sig := func(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
@@ -666,7 +682,7 @@ func checkTies(t *testing.T, in *goldenInput, out route.Output, st *goldenStats)
 // case: experts i < j whose s + b differ by ~1e-6 in exact arithmetic (j
 // larger) but round to one float32 near 35.2 (ulp 3.8e-6). The float32
 // scores tie, so i ranks first; a float64 selection would rank j first.
-func checkFloat32Pairs(t *testing.T, in *goldenInput, out route.Output) {
+func checkFloat32Pairs(t goldenT, in *goldenInput, out route.Output) {
 	t.Helper()
 	K := in.c.Config.TopK
 	for _, p := range in.c.Pairs {
@@ -733,4 +749,123 @@ func TestGoldenStream(t *testing.T) {
 	if want := float32(0xE220A8) * 0x1p-24; u[0] != want {
 		t.Fatalf("uniform[0] = %v, want %v", u[0], want)
 	}
+}
+
+// TestGoldenCheckers shows that the checkers above fail on wrong answers and
+// accept what the issue allows: each mutation of moegate's real output on a
+// real case must be reported (or, within tolerance, must not be).
+func TestGoldenCheckers(t *testing.T) {
+	cases := goldenCases(t)
+	byName := map[string]*goldenCase{}
+	for i := range cases {
+		byName[cases[i].Name] = &cases[i]
+	}
+	get := func(name string) (*goldenInput, route.Output) {
+		t.Helper()
+		c := byName[name]
+		if c == nil {
+			t.Fatalf("no case %s", name)
+		}
+		in := loadCase(t, c)
+		out, err := in.route(t, "go")
+		if err != nil && c.Family != "nan" {
+			t.Fatal(err)
+		}
+		return in, out
+	}
+	clone := func(o route.Output) route.Output {
+		return route.Output{IDs: append([]int32(nil), o.IDs...), Weights: append([]float32(nil), o.Weights...),
+			Load: append([]int64(nil), o.Load...)}
+	}
+	firstClean := func(in *goldenInput) int {
+		for tok, c := range in.classes {
+			if c == 0 {
+				return tok
+			}
+		}
+		t.Fatal("no clean token")
+		return -1
+	}
+	run := func(name string, in *goldenInput, out route.Output, check func(goldenT, *goldenInput, route.Output), wantErr bool) {
+		t.Helper()
+		rec := new(goldenRecorder)
+		check(rec, in, out)
+		if got := len(rec.errs) > 0; got != wantErr {
+			t.Errorf("%s: checker reported %d problems %q, want problems: %v", name, len(rec.errs), rec.errs, wantErr)
+		}
+	}
+	generic := func(g goldenT, in *goldenInput, o route.Output) { checkCase(g, in, o, new(goldenStats)) }
+
+	in, out := get("preset/deepseek-v3+bias")
+	K := in.c.Config.TopK
+	E := in.c.Config.Experts
+	tok := firstClean(in)
+	run("unmodified", in, out, generic, false)
+
+	o := clone(out)
+	o.IDs[tok*K], o.IDs[tok*K+1] = o.IDs[tok*K+1], o.IDs[tok*K]
+	o.Weights[tok*K], o.Weights[tok*K+1] = o.Weights[tok*K+1], o.Weights[tok*K]
+	run("two ids swapped", in, o, generic, true)
+
+	o = clone(out)
+	o.Weights[tok*K] *= 1 + 4e-6
+	run("weight off by 4e-6", in, o, generic, true)
+
+	o = clone(out)
+	o.Weights[tok*K] *= 1 + 1e-6
+	run("weight off by 1e-6 (allowed)", in, o, generic, false)
+
+	o = clone(out)
+	o.Load[0]++
+	run("load off by one", in, o, generic, true)
+
+	// An expert of a group the token did not use replaces its last one
+	// (load kept consistent, so only the id and group checks can fire).
+	o = clone(out)
+	gs := E / in.c.Config.Groups
+	used := map[int]bool{}
+	for _, id := range o.IDs[tok*K : tok*K+K] {
+		used[int(id)/gs] = true
+	}
+	for g := 0; g < in.c.Config.Groups; g++ {
+		if !used[g] {
+			old := o.IDs[tok*K+K-1]
+			o.IDs[tok*K+K-1] = int32(g * gs)
+			o.Load[old]--
+			o.Load[g*gs]++
+			break
+		}
+	}
+	run("expert of a dropped group", in, o, generic, true)
+
+	// Ties: swap two equal experts of an all-equal row (row 0 of the case).
+	in, out = get("ties/qwen3-moe")
+	K = in.c.Config.TopK
+	o = clone(out)
+	o.IDs[0], o.IDs[1] = o.IDs[1], o.IDs[0]
+	run("tied experts swapped (generic)", in, o, generic, true)
+	run("tied experts swapped (ties)", in, o, func(g goldenT, in *goldenInput, o route.Output) {
+		checkTies(g, in, o, new(goldenStats))
+	}, true)
+	run("ties unmodified", in, out, func(g goldenT, in *goldenInput, o route.Output) {
+		checkTies(g, in, o, new(goldenStats))
+	}, false)
+
+	// Float32 pairs: the higher index first.
+	in, out = get("hard/glm-float32-ties")
+	K = in.c.Config.TopK
+	pairs := func(g goldenT, in *goldenInput, o route.Output) { checkFloat32Pairs(g, in, o) }
+	run("pairs unmodified", in, out, pairs, false)
+	o = clone(out)
+	p := in.c.Pairs[0] // an "order" pair: i, j at the top
+	ptok := int(p[0].(float64))
+	o.IDs[ptok*K], o.IDs[ptok*K+1] = o.IDs[ptok*K+1], o.IDs[ptok*K]
+	run("float32 pair reversed", in, o, pairs, true)
+
+	// NaN rows: a bad row must keep weights 0.
+	in, out = get("nan/deepseek-v3")
+	K = in.c.Config.TopK
+	o = clone(out)
+	o.Weights[in.c.FirstBad.Token*K] = 0.5
+	run("bad row with a weight", in, o, generic, true)
 }
