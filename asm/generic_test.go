@@ -230,3 +230,28 @@ func TestGenericMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+func TestSigmoidRowMatchesSigmoid(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	x := randLogits(r, 1<<16, false)
+	for _, v := range []float32{0, float32(math.Copysign(0, -1)), 1e-45, -1e-45, 87.34, -87.34, 88.72, -88.72, 104, -104, 1e30, -1e30, 3.4e38, -3.4e38} {
+		x = append(x, v)
+	}
+	b := make([]float32, len(x))
+	for i := range b {
+		b[i] = float32(r.NormFloat64())
+	}
+	got := make([]float32, len(x))
+	for _, bias := range [][]float32{nil, b} {
+		sigmoidRow(got, x, bias)
+		for i, v := range x {
+			want := Sigmoid(v)
+			if bias != nil {
+				want += bias[i]
+			}
+			if math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("sigmoidRow(%v) = %v, Sigmoid = %v", v, got[i], want)
+			}
+		}
+	}
+}

@@ -77,6 +77,48 @@ func Sigmoid(x float32) float32 {
 	return math.Float32frombits(nb) / d
 }
 
+// sigmoidRow writes Sigmoid(x[i]) + b[i] to dst[i] (b nil: + 0, which
+// changes nothing since Sigmoid is never -0). It is Sigmoid with ExpNeg
+// written out so that the compiler keeps the loop free of calls; a test holds
+// it to Sigmoid bit for bit.
+func sigmoidRow(dst, x, b []float32) {
+	x = x[:len(dst)]
+	if b != nil {
+		b = b[:len(dst)]
+	}
+	for i, v := range x {
+		xb := math.Float32bits(v)
+		a := math.Float32frombits(xb | 0x80000000)
+		if a < expLo {
+			a = expLo
+		}
+		t := float32(a*log2e) + expMag
+		n := t - expMag
+		ni := int32(math.Float32bits(t)) - expMagB
+		r := a - float32(n*expC1)
+		r = r - float32(n*expC2)
+		z := float32(r * r)
+		y := float32(expP0*r) + expP1
+		y = float32(y*r) + expP2
+		y = float32(y*r) + expP3
+		y = float32(y*r) + expP4
+		y = float32(y*r) + expP5
+		y = float32(y*z) + r
+		y = y + 1
+		n1 := ni >> 1
+		y = float32(y * math.Float32frombits(uint32(n1+127)<<23))
+		e := float32(y * math.Float32frombits(uint32(ni-n1+127)<<23))
+		d := 1 + e
+		neg := uint32(int32(xb) >> 31)
+		const oneBits = 0x3F800000
+		sv := math.Float32frombits(oneBits^((oneBits^math.Float32bits(e))&neg)) / d
+		if b != nil {
+			sv = sv + b[i]
+		}
+		dst[i] = sv
+	}
+}
+
 // SoftmaxSum returns the sum of ExpNeg(x[i]-m) over x, accumulated in 16
 // striped lanes (lane i%16, in index order) and then reduced as a tree:
 // lane j += lane j+8, then j += j+4, then j += j+2, then lane 0 + lane 1.

@@ -108,9 +108,8 @@ func badRow(row []float32) bool {
 // softmax maximum and sum (zero for sigmoid).
 func scores(p *Plan, sel, row, bias []float32) (m, S float32) {
 	if !p.Softmax {
-		for i, v := range row {
-			sel[i] = Sigmoid(v)
-		}
+		sigmoidRow(sel, row, bias)
+		return 0, 0
 	} else {
 		m = row[0]
 		for _, v := range row[1:] {
@@ -147,13 +146,14 @@ func chooseGroups(p *Plan, s *Scratch, sel []float32) {
 			}
 			gsc[g] = a
 		} else {
+			// The two largest values, branch-free: a2 takes the larger of
+			// itself and the smaller of (a1, v). Selection scores are never
+			// NaN or -0 here (sigmoid and softmax scores are >= +0, and
+			// +0 + -0 = +0), so max/min are plain comparisons.
 			a1, a2 := float32(math.Inf(-1)), float32(math.Inf(-1))
 			for _, v := range grp {
-				if v > a1 {
-					a2, a1 = a1, v
-				} else if v > a2 {
-					a2 = v
-				}
+				a2 = max(a2, min(a1, v))
+				a1 = max(a1, v)
 			}
 			gsc[g] = a1 + a2
 		}
