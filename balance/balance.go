@@ -177,6 +177,9 @@ func (c *Controller) Add(load []int64) error {
 				return fmt.Errorf("%w: load[%d] = %d, counts must be >= 0", ErrValue, i, v)
 			}
 		}
+		if testHook != nil {
+			testHook(hookLoaded)
+		}
 		// Announce the write, then check that a is still current. A Step
 		// that swapped a out before our check makes us retry on the new
 		// accumulator; one that swaps it out after our check sees inflight
@@ -185,6 +188,9 @@ func (c *Controller) Add(load []int64) error {
 		if c.acc.Load() != a {
 			a.inflight.Add(-1)
 			continue
+		}
+		if testHook != nil {
+			testHook(hookAnnounced)
 		}
 		for i, v := range load {
 			if v != 0 {
@@ -195,6 +201,15 @@ func (c *Controller) Add(load []int64) error {
 		return nil
 	}
 }
+
+// testHook, set only by tests, is called inside Add at the points named by
+// the hook constants, to force interleavings with Step.
+var testHook func(point int)
+
+const (
+	hookLoaded    = iota // the accumulator is loaded, not yet announced
+	hookAnnounced        // announced and checked current, before adding
+)
 
 func waitIdle(a *accum) {
 	for a.inflight.Load() != 0 {
