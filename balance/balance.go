@@ -245,7 +245,27 @@ type StepStats struct {
 
 // Step applies the update from the counts Added since the last Step (or
 // TakeLoad), publishes the new bias, resets the step counts and adds them
-// to the run's global counts. On the zero Controller it returns StepStats{}.
+// to the run's global counts. An Add concurrent with Step is counted whole
+// in this step or the next. On the zero Controller it returns StepStats{}.
+//
+// The update, in exact arithmetic so that the same sequence of counts gives
+// the same bias bits on every machine (Go evaluates float32 and float64
+// operations in IEEE single and double precision, and the explicit
+// conversions below keep a compiler from fusing a multiply-add):
+//
+//	sum = Σ_j c_j in int64 (saturating at MaxInt64)
+//	Sign:   the sign of e_i = mean - c_i is decided exactly, comparing the
+//	        128-bit product c_i*E with sum; then in float32
+//	        b_i = b_i - u  if c_i is above the mean,
+//	        b_i = b_i + u  if below,
+//	        b_i unchanged  if equal (a balanced step moves nothing).
+//	Linear: mean = float64(sum) / float64(E); e_i = mean - float64(c_i) in
+//	        float64; d = float32(float64(u) * e_i) (one float64 multiply,
+//	        rounded once to float32); b_i = b_i + d in float32, skipped
+//	        when d == 0.
+//
+// A bias that would overflow float32 saturates at ±math.MaxFloat32, so the
+// bias is always finite (route rejects infinite biases).
 func (c *Controller) Step() StepStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -296,23 +316,8 @@ func satAdd(a, b int64) int64 {
 	return math.MaxInt64
 }
 
-// apply is the update. The caller holds c.mu; counts are >= 0.
-//
-// Exact arithmetic, so that the same sequence of counts gives the same bits
-// on every machine:
-//
-//	sum  = Σ c_j in int64 (saturating at MaxInt64)
-//	Sign:   the sign of e_i = mean - c_i is decided exactly, comparing the
-//	        128-bit products c_i*E and sum; then in float32
-//	        b_i = b_i - u (c_i above the mean), b_i = b_i + u (below),
-//	        b_i unchanged (equal).
-//	Linear: mean = float64(sum) / float64(E); e_i = mean - float64(c_i)
-//	        (float64); d = float32(float64(u) * e_i) (one float64 multiply,
-//	        rounded once to float32); b_i = b_i + d in float32, skipped
-//	        when d == 0.
-//
-// A bias that would overflow float32 saturates at ±math.MaxFloat32, so the
-// bias is always finite.
+// apply is the update documented on Step. The caller holds c.mu; counts
+// are >= 0.
 func (c *Controller) apply(counts []int64) StepStats {
 	old := c.Bias()
 	e := len(old)

@@ -30,14 +30,18 @@ func bitsOf(b []float32) []uint32 {
 	return out
 }
 
-// cmpMean returns the exact sign of c_i - mean(c) (big integers: c_i*E vs Σc).
-func cmpMean(counts []int64, i int) int {
+// cmpMean returns the exact sign of c_i - mean(c) for every i (big
+// integers: c_i*E vs Σc).
+func cmpMean(counts []int64) []int {
 	sum := new(big.Int)
 	for _, v := range counts {
 		sum.Add(sum, big.NewInt(v))
 	}
-	ci := new(big.Int).Mul(big.NewInt(counts[i]), big.NewInt(int64(len(counts))))
-	return ci.Cmp(sum)
+	out := make([]int, len(counts))
+	for i, v := range counts {
+		out[i] = new(big.Int).Mul(big.NewInt(v), big.NewInt(int64(len(counts)))).Cmp(sum)
+	}
+	return out
 }
 
 func randCounts(r *rand.Rand, e int, max int64) []int64 {
@@ -107,9 +111,10 @@ func TestSignRuleProperty(t *testing.T) {
 				if !slices.Equal(bitsOf(old), bitsOf(oldCopy)) {
 					t.Fatal("a published bias snapshot was modified")
 				}
+				cmp := cmpMean(counts)
 				for i := range e {
 					var want float32
-					switch cmpMean(counts, i) {
+					switch cmp[i] {
 					case 1:
 						want = old[i] - u
 					case -1:
@@ -181,13 +186,14 @@ func TestLinearRule(t *testing.T) {
 				sum += v
 			}
 			mean := float64(sum) / float64(e)
+			cmp := cmpMean(counts)
 			for i, b := range old {
 				want := b + float32(float64(float32(0.001))*(mean-float64(counts[i])))
 				if math.Float32bits(c.Bias()[i]) != math.Float32bits(want) {
 					t.Fatalf("expert %d: %v, want %v", i, c.Bias()[i], want)
 				}
 				// Direction: the bias moves against the load.
-				switch cmpMean(counts, i) {
+				switch cmp[i] {
 				case 1:
 					if !(c.Bias()[i] < b) {
 						t.Fatalf("overloaded expert %d did not drop", i)
@@ -343,4 +349,42 @@ func TestMaxVio(t *testing.T) {
 			t.Errorf("MaxVio(%v) = %v, want %v", c.load, got, c.want)
 		}
 	}
+}
+
+// go test -run '^$' -bench . ./balance/
+func BenchmarkAddParallel(b *testing.B) {
+	c := mustNew(b, 256, balance.Options{})
+	load := make([]int64, 256)
+	for i := range load {
+		load[i] = int64(i % 7)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := c.Add(load); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkStep(b *testing.B) {
+	c := mustNew(b, 256, balance.Options{})
+	load := make([]int64, 256)
+	for i := range load {
+		load[i] = int64(i % 7)
+	}
+	for b.Loop() {
+		c.Add(load)
+		c.Step()
+	}
+}
+
+func BenchmarkBias(b *testing.B) {
+	c := mustNew(b, 256, balance.Options{})
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_ = c.Bias()
+		}
+	})
 }

@@ -14,7 +14,7 @@
 //
 // with u = 0.001 by default. The new bias is used from the next batch on.
 // The update is exact and deterministic: the same sequence of counts gives
-// the same bias bits on every machine (see Controller.Step for the
+// the same bias bits on every machine (Controller.Step documents the
 // arithmetic).
 //
 // Counts come either from Add, called by any number of goroutines (e.g. each
