@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	balance "github.com/moegate/moegate/cmd/moegate/internal/balancestub"
+	"github.com/moegate/moegate/balance"
 	"github.com/moegate/moegate/route"
 )
 
@@ -75,8 +75,10 @@ func runBalance(args []string, stdout, stderr io.Writer) error {
 		data, err := os.ReadFile(*statePath)
 		switch {
 		case err == nil:
-			ctrl, err = balance.Load(bytes.NewReader(data))
-			if err != nil {
+			// The whole file must be one state: balance.Load would accept a
+			// state followed by trailing bytes.
+			ctrl = new(balance.Controller)
+			if err := ctrl.UnmarshalBinary(data); err != nil {
 				return inputErrorf("--state %s: refusing a corrupt or unreadable controller state (%v); nothing was changed. Remove the file to start afresh", *statePath, err)
 			}
 			if ctrl.Experts() != E {
@@ -107,10 +109,7 @@ func runBalance(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	opt := ctrl.Options()
-	rn := "sign"
-	if opt.Rule == balance.Linear {
-		rn = "linear"
-	}
+	rn := opt.Rule.String()
 	from := "new controller"
 	if resumed {
 		from = fmt.Sprintf("resumed from %s at step %d", *statePath, ctrl.Steps())

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	balance "github.com/moegate/moegate/cmd/moegate/internal/balancestub"
+	"github.com/moegate/moegate/balance"
 	"github.com/moegate/moegate/route"
 )
 
