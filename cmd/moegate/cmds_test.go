@@ -74,9 +74,12 @@ func TestHelpExamples(t *testing.T) {
 
 func TestDemoTiny(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "chart.png")
-	res := moegate(t, "-steps", "12", "-batch", "512", "-every", "4", "-seed", "3", "-out", png)
+	res := moegate(t, "-steps", "12", "-batch", "512", "-every", "4", "-seed", "3", "-out", png, "-progress")
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "] 12/12") {
+		t.Errorf("no progress bar on stderr: %q", res.stderr)
 	}
 	for _, w := range []string{"kernel", "MaxVio_global", "no balancing", "sign rule (u=0.001)", "linear rule", "chart: " + png} {
 		if !strings.Contains(res.stdout, w) {
@@ -157,6 +160,7 @@ func TestBalanceResume(t *testing.T) {
 		"flipped":   flip(good, len(good)/3),
 		"empty":     {},
 		"garbage":   []byte("not a state file at all"),
+		"trailing":  append(append([]byte(nil), good...), 0),
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := writeFile(t, filepath.Join(t.TempDir(), "s.bin"), corrupt)
