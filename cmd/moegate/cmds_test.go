@@ -113,6 +113,12 @@ func TestDemoTiny(t *testing.T) {
 	if strip(res.stdout) != strip(res2.stdout) {
 		t.Errorf("two runs with the same seed differ:\n%s\n---\n%s", res.stdout, res2.stdout)
 	}
+	// every preset, including gates smaller than the stream's structure
+	for _, p := range []string{"mixtral-8x7b", "llama4-scout", "gpt-oss-20b", "deepseek-v2", "kimi-k2"} {
+		if r := moegate(t, "demo", "-preset", p, "-steps", "3", "-batch", "128", "-out", ""); r.code != 0 {
+			t.Errorf("demo -preset %s: exit %d: %s", p, r.code, r.stderr)
+		}
+	}
 	for _, bad := range [][]string{{"-steps", "0"}, {"-u", "-1"}, {"-preset", "nope"}, {"-batch", "x"}, {"extra"}} {
 		if r := moegate(t, bad...); r.code != 2 {
 			t.Errorf("demo %v: exit %d, want 2 (%s)", bad, r.code, r.stderr)

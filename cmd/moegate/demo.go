@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -224,7 +225,10 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	for i, a := range arms {
 		fmt.Fprintf(stdout, "  %-34s %14.3f %18.3f %20.3f\n", labels[i], balance.MaxVio(a.total), balance.MaxVio(a.late), meanOf(a.vio))
 	}
-	fmt.Fprintf(stdout, "  (paper, 1B model: aux-loss 0.72, loss-free 0.04; MaxVio = (max load - mean)/mean)\n")
+	fmt.Fprintf(stdout, "  MaxVio = (max load - mean load) / mean load; global: over the loads summed across steps.\n")
+	fmt.Fprintf(stdout, "  Both controllers start from bias 0, so the whole run's global figure includes their\n")
+	fmt.Fprintf(stdout, "  convergence; the 2nd half shows the balance they hold. Paper (Wang et al. 2024, 1B\n")
+	fmt.Fprintf(stdout, "  model, MaxVio_global): auxiliary loss 0.72, loss-free 0.04.\n")
 	fmt.Fprintf(stdout, "routed %d tokens x 3 arms in %.1fs (%s tokens/s routing on %d goroutines)\n",
 		int64(*steps)*int64(B), wall.Seconds(), siCount(float64(routed)/routeTime.Seconds()), runtime.GOMAXPROCS(0))
 	if *out != "" {
@@ -236,7 +240,11 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		if err := writeChart(*out, title, series); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "chart: %s\n", *out)
+		where := *out
+		if abs, err := filepath.Abs(where); err == nil {
+			where = abs
+		}
+		fmt.Fprintf(stdout, "chart: %s\n", where)
 	}
 	return nil
 }

@@ -58,8 +58,8 @@ const (
 	popularBoost = 0.08  // logit gain of the globally popular experts
 	topicBoost   = 0.16  // logit gain of a topic's experts while that topic is on
 	normJitter   = 0.05  // relative spread of the gate rows' norms
-	nPopular     = 4
-	nTopical     = 8 // experts per topic
+	nPopular     = 4 // for 256 experts; in proportion for other gates
+	nTopical     = 8 // experts per topic, for 256 experts
 	noiseTable   = 1 << 16
 )
 
@@ -110,13 +110,16 @@ func newStream(E int, seed uint64) *stream {
 	for i := range role {
 		role[i] = -1
 	}
+	// nPopular and nTopical are for 256 experts; other gates get as many
+	// in proportion (at least one), and at most half the experts have a role.
+	nPop, nTop := max(1, nPopular*E/256), max(1, nTopical*E/256)
 	k := 0
-	for i := 0; i < nPopular && k < E; i++ {
+	for i := 0; i < nPop && k < E/2; i++ {
 		role[perm[k]] = 0
 		k++
 	}
 	for c := 0; c < streamTopics; c++ {
-		for i := 0; i < nTopical && k < E; i++ {
+		for i := 0; i < nTop && k < E/2; i++ {
 			role[perm[k]] = 1 + c
 			k++
 		}
