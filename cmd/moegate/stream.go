@@ -58,8 +58,8 @@ const (
 	popularBoost = 0.08  // logit gain of the globally popular experts
 	topicBoost   = 0.16  // logit gain of a topic's experts while that topic is on
 	normJitter   = 0.05  // relative spread of the gate rows' norms
-	nPopular     = 4 // for 256 experts; in proportion for other gates
-	nTopical     = 8 // experts per topic, for 256 experts
+	nPopular     = 4     // for 256 experts; in proportion for other gates
+	nTopical     = 8     // experts per topic, for 256 experts
 	noiseTable   = 1 << 16
 )
 
