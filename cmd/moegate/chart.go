@@ -36,6 +36,11 @@ func writeChart(path, title string, series []chartSeries) error {
 		}
 	}
 	p.Y.Max = top * 1.3 // room for the legend above the lines
+	n := 0
+	for _, s := range series {
+		n = max(n, len(s.Y))
+	}
+	p.X.Min, p.X.Max = 0, float64(n)
 	for i, s := range series {
 		xy := make(plotter.XYs, len(s.Y))
 		for j, v := range s.Y {
@@ -57,6 +62,9 @@ func writeChart(path, title string, series []chartSeries) error {
 		return fmt.Errorf("chart %s: %v", path, err)
 	}
 	_, err = c.WriteTo(f)
+	if err == nil {
+		err = f.Chmod(0o644) // CreateTemp makes 0600
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

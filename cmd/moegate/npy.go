@@ -303,10 +303,11 @@ type outFile struct {
 }
 
 // writeAll writes files into dir all or nothing: each goes to a temporary
-// name in dir (synced), and only when every one is written are they renamed
-// into place. On any error the temporaries are removed and the previous
-// contents of dir are left as they were (renames are atomic per file; a
-// failure between renames removes the files already renamed).
+// name in dir (mode 0644, synced), and only when every one is written are
+// they renamed into place. On an error while writing, the temporaries are
+// removed and dir is left as it was. Renames are atomic per file; should one
+// fail after others succeeded (rare: same directory, same file system), the
+// files already renamed are removed too, so no mixed set is left.
 func writeAll(dir string, files []outFile) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %v", dir, err)
@@ -325,6 +326,9 @@ func writeAll(dir string, files []outFile) error {
 		}
 		tmps = append(tmps, tf.Name())
 		_, err = tf.Write(f.Data)
+		if err == nil {
+			err = tf.Chmod(0o644) // CreateTemp makes 0600
+		}
 		if err == nil {
 			err = tf.Sync()
 		}
