@@ -16,7 +16,9 @@ import (
 func TestHelpExamples(t *testing.T) {
 	tmp := t.TempDir()
 	pathDir := t.TempDir()
-	if err := os.Symlink(filepath.Join(binDir, "moegate"), filepath.Join(pathDir, "moegate")); err != nil {
+	// a "moegate" on PATH (a script, so that an emulator prefix carries over)
+	script := "#!/bin/sh\nexec " + strings.Join(append(append([]string(nil), runPrefix...), filepath.Join(binDir, "moegate")), " ") + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(pathDir, "moegate"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	py := numpyPython()

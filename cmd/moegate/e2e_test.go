@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,13 @@ import (
 // binDir holds the moegate binary built once for the end-to-end tests.
 var binDir string
 
+// runPrefix runs the binary under an emulator when needed.
+var runPrefix []string
+
+// buildTags are the tags the test binary was built with that matter to the
+// command (set by tags_*_test.go).
+var buildTags string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "moegate-e2e")
 	if err != nil {
@@ -27,11 +35,27 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "moegate"), ".").CombinedOutput()
+	// The binary is built with the test's own tags (tags_purego_test.go),
+	// GOARCH and GOOS (from the environment), so that under
+	// "GOARCH=arm64 go test -exec qemu-aarch64-static" it runs where the test
+	// does, through the same -exec wrapper if one is needed.
+	args := []string{"build", "-o", filepath.Join(dir, "moegate")}
+	if buildTags != "" {
+		args = append(args, "-tags", buildTags)
+	}
+	out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building moegate: %v\n%s", err, out)
 		os.RemoveAll(dir)
 		os.Exit(1)
+	}
+	// Under "GOARCH=arm64 go test -exec qemu-aarch64-static" on another
+	// architecture, the built binary needs the same emulator.
+	bin := filepath.Join(dir, "moegate")
+	if err := exec.Command(bin, "version").Run(); err != nil && runtime.GOARCH == "arm64" {
+		if q, qerr := exec.LookPath("qemu-aarch64-static"); qerr == nil {
+			runPrefix = []string{q}
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -46,7 +70,8 @@ type result struct {
 // moegate runs the built binary.
 func moegate(t *testing.T, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "moegate"), args...)
+	argv := append(append(append([]string(nil), runPrefix...), filepath.Join(binDir, "moegate")), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()

@@ -128,6 +128,9 @@ func hfConfig(c *gCase) string {
 }
 
 func TestRouteGolden(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the golden cases take about 7 s natively, minutes under qemu")
+	}
 	raw, err := os.ReadFile(filepath.Join(goldenDir, "manifest.json"))
 	if err != nil {
 		t.Skipf("no golden cases here (%v)", err)
