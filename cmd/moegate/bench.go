@@ -47,9 +47,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			presets = append(presets, p)
 		}
 	}
+	// Implementations lists the fastest first and Go last; print Go first,
+	// as the reference, then the others from the slowest.
 	impls := route.Implementations()
-	// Go last in Implementations; print it first as the reference.
-	order := append([]string{"go"}, impls[:len(impls)-1]...)
+	order := []string{"go"}
+	for i := len(impls) - 2; i >= 0; i-- {
+		order = append(order, impls[i])
+	}
 
 	fmt.Fprintf(stdout, "cpu: %s\n", cpuName())
 	for _, i := range order {

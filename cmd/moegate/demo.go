@@ -161,7 +161,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		t1 := time.Now()
-		var routeErr error
+		routeErrs := make([]error, len(arms)*nChunks)
 		parallelFor(len(arms)*nChunks, func(j int) {
 			ai, c := j/nChunks, j%nChunks
 			a := arms[ai]
@@ -169,13 +169,13 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 			n := min(chunk, B-t0)
 			err := r.Route(route.Output{IDs: ids[ai][t0*K : (t0+n)*K], Weights: ws[ai][t0*K : (t0+n)*K], Load: a.loads[c]},
 				route.Input{Logits: x[t0*E : (t0+n)*E], Tokens: n, Bias: a.bias})
-			if err != nil {
-				routeErr = err
-			}
+			routeErrs[j] = err
 		})
 		routeTime += time.Since(t1)
-		if routeErr != nil {
-			return fmt.Errorf("routing step %d: %v", s, routeErr)
+		for _, err := range routeErrs {
+			if err != nil {
+				return fmt.Errorf("routing step %d: %v", s, err)
+			}
 		}
 		routed += int64(len(arms) * B)
 		for ai, a := range arms {

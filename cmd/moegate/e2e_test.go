@@ -28,6 +28,9 @@ var runPrefix []string
 // command (set by tags_*_test.go).
 var buildTags string
 
+// buildRace builds the binary with -race (set by tags_race_test.go).
+var buildRace bool
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "moegate-e2e")
 	if err != nil {
@@ -42,6 +45,9 @@ func TestMain(m *testing.M) {
 	args := []string{"build", "-o", filepath.Join(dir, "moegate")}
 	if buildTags != "" {
 		args = append(args, "-tags", buildTags)
+	}
+	if buildRace {
+		args = append(args, "-race")
 	}
 	out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 	if err != nil {

@@ -66,15 +66,16 @@ func cpuName() string {
 	return "unknown " + runtime.GOARCH + " CPU"
 }
 
-// implFeatures names, as cpuid reports them, the CPU features behind an
-// implementation, with whether this CPU has each.
+// implFeatures names, as cpuid reports them, the CPU features an
+// implementation's dispatch requires (asm/impl_*.go decides, with
+// golang.org/x/sys/cpu), marking any this CPU lacks.
 func implFeatures(impl string) string {
 	var ids []cpuid.FeatureID
 	switch impl {
 	case "avx2":
 		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2}
 	case "avx512":
-		ids = []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL}
+		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.AVX512F}
 	case "neon":
 		ids = []cpuid.FeatureID{cpuid.ASIMD}
 	default:
