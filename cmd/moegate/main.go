@@ -105,7 +105,7 @@ func usage(w io.Writer) {
 and auxiliary-loss-free load balancing, with SIMD kernels bit-identical to a pure-Go spec.
 
 Usage:
-  moegate [demo flags]            run the load-balancing demonstration (seconds; --help)
+  moegate [flags]            run the load-balancing demonstration ("moegate demo --help")
   moegate <command> [flags]
 
 Commands:
