@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"math"
 	"os"
 	"os/exec"
@@ -71,6 +72,51 @@ func TestHelpExamples(t *testing.T) {
 	}
 	if res := moegate(t, "frobnicate"); res.code != 2 || !strings.Contains(res.stderr, "unknown command") {
 		t.Errorf("unknown command: exit %d, %q", res.code, res.stderr)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/demo_tiny.golden")
+
+// demoNumbers keeps the lines of a demo run that must not depend on the
+// machine or the kernel: the table without throughput and kernel, and the
+// summary.
+func demoNumbers(out string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		switch {
+		case strings.HasPrefix(l, "moegate demo:"), strings.HasPrefix(l, "Summary"),
+			strings.HasPrefix(l, "routed "), strings.HasPrefix(l, "chart:"):
+			continue
+		case len(f) == 8 && regexp.MustCompile(`^\d+$`).MatchString(f[0]):
+			l = strings.Join(f[:6], " ")
+		}
+		keep = append(keep, l)
+	}
+	return strings.Join(keep, "\n")
+}
+
+// TestDemoGolden: a small demonstration prints exactly the numbers it
+// printed when testdata/demo_tiny.golden was written (on amd64; the stream
+// avoids fused multiply-adds, so arm64 must agree: run the tests under qemu).
+func TestDemoGolden(t *testing.T) {
+	res := moegate(t, "-steps", "30", "-batch", "1024", "-every", "5", "-seed", "7", "-out", "")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	got := demoNumbers(res.stdout)
+	path := filepath.Join("testdata", "demo_tiny.golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("the demonstration's numbers changed (go test -run TestDemoGolden -update rewrites them if that is intended):\n%s\n--- want:\n%s", got, want)
 	}
 }
 

@@ -41,7 +41,7 @@ per step, converges in about 70 steps. See stream.go for the model.
 The defaults route 300 steps of 4096 tokens in 3 arms (3.7M routings): about
 15 s of CPU with the pure-Go kernel, about 10 s on 2 free cores (measured on
 a 2-core AMD EPYC), less with the SIMD kernels. Every number but the
-throughput is the same on every kernel (they are bit-identical) and machine.
+throughput is the same on every kernel (they are bit-identical).
 
 Example (runs as written):
   moegate demo -steps 40 -batch 1024 -out /tmp/moegate-demo.png

@@ -78,15 +78,15 @@ func newStream(E int, seed uint64) *stream {
 			for _, u := range orth {
 				dot := 0.0
 				for j := range v {
-					dot += v[j] * u[j]
+					dot += float64(v[j] * u[j])
 				}
 				for j := range v {
-					v[j] -= dot * u[j]
+					v[j] -= float64(dot * u[j])
 				}
 			}
 			n := 0.0
 			for j := range v {
-				n += v[j] * v[j]
+				n += float64(v[j] * v[j])
 			}
 			if n > 1e-6 {
 				for j := range v {
@@ -135,10 +135,10 @@ func newStream(E int, seed uint64) *stream {
 		for _, u := range dirs {
 			dot := 0.0
 			for j := range row {
-				dot += row[j] * u[j]
+				dot += float64(row[j] * u[j])
 			}
 			for j := range row {
-				row[j] -= dot * u[j]
+				row[j] -= float64(dot * u[j])
 			}
 		}
 		// Equal norms up to a small jitter: in the tail that top-8 of 256
@@ -146,9 +146,9 @@ func newStream(E int, seed uint64) *stream {
 		// spread) wins far more often, so the norm spread sets a static skew.
 		n := 0.0
 		for _, x := range row {
-			n += x * x
+			n += float64(x * x)
 		}
-		f := (1 + normJitter*rng.NormFloat64()) / math.Sqrt(n)
+		f := (1 + float64(normJitter*rng.NormFloat64())) / math.Sqrt(n)
 		for j := range row {
 			row[j] *= f
 		}
@@ -157,7 +157,7 @@ func newStream(E int, seed uint64) *stream {
 	dot := func(a, b []float64) float64 {
 		s := 0.0
 		for j := range a {
-			s += a[j] * b[j]
+			s += float64(a[j] * b[j])
 		}
 		return s
 	}
@@ -168,7 +168,7 @@ func newStream(E int, seed uint64) *stream {
 		if role[e] < 0 {
 			for _, t := range tok {
 				p := dot(row, t)
-				v += p * p
+				v += float64(p * p)
 			}
 			cnt++
 		}
@@ -181,11 +181,11 @@ func newStream(E int, seed uint64) *stream {
 		switch r := role[e]; {
 		case r == 0:
 			for j := range row {
-				row[j] += popularBoost * dirs[0][j]
+				row[j] += float64(popularBoost * dirs[0][j])
 			}
 		case r > 0:
 			for j := range row {
-				row[j] += topicBoost * dirs[r][j]
+				row[j] += float64(topicBoost * dirs[r][j])
 			}
 		}
 	}
@@ -259,12 +259,12 @@ func (s *stream) fill(step, t0, n int, x []float32) {
 				p := s.proj[k*E : (k+1)*E]
 				p = p[:len(row)]
 				for e := range row {
-					row[e] += zk * p[e]
+					row[e] += float32(zk * p[e]) // no fused multiply-add: same bits everywhere
 				}
 			}
 			nz = nz[:len(row)]
 			for e := range row {
-				row[e] += residual * nz[e]
+				row[e] += float32(residual * nz[e])
 			}
 		}
 	}
