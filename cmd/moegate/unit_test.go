@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -97,5 +99,39 @@ func TestFromFortran(t *testing.T) {
 	want := []float32{0, 1, 10, 11, 100, 101, 110, 111}
 	if !slices.Equal(got, want) {
 		t.Fatalf("3-D: %v, want %v", got, want)
+	}
+}
+
+// TestWriteAllRollback: when a rename fails after others succeeded (here
+// weights.npy is a directory), no file of the set and no temporary is left.
+func TestWriteAllRollback(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "weights.npy"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "weights.npy", "x"), []byte("x"), 0o644)
+	err := writeAll(dir, []outFile{{"experts.npy", []byte("a")}, {"weights.npy", []byte("b")}, {"load.npy", []byte("c")}})
+	if err == nil {
+		t.Fatal("writeAll succeeded onto a directory")
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Name() != "weights.npy" {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+	// and a good write leaves exactly the files, mode 0644
+	dir = t.TempDir()
+	if err := writeAll(dir, []outFile{{"a.npy", []byte("a")}, {"b.npy", []byte("b")}}); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ = os.ReadDir(dir)
+	if len(ents) != 2 {
+		t.Fatalf("files: %v", ents)
+	}
+	for _, e := range ents {
+		if fi, _ := e.Info(); fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v", e.Name(), fi.Mode())
+		}
 	}
 }
