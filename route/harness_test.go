@@ -156,8 +156,8 @@ func TestGroupLayouts(t *testing.T) {
 						continue
 					}
 					for TG := 1; TG <= G; TG++ {
-						if G > 32 && TG > 2 && TG != G/2 && TG < G-1 {
-							continue // every TopGroups up to 32 groups; the edges beyond
+						if G > 16 && TG > 2 && TG != G/2 && TG < G-1 {
+							continue // every TopGroups up to 16 groups; the edges beyond
 						}
 						maxK := TG * per
 						ks := []int{1, min(8, maxK), maxK}
@@ -168,6 +168,9 @@ func TestGroupLayouts(t *testing.T) {
 								continue
 							}
 							for _, score := range []route.ScoreFunc{route.Sigmoid, route.Softmax} {
+								if G > 16 && score == route.ScoreFunc(TG%2) {
+									continue // one score function per layout beyond 16 groups
+								}
 								n++
 								cfg := route.Config{Experts: E, TopK: K, Score: score, Groups: G, TopGroups: TG,
 									GroupRule: rule, Normalize: n%2 == 0, Scale: 2.5}
@@ -308,8 +311,8 @@ func TestChunkBoundaries(t *testing.T) {
 		} {
 			ref, got := routers(t, cfg, impl)
 			E := cfg.Experts
-			for _, T := range []int{0, 1, 255, 256, 257, 511, 512, 513, 1000} {
-				for _, bad := range []int{-1, 0, 255, 256, 257, 600} {
+			for _, T := range []int{0, 1, 255, 256, 257, 513} {
+				for _, bad := range []int{-1, 0, 255, 256, 257} {
 					if bad >= T {
 						continue
 					}
