@@ -14,8 +14,14 @@ package asm
 // error, about 2^-53 relative, is negligible at these bounds). Every SIMD
 // kernel returns the same bits as these Go functions, so the bounds hold for
 // every implementation. `go test ./asm -run Accuracy` checks a dense sample
-// in a few seconds; `MOEGATE_LONG=1 go test ./asm -run Accuracy -timeout 30m`
-// checks all 2^32 float32 inputs.
+// in a few seconds; `MOEGATE_LONG=1 go test ./asm -run Accuracy -timeout 60m`
+// checks every float32 input (all 2^32 bit patterns but NaNs for Sigmoid,
+// every x <= 0 for ExpNeg).
+//
+// Measured over every input (MOEGATE_LONG=1, 2026-11-23, 969 s on 2 shared
+// cores): Sigmoid worst 2.402 ulp (x = -4.157294), ExpNeg worst 0.982 ulp
+// (x = -81.39479); subnormal results worst 0.750 x 2^-149 for both
+// (x = -87.33736).
 
 import (
 	"fmt"

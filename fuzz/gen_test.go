@@ -201,7 +201,7 @@ func floatSeeds() []seed {
 	var out []seed
 	vals := slices.Clone(testutil.Specials)
 	vals = append(vals, -3.4463313, -4.1539173, -5.8606462, -16.935247, -87.96334, -88.01551,
-		-87.81238, -87.99412, 17, -17, 9.01, -9.01, 0.1, -0.1, -103.28, -126*0.6931472, -149*0.6931472)
+		-87.81238, -87.99412, -4.157294, -81.39479, -87.33736, 17, -17, 9.01, -9.01, 0.1, -0.1, -103.28, -126*0.6931472, -149*0.6931472)
 	for i, v := range vals {
 		out = append(out, seed{fmt.Sprintf("f%02d-%v", i, v), []byte(fmt.Sprint(math.Float32bits(v)))})
 	}
