@@ -145,14 +145,18 @@ func checkAcc(t *testing.T, name string, s accStats, boundNorm float64) {
 	}
 }
 
+// knownWorst are the worst inputs of the full sweep (see the top comment),
+// checked in the default run too.
+var knownWorst = []float32{-4.157294, -81.39479, -87.33736}
+
 const (
 	bitsNeg20  = 0xC1A00000 // -20
 	bitsPos20  = 0x41A00000 // 20
 	bitsNeg104 = 0xC2D00000 // -104
 )
 
-// TestAccuracySigmoid: by default every 509th float32 bit pattern plus every
-// 211th float32 in [-20, 20] (about 19M inputs, about a second on 2 cores);
+// TestAccuracySigmoid: by default every 1021st float32 bit pattern plus every
+// 421st float32 in [-20, 20] (about 9.4M inputs, about a second on 2 cores);
 // with MOEGATE_LONG=1 all 2^32.
 func TestAccuracySigmoid(t *testing.T) {
 	var s accStats
@@ -162,36 +166,42 @@ func TestAccuracySigmoid(t *testing.T) {
 		if testing.Short() {
 			s = sweep(0, math.MaxUint32, 4093, sigmoidPoint)
 		} else {
-			s = sweep(0, math.MaxUint32, 509, sigmoidPoint)
-			a := sweep(0, bitsPos20, 211, sigmoidPoint)
-			b := sweep(0x80000000, bitsNeg20, 211, sigmoidPoint)
+			s = sweep(0, math.MaxUint32, 1021, sigmoidPoint)
+			a := sweep(0, bitsPos20, 421, sigmoidPoint)
+			b := sweep(0x80000000, bitsNeg20, 421, sigmoidPoint)
 			s.merge(&a)
 			s.merge(&b)
 		}
 	}
+	for _, x := range knownWorst { // the worst inputs of the full sweep
+		sigmoidPoint(math.Float32bits(x), &s)
+	}
 	checkAcc(t, "Sigmoid", s, sigmoidBoundNormal)
 }
 
-// TestAccuracyExpNeg: x <= 0; by default every 509th negative bit pattern
-// plus every 211th float32 in [-104, 0] (about 9.6M inputs); with
+// TestAccuracyExpNeg: x <= 0; by default every 1021st negative bit pattern
+// plus every 421st float32 in [-104, 0] (about 4.7M inputs); with
 // MOEGATE_LONG=1 all 2^31.
 func TestAccuracyExpNeg(t *testing.T) {
 	var s accStats
 	if os.Getenv("MOEGATE_LONG") == "1" {
 		s = sweep(0x80000000, math.MaxUint32, 1, expPoint)
 	} else {
-		step := uint64(509)
+		step := uint64(1021)
 		if testing.Short() {
 			step = 2047
 		}
 		s = sweep(0x80000000, math.MaxUint32, step, expPoint)
 		if !testing.Short() {
-			a := sweep(0x80000000, bitsNeg104, 211, expPoint)
+			a := sweep(0x80000000, bitsNeg104, 421, expPoint)
 			s.merge(&a)
 		}
 	}
 	z := sweep(0, 0, 1, expPoint) // +0
 	s.merge(&z)
+	for _, x := range knownWorst {
+		expPoint(math.Float32bits(x), &s)
+	}
 	checkAcc(t, "ExpNeg", s, expBoundNormal)
 }
 
