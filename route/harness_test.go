@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"testing"
 
@@ -421,11 +422,28 @@ func TestGuardPages(t *testing.T) {
 								}
 								copy(in.Bias, testutil.RandBias(r, E))
 							}
-							diff(t, ref, got, in, true, fmt.Sprintf("guarded head=%v", head))
+							guardedDiff(t, ref, got, in, fmt.Sprintf("guarded head=%v", head))
 						}
 					}
 				}
 			}
 		}
 	})
+}
+
+// guardedDiff is diff with faults turned into a test failure that says
+// where: a read past an input's end (or before its start) hits a guard page.
+func guardedDiff(t *testing.T, ref, got route.Router, in route.Input, what string) {
+	t.Helper()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if e := recover(); e != nil {
+			if f, ok := e.(interface{ Addr() uintptr }); ok {
+				t.Fatalf("%s: config %v, T=%d stride=%d bias=%v: memory fault at %#x: a kernel read outside its input (%v)",
+					what, got.Config(), in.Tokens, in.Stride, in.Bias != nil, f.Addr(), e)
+			}
+			panic(e)
+		}
+	}()
+	diff(t, ref, got, in, true, what)
 }
