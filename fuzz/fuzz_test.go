@@ -3,6 +3,7 @@ package fuzz
 import (
 	"fmt"
 	"math"
+	"runtime/debug"
 	"sync"
 	"testing"
 
@@ -62,6 +63,7 @@ func (s *spec) input() route.Input {
 func FuzzRouter(f *testing.F) {
 	f.Add(make([]byte, headerLen))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // guard-page hits fail, not crash
 		s := decode(data)
 		ref, rerr := route.NewReference(s.cfg)
 		for _, impl := range route.Implementations() {
@@ -120,6 +122,7 @@ func dirtyScratch(p *asm.Plan) *asm.Scratch {
 func FuzzKernel(f *testing.F) {
 	f.Add(make([]byte, headerLen))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // guard-page hits fail, not crash
 		s := decode(data)
 		if s.cfg.Validate() != nil {
 			return // kernels take validated plans only

@@ -237,3 +237,17 @@ func TestZeroAllocs(t *testing.T) {
 		}
 	})
 }
+
+// TestExpectedImplementations fails when dispatch silently lost a kernel:
+// CI states the list it expects for the machine, build tags and GODEBUG in
+// MOEGATE_EXPECT_IMPLS (e.g. "avx512,avx2,go"; "avx2,go" under
+// GODEBUG=cpu.avx512f=off; "go" with -tags purego; "neon,go" on arm64).
+func TestExpectedImplementations(t *testing.T) {
+	want := os.Getenv("MOEGATE_EXPECT_IMPLS")
+	if want == "" {
+		t.Skipf("MOEGATE_EXPECT_IMPLS not set; this machine and build run %v", route.Implementations())
+	}
+	if got := strings.Join(route.Implementations(), ","); got != want {
+		t.Fatalf("Implementations() = %s, want %s", got, want)
+	}
+}
