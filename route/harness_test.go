@@ -140,6 +140,33 @@ func TestShapes(t *testing.T) {
 	})
 }
 
+// TestEveryE: every expert count from 1 to 4*16*2+16 = 144 and on to 160
+// (every tail length of a 16-lane loop unrolled twice, DESIGN.md section 5),
+// small, middle and full K, both score functions, bias on every other E.
+func TestEveryE(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(15, 16))
+		for E := 1; E <= 160; E++ {
+			for _, K := range slices.Compact([]int{1, min(8, E), E}) {
+				for _, score := range []route.ScoreFunc{route.Sigmoid, route.Softmax} {
+					cfg := route.Config{Experts: E, TopK: K, Score: score, Normalize: E%2 == 0, Scale: 2.5}
+					ref, got := routers(t, cfg, impl)
+					const T = 3
+					x := testutil.Aligned(T*E, E%16)
+					testutil.FillRow(r, x[:E], testutil.RowNormal)
+					testutil.FillRow(r, x[E:2*E], testutil.RowTies)
+					testutil.FillRow(r, x[2*E:], testutil.RandKind(r, true))
+					in := route.Input{Logits: x, Tokens: T}
+					if E%2 == 1 {
+						in.Bias = testutil.RandBias(r, E)
+					}
+					diff(t, ref, got, in, true, fmt.Sprintf("E=%d", E))
+				}
+			}
+		}
+	})
+}
+
 // TestGroupLayouts: every valid group layout of a set of Es, both group
 // rules, every TopGroups, K from 1 to the most the kept groups hold.
 func TestGroupLayouts(t *testing.T) {
