@@ -365,8 +365,8 @@ func TestChunkBoundaries(t *testing.T) {
 	})
 }
 
-// TestShapeErrors: rejected shapes give the same error and safe outputs.
-func TestShapeErrors(t *testing.T) {
+// TestImplShapeErrors: rejected shapes give the same error and safe outputs.
+func TestImplShapeErrors(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl string) {
 		cfg := route.Config{Experts: 16, TopK: 4, Score: route.Sigmoid, Normalize: true}
 		ref, got := routers(t, cfg, impl)
