@@ -1,0 +1,476 @@
+package route_test
+
+// The implementation harness: every test here runs once per implementation
+// this machine and build can run (route.Implementations(), as Go's
+// crypto/internal/impl does), and holds each one to the pure-Go reference
+// bit for bit: ids, weight bits, loads, and error identity, message and
+// fields. Outputs are surrounded by canaries; inputs are also placed flush
+// against PROT_NONE guard pages (linux), so that an over-read faults.
+//
+// Today only "go" is available, so these tests check the harness and the
+// reference's own determinism; assembly implementations are covered as soon
+// as asm.Available() lists them, with no change here.
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime/debug"
+	"slices"
+	"testing"
+
+	"github.com/moegate/moegate/internal/testutil"
+	"github.com/moegate/moegate/route"
+)
+
+// forEachImpl runs f as a subtest per available implementation.
+func forEachImpl(t *testing.T, f func(t *testing.T, impl string)) {
+	t.Helper()
+	for _, name := range route.Implementations() {
+		t.Run(name, func(t *testing.T) { f(t, name) })
+	}
+}
+
+// routers returns the reference and the named implementation for cfg.
+func routers(t testing.TB, cfg route.Config, impl string) (ref, got route.Router) {
+	t.Helper()
+	ref, err := route.NewReference(cfg)
+	if err != nil {
+		t.Fatalf("NewReference(%v): %v", cfg, err)
+	}
+	got, err = route.NewImpl(cfg, impl)
+	if err != nil {
+		t.Fatalf("NewImpl(%v, %q): %v", cfg, impl, err)
+	}
+	if got.Impl() != impl {
+		t.Fatalf("NewImpl(%q).Impl() = %q", impl, got.Impl())
+	}
+	return ref, got
+}
+
+// diff fails t when got differs from ref on in.
+func diff(t testing.TB, ref, got route.Router, in route.Input, withLoad bool, what string) {
+	t.Helper()
+	if err := testutil.Differential(ref, got, in, withLoad); err != nil {
+		t.Fatalf("%s\nconfig %v, T=%d stride=%d bias=%v offset=%d:\n%v",
+			what, ref.Config(), in.Tokens, in.Stride, in.Bias != nil, testutil.Offset(in.Logits), err)
+	}
+}
+
+func TestImplementations(t *testing.T) {
+	impls := route.Implementations()
+	if len(impls) == 0 || impls[len(impls)-1] != "go" {
+		t.Fatalf("Implementations() = %v, want the Go reference last", impls)
+	}
+	cfg := route.Config{Experts: 8, TopK: 2}
+	for _, name := range impls {
+		if _, err := route.NewImpl(cfg, name); err != nil {
+			t.Errorf("NewImpl(%q): %v", name, err)
+		}
+	}
+	for _, name := range []string{"avx2", "avx512", "neon", "bogus", ""} {
+		if slices.Contains(impls, name) {
+			continue
+		}
+		if _, err := route.NewImpl(cfg, name); !errors.Is(err, route.ErrUnsupported) {
+			t.Errorf("NewImpl(%q) = %v, want ErrUnsupported", name, err)
+		}
+	}
+	t.Logf("implementations: %v", impls)
+}
+
+// shapeKs returns every K up to 16 and the large Ks E/2 and E.
+func shapeKs(E int) []int {
+	var ks []int
+	for k := 1; k <= min(E, 16); k++ {
+		ks = append(ks, k)
+	}
+	for _, k := range []int{E / 2, E} {
+		if k > 16 {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// TestShapes: every E around a loop threshold, every K up to 16 and large
+// K, both score functions, with and without bias, normalisation and scale
+// alternating, row kinds (ties, specials, equal rows, bad rows) rotating,
+// odd strides and start offsets 0..15 rotating.
+func TestShapes(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(3, 4))
+		es := append(slices.Clone(testutil.ShapeEs), 4096)
+		n := 0
+		for _, E := range es {
+			for _, K := range shapeKs(E) {
+				for _, score := range []route.ScoreFunc{route.Sigmoid, route.Softmax} {
+					for _, withBias := range []bool{false, true} {
+						if E == 4096 && K > 1 && K < 8 && K != 2 {
+							continue // 4096 once: K in {1, 2, 8..16, 2048, 4096}
+						}
+						n++
+						cfg := route.Config{Experts: E, TopK: K, Score: score,
+							Normalize: (n/2)%2 == 0, Scale: testutil.Scales[n%len(testutil.Scales)]}
+						ref, got := routers(t, cfg, impl)
+						T := 1 + n%5
+						stride := E + []int{0, 1, 3, 0, 16}[n%5]
+						x := testutil.Aligned((T-1)*stride+E, n%16)
+						for i := range x {
+							x[i] = float32(r.NormFloat64())
+						}
+						for tk := 0; tk < T; tk++ {
+							kind := (n + tk) % testutil.NumRowKinds
+							if n%3 != 0 && kind == testutil.RowBad {
+								kind = testutil.RowNormal
+							}
+							testutil.FillRow(r, x[tk*stride:tk*stride+E], kind)
+						}
+						in := route.Input{Logits: x, Tokens: T, Stride: stride}
+						if withBias {
+							in.Bias = testutil.RandBias(r, E)
+						}
+						diff(t, ref, got, in, n%4 != 0, fmt.Sprintf("case %d", n))
+					}
+				}
+			}
+		}
+		t.Logf("%d configurations", n)
+	})
+}
+
+// TestEveryE: every expert count from 1 to 4*16*2+16 = 144 and on to 160
+// (every tail length of a 16-lane loop unrolled twice, DESIGN.md section 5),
+// small, middle and full K, both score functions, bias on every other E.
+func TestEveryE(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(15, 16))
+		for E := 1; E <= 160; E++ {
+			for _, K := range slices.Compact([]int{1, min(8, E), E}) {
+				for _, score := range []route.ScoreFunc{route.Sigmoid, route.Softmax} {
+					cfg := route.Config{Experts: E, TopK: K, Score: score, Normalize: E%2 == 0, Scale: 2.5}
+					ref, got := routers(t, cfg, impl)
+					const T = 3
+					x := testutil.Aligned(T*E, E%16)
+					testutil.FillRow(r, x[:E], testutil.RowNormal)
+					testutil.FillRow(r, x[E:2*E], testutil.RowTies)
+					testutil.FillRow(r, x[2*E:], testutil.RandKind(r, true))
+					in := route.Input{Logits: x, Tokens: T}
+					if E%2 == 1 {
+						in.Bias = testutil.RandBias(r, E)
+					}
+					diff(t, ref, got, in, true, fmt.Sprintf("E=%d", E))
+				}
+			}
+		}
+	})
+}
+
+// TestGroupLayouts: every valid group layout of a set of Es, both group
+// rules, every TopGroups, K from 1 to the most the kept groups hold.
+func TestGroupLayouts(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(5, 6))
+		n := 0
+		for _, E := range []int{2, 4, 6, 8, 9, 12, 16, 32, 60, 64, 128, 160, 256} {
+			for G := 2; G <= E; G++ {
+				if E%G != 0 {
+					continue
+				}
+				per := E / G
+				for _, rule := range []route.GroupRule{route.GroupTop2Sum, route.GroupMax} {
+					if rule == route.GroupTop2Sum && per < 2 {
+						continue
+					}
+					for TG := 1; TG <= G; TG++ {
+						if G > 16 && TG > 2 && TG != G/2 && TG < G-1 {
+							continue // every TopGroups up to 16 groups; the edges beyond
+						}
+						maxK := TG * per
+						ks := []int{1, min(8, maxK), maxK}
+						slices.Sort(ks)
+						ks = slices.Compact(ks)
+						for _, K := range ks {
+							if K > maxK {
+								continue
+							}
+							for _, score := range []route.ScoreFunc{route.Sigmoid, route.Softmax} {
+								if G > 16 && score == route.ScoreFunc(TG%2) {
+									continue // one score function per layout beyond 16 groups
+								}
+								n++
+								cfg := route.Config{Experts: E, TopK: K, Score: score, Groups: G, TopGroups: TG,
+									GroupRule: rule, Normalize: n%2 == 0, Scale: 2.5}
+								ref, got := routers(t, cfg, impl)
+								T := 2
+								x := testutil.Aligned(T*E, n%16)
+								testutil.FillRow(r, x[:E], []int{testutil.RowNormal, testutil.RowTies, testutil.RowEqual, testutil.RowZeros}[n%4])
+								testutil.FillRow(r, x[E:], testutil.RowNormal)
+								in := route.Input{Logits: x, Tokens: T}
+								diff(t, ref, got, in, true, "no bias")
+								in.Bias = testutil.RandBias(r, E)
+								diff(t, ref, got, in, true, "bias")
+							}
+						}
+					}
+				}
+			}
+		}
+		t.Logf("%d group configurations", n)
+	})
+}
+
+// TestOffsetsAndStrides: logits starting at every element offset 0..15 of
+// a 64-byte boundary, with odd and even strides.
+func TestOffsetsAndStrides(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(7, 8))
+		cfgs := func(E int) []route.Config {
+			return []route.Config{
+				{Experts: E, TopK: min(8, E), Score: route.Sigmoid, Normalize: true, Scale: 2.5},
+				{Experts: E, TopK: min(2, E), Score: route.Softmax, Normalize: true},
+				{Experts: E, TopK: min(6, E), Score: route.Softmax},
+			}
+		}
+		for _, E := range []int{1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 160, 257} {
+			for ci, cfg := range cfgs(E) {
+				ref, got := routers(t, cfg, impl)
+				for off := 0; off < 16; off++ {
+					for _, stride := range []int{E, E + 1, E + 3, E + 8, E + 15, 2*E + 1} {
+						T := 3
+						x := testutil.Aligned((T-1)*stride+E, off)
+						if testutil.Offset(x) != off {
+							t.Fatalf("Aligned: offset %d, want %d", testutil.Offset(x), off)
+						}
+						for i := range x {
+							x[i] = float32(r.NormFloat64() * 2)
+						}
+						testutil.FillRow(r, x[stride:stride+E], testutil.RowTies)
+						in := route.Input{Logits: x, Tokens: T, Stride: stride}
+						if ci == 0 {
+							in.Bias = testutil.Aligned(E, (off+5)%16)
+							copy(in.Bias, testutil.RandBias(r, E))
+						}
+						diff(t, ref, got, in, off%2 == 0, fmt.Sprintf("offset %d", off))
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSpecials: every special value of DESIGN.md section 5 as a whole row,
+// at the first, middle and last position, alternating with its negation,
+// and with exact ties.
+func TestSpecials(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, E := range []int{1, 2, 5, 8, 16, 17, 33, 64, 160, 256, 257} {
+			cfgs := []route.Config{
+				{Experts: E, TopK: min(8, E), Score: route.Sigmoid, Normalize: true, Scale: 2.5},
+				{Experts: E, TopK: min(4, E), Score: route.Softmax},
+				{Experts: E, TopK: min(2, E), Score: route.Softmax, Normalize: true},
+				{Experts: E, TopK: 1, Score: route.Sigmoid},
+			}
+			if E%8 == 0 && E >= 16 {
+				cfgs = append(cfgs,
+					route.Config{Experts: E, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5},
+					route.Config{Experts: E, TopK: 6, Score: route.Softmax, Groups: 8, TopGroups: 3, GroupRule: route.GroupMax, Scale: 16})
+			}
+			for _, cfg := range cfgs {
+				ref, got := routers(t, cfg, impl)
+				for _, sp := range testutil.Specials {
+					const T = 6
+					x := make([]float32, T*E)
+					for i := range x {
+						x[i] = float32(r.NormFloat64() * 2)
+					}
+					for i := range E {
+						x[i] = sp // whole row
+						x[3*E+i] = float32(r.IntN(3)) * 0.5
+						if i%2 == 1 {
+							x[4*E+i] = -sp
+						} else {
+							x[4*E+i] = sp
+						}
+					}
+					x[E] = sp       // first
+					x[2*E+E/2] = sp // middle
+					x[3*E+E-1] = sp // last, among ties
+					x[5*E+E-1] = sp // last
+					x[5*E] = -sp    // and its negation first
+					in := route.Input{Logits: x, Tokens: T}
+					diff(t, ref, got, in, true, fmt.Sprintf("special %v", sp))
+					in.Bias = testutil.RandBias(r, E)
+					diff(t, ref, got, in, true, fmt.Sprintf("special %v with bias", sp))
+				}
+				// One non-finite row per position of the batch: the error
+				// names the first; the others still route.
+				for bad := 0; bad < 4; bad++ {
+					x := make([]float32, 4*E)
+					testutil.FillRow(r, x, testutil.RowNormal)
+					x[bad*E+r.IntN(E)] = float32(math.NaN())
+					if bad < 3 {
+						x[3*E] = float32(math.Inf(-1))
+					}
+					diff(t, ref, got, route.Input{Logits: x, Tokens: 4}, true, "bad row")
+				}
+				// Non-finite bias.
+				x := make([]float32, 2*E)
+				testutil.FillRow(r, x, testutil.RowNormal)
+				b := testutil.RandBias(r, E)
+				b[E-1] = float32(math.Inf(1))
+				diff(t, ref, got, route.Input{Logits: x, Tokens: 2, Bias: b}, true, "bad bias")
+			}
+		}
+	})
+}
+
+// TestChunkBoundaries: batches around the Router's chunk of 256 tokens,
+// with bad tokens at chunk edges.
+func TestChunkBoundaries(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(11, 12))
+		for _, cfg := range []route.Config{
+			{Experts: 8, TopK: 2, Score: route.Softmax, Normalize: true},
+			{Experts: 64, TopK: 6, Score: route.Softmax},
+			{Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5},
+		} {
+			ref, got := routers(t, cfg, impl)
+			E := cfg.Experts
+			for _, T := range []int{0, 1, 255, 256, 257, 513} {
+				for _, bad := range []int{-1, 0, 255, 256, 257} {
+					if bad >= T {
+						continue
+					}
+					x := make([]float32, T*E+1)
+					testutil.FillRow(r, x, testutil.RowNormal)
+					if bad >= 0 {
+						x[bad*E+E-1] = float32(math.Inf(1))
+						if bad+3 < T {
+							x[(bad+3)*E] = float32(math.NaN())
+						}
+					}
+					in := route.Input{Logits: x[:max(T*E, 0)], Tokens: T}
+					if T == 257 {
+						in.Logits = x // longer than needed is fine
+					}
+					diff(t, ref, got, in, true, fmt.Sprintf("T=%d bad=%d", T, bad))
+					in.Bias = testutil.RandBias(r, E)
+					diff(t, ref, got, in, false, fmt.Sprintf("T=%d bad=%d bias", T, bad))
+				}
+			}
+		}
+	})
+}
+
+// TestImplShapeErrors: rejected shapes give the same error and safe outputs.
+func TestImplShapeErrors(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		cfg := route.Config{Experts: 16, TopK: 4, Score: route.Sigmoid, Normalize: true}
+		ref, got := routers(t, cfg, impl)
+		x := make([]float32, 64)
+		testutil.FillRow(rand.New(rand.NewPCG(1, 1)), x, testutil.RowNormal)
+		for i, in := range []route.Input{
+			{Logits: x, Tokens: -1},
+			{Logits: x, Tokens: 4, Stride: 15},
+			{Logits: x[:63], Tokens: 4},
+			{Logits: x, Tokens: 2, Stride: 40, Bias: make([]float32, 15)},
+			{Logits: x, Tokens: 3, Stride: math.MaxInt / 2},
+			{Logits: x, Tokens: 3, Stride: 30},
+		} {
+			diff(t, ref, got, in, i%2 == 0, fmt.Sprintf("shape error %d", i))
+		}
+		// Output lengths that do not match.
+		for _, n := range []int{7, 9} {
+			wr, wg := make([]int32, n), make([]int32, n)
+			fr, fg := make([]float32, n), make([]float32, n)
+			e1 := ref.Route(route.Output{IDs: wr, Weights: fr}, route.Input{Logits: x[:32], Tokens: 2})
+			e2 := got.Route(route.Output{IDs: wg, Weights: fg}, route.Input{Logits: x[:32], Tokens: 2})
+			if err := testutil.DiffErr(e1, e2); err != nil || e1 == nil {
+				t.Fatalf("len %d: %v (reference error %v)", n, err, e1)
+			}
+			if !slices.Equal(wr, wg) || !slices.Equal(fr, fg) {
+				t.Fatalf("len %d: safe outputs differ: %v %v vs %v %v", n, wg, fg, wr, fr)
+			}
+		}
+	})
+}
+
+// TestGuardPages: logits and bias flush against PROT_NONE pages, at the
+// end (over-reads) and at the start (under-reads), for every shape E.
+func TestGuardPages(t *testing.T) {
+	const maxN = 3*(4096+1) + 16
+	gx, err := testutil.NewGuarded(maxN)
+	if err != nil {
+		t.Skipf("no guard pages here: %v", err)
+	}
+	defer gx.Free()
+	gb, err := testutil.NewGuarded(4096)
+	if err != nil {
+		t.Skipf("no guard pages here: %v", err)
+	}
+	defer gb.Free()
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(13, 14))
+		es := append(slices.Clone(testutil.ShapeEs), 4096)
+		for _, E := range es {
+			cfgs := []route.Config{
+				{Experts: E, TopK: min(8, E), Score: route.Sigmoid, Normalize: true, Scale: 2.5},
+				{Experts: E, TopK: min(2, E), Score: route.Softmax, Normalize: true},
+				{Experts: E, TopK: min(6, E), Score: route.Softmax},
+			}
+			if E%8 == 0 {
+				cfgs = append(cfgs, route.Config{Experts: E, TopK: min(8, E/2), Score: route.Sigmoid,
+					Groups: 8, TopGroups: 4, GroupRule: route.GroupRule(E % 16 / 8), Normalize: true})
+			}
+			for ci, cfg := range cfgs {
+				ref, got := routers(t, cfg, impl)
+				for _, T := range []int{1, 2, 3} {
+					for _, stride := range []int{E, E + 1} {
+						n := (T-1)*stride + E
+						for _, head := range []bool{false, true} {
+							var x []float32
+							if head {
+								x = gx.Head(n)
+							} else {
+								x = gx.Tail(n)
+							}
+							for i := range x {
+								x[i] = float32(r.NormFloat64() * 2)
+							}
+							in := route.Input{Logits: x, Tokens: T, Stride: stride}
+							if ci%2 == 0 {
+								if head {
+									in.Bias = gb.Head(E)
+								} else {
+									in.Bias = gb.Tail(E)
+								}
+								copy(in.Bias, testutil.RandBias(r, E))
+							}
+							guardedDiff(t, ref, got, in, fmt.Sprintf("guarded head=%v", head))
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// guardedDiff is diff with faults turned into a test failure that says
+// where: a read past an input's end (or before its start) hits a guard page.
+func guardedDiff(t *testing.T, ref, got route.Router, in route.Input, what string) {
+	t.Helper()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if e := recover(); e != nil {
+			if f, ok := e.(interface{ Addr() uintptr }); ok {
+				t.Fatalf("%s: config %v, T=%d stride=%d bias=%v: memory fault at %#x: a kernel read outside its input (%v)",
+					what, got.Config(), in.Tokens, in.Stride, in.Bias != nil, f.Addr(), e)
+			}
+			panic(e)
+		}
+	}()
+	diff(t, ref, got, in, true, what)
+}
