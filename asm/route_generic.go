@@ -136,33 +136,56 @@ func chooseGroups(p *Plan, s *Scratch, sel []float32) {
 	gs := p.E / p.Groups
 	gsc := s.GSc[:p.Groups]
 	for g := range gsc {
-		grp := sel[g*gs : g*gs+gs]
-		if p.GroupMax {
-			a := grp[0]
-			for _, v := range grp[1:] {
-				if v > a {
-					a = v
-				}
-			}
-			gsc[g] = a
-		} else {
-			// The two largest values, branch-free: a2 takes the larger of
-			// itself and the smaller of (a1, v). Selection scores are never
-			// NaN or -0 here (sigmoid and softmax scores are >= +0, and
-			// +0 + -0 = +0), so max/min are plain comparisons.
-			a1, a2 := float32(math.Inf(-1)), float32(math.Inf(-1))
-			for _, v := range grp {
-				a2 = max(a2, min(a1, v))
-				a1 = max(a1, v)
-			}
-			gsc[g] = a1 + a2
-		}
+		gsc[g] = groupScore(sel[g*gs:g*gs+gs], p.GroupMax)
 	}
 	gt := s.GTop[:p.TopGroups]
 	for i := range gt {
 		gt[i] = 0
 	}
 	topK(gt, 0, gsc, 0)
+}
+
+// groupScore returns a group's score: its largest selection score, or the
+// sum of its two largest (a tie counts twice: {a, a, b<a} scores 2a).
+// Only the values matter, so any scan order gives the same bits. The scan
+// works on order-preserving integer keys, whose max and min compile to
+// compare-and-move, in two independent chains (even and odd elements)
+// merged at the end. Selection scores are never NaN here; -0 and +0 map to
+// different keys, but they only meet in a sum when both are zero, and a
+// group score of -0 ranks like +0 (Key folds them).
+func groupScore(grp []float32, groupMax bool) float32 {
+	var a1, a2, b1, b2 uint32 // 0 is below the key of every non-NaN float
+	i := 0
+	for ; i+1 < len(grp); i += 2 {
+		k, l := rawOrder(grp[i]), rawOrder(grp[i+1])
+		a2 = max(a2, min(a1, k))
+		a1 = max(a1, k)
+		b2 = max(b2, min(b1, l))
+		b1 = max(b1, l)
+	}
+	if i < len(grp) {
+		k := rawOrder(grp[i])
+		a2 = max(a2, min(a1, k))
+		a1 = max(a1, k)
+	}
+	m1 := max(a1, b1)
+	if groupMax {
+		return fromRawOrder(m1)
+	}
+	m2 := max(min(a1, b1), max(a2, b2))
+	return fromRawOrder(m1) + fromRawOrder(m2)
+}
+
+// rawOrder maps a non-NaN float32 to a uint32 of the same order (-0 just
+// below +0); fromRawOrder inverts it.
+func rawOrder(v float32) uint32 {
+	b := math.Float32bits(v)
+	return b ^ (uint32(int32(b)>>31) | 0x80000000)
+}
+
+func fromRawOrder(k uint32) float32 {
+	m := uint32(int32(k) >> 31)
+	return math.Float32frombits(k ^ (^m | 0x80000000))
 }
 
 // topK merges the candidates vals (indices base+i) into top, which holds n
