@@ -1,11 +1,131 @@
-//go:build !purego
+//go:build gc && !purego
 
 package asm
 
-// The arm64 kernels arrive with issue 4; until then only Go runs.
+import "golang.org/x/sys/cpu"
 
-func appendAvailable(out []Impl) []Impl { return out }
+// hasNEON is set once from golang.org/x/sys/cpu: the NEON kernels execute
+// Advanced SIMD only (ASIMD, which every arm64 Linux CPU has; GODEBUG
+// cpu.asimd=off is not an option Go offers, so the Go path is forced with the
+// purego tag or by asking for the Go impl).
+var hasNEON = cpu.ARM64.HasASIMD
 
-func routeArch(Impl, *Plan, *Scratch, []int32, []float32, []int64, []float32, int, []float32) (int, bool) {
-	return 0, false
+func appendAvailable(out []Impl) []Impl {
+	if hasNEON {
+		out = append(out, NEON)
+	}
+	return out
+}
+
+func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) (int, bool) {
+	if impl != NEON || !hasNEON {
+		return 0, false
+	}
+	return routeNEON(p, s, ids, w, load, x, stride, bias), true
+}
+
+// routeNEON has the contract of RouteGeneric. The per-token scores (the
+// non-finite check, sigmoid or softmax, bias) run in NEON assembly.
+func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
+	E, K := p.E, p.K
+	T := len(ids) / K
+	firstBad := -1
+	logitSel := p.LogitSelect(bias != nil)
+	var bp *float32
+	if bias != nil {
+		bias = bias[:E]
+		bp = &bias[0]
+	}
+	sel := s.Sel[:E]
+	top := s.Top[:K]
+	for t := 0; t < T; t++ {
+		row := x[t*stride : t*stride+E]
+		oid := ids[t*K : t*K+K]
+		ow := w[t*K : t*K+K]
+		var m, S float32
+		var bad bool
+		switch {
+		case logitSel:
+			_, bad = maxBadNEON(&row[0], E)
+		case !p.Softmax:
+			bad = sigmoidNEON(&sel[0], &row[0], bp, E)
+		default:
+			m, bad = maxBadNEON(&row[0], E)
+			if !bad {
+				S = expSumNEON(&sel[0], &row[0], E, m)
+				divBiasNEON(&sel[0], bp, E, S)
+			}
+		}
+		if bad {
+			SafeRow(oid, ow)
+			if firstBad < 0 {
+				firstBad = t
+			}
+			continue
+		}
+		tsel := sel
+		if logitSel {
+			tsel = row
+		}
+		for i := range top {
+			top[i] = 0
+		}
+		if p.Groups > 1 {
+			chooseGroups(p, s, tsel)
+			n := 0
+			gs := E / p.Groups
+			for _, gk := range s.GTop[:p.TopGroups] {
+				g := KeyIndex(gk)
+				n = topK(top, n, tsel[g*gs:g*gs+gs], g*gs)
+			}
+		} else {
+			topK(top, 0, tsel, 0)
+		}
+		for j, k := range top {
+			oid[j] = int32(KeyIndex(k))
+		}
+		weightsNEON(p, ow, oid, row, logitSel, m, S)
+		for _, id := range oid {
+			load[id]++
+		}
+	}
+	return firstBad
+}
+
+// weightsNEON is weights (route_generic.go) with the softmax sum of the
+// logit-select path in assembly.
+func weightsNEON(p *Plan, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
+	if !p.Softmax {
+		for j, id := range ids {
+			w[j] = Sigmoid(row[id])
+		}
+	} else {
+		if logitSel {
+			m = row[ids[0]]
+			if !p.Normalize {
+				S = expSumNEON(nil, &row[0], len(row), m)
+			}
+		}
+		for j, id := range ids {
+			w[j] = ExpNeg(row[id] - m)
+		}
+		if !(logitSel && p.Normalize) {
+			for j := range w {
+				w[j] = w[j] / S
+			}
+		}
+	}
+	if p.Normalize {
+		var sum float32
+		for _, v := range w {
+			sum += v
+		}
+		d := sum + normEps
+		for j := range w {
+			w[j] = w[j] / d
+		}
+	}
+	for j := range w {
+		w[j] = float32(w[j] * p.Scale)
+	}
 }

@@ -1,0 +1,18 @@
+//go:build gc && !purego
+
+package asm
+
+// Assembly kernels of scores_neon_arm64.s. Each is documented there with its
+// preconditions; the Go twins are named in the file header.
+
+//go:noescape
+func sigmoidNEON(dst, x, bias *float32, n int) (bad bool)
+
+//go:noescape
+func maxBadNEON(x *float32, n int) (m float32, bad bool)
+
+//go:noescape
+func expSumNEON(dst, x *float32, n int, m float32) (s float32)
+
+//go:noescape
+func divBiasNEON(dst, bias *float32, n int, s float32)
