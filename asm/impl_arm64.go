@@ -76,10 +76,10 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 			gs := E / p.Groups
 			for _, gk := range s.GTop[:p.TopGroups] {
 				g := KeyIndex(gk)
-				n = topK(top, n, tsel[g*gs:g*gs+gs], g*gs)
+				n = topKN(top, n, tsel[g*gs:g*gs+gs], g*gs)
 			}
 		} else {
-			topK(top, 0, tsel, 0)
+			topKN(top, 0, tsel, 0)
 		}
 		for j, k := range top {
 			oid[j] = int32(KeyIndex(k))
@@ -129,3 +129,20 @@ func weightsNEON(p *Plan, w []float32, ids []int32, row []float32, logitSel bool
 		w[j] = float32(w[j] * p.Scale)
 	}
 }
+
+// topKN is topK (route_generic.go) with the scan in NEON assembly. Beyond
+// topKHeapMin keys it keeps the Go heap, whose cost grows as log K where
+// insertion grows as K.
+func topKN(top []uint64, n int, vals []float32, base int) int {
+	if len(top) > topKHeapMin {
+		return topKHeap(top, n, vals, base)
+	}
+	if len(vals) == 0 {
+		return n
+	}
+	return topKNEON(&top[0], len(top), n, &vals[0], len(vals), base)
+}
+
+// topKHeapMin is the largest K the insertion kernel serves (topK's own
+// switch point).
+const topKHeapMin = 32

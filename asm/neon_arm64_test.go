@@ -322,3 +322,59 @@ func TestExpNegNEONSweep(t *testing.T) {
 func unsafeFloats(b []byte) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
 }
+
+// TestTopKNEON checks the selection kernel against topK (and so against the
+// insertion and heap paths) with merges, ties, signed zeros and extremes.
+func TestTopKNEON(t *testing.T) {
+	needNEON(t)
+	r := rand.New(rand.NewPCG(9, 10))
+	pool := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 1e-40, -1e-40, 3.4028235e38, -3.4028235e38,
+		float32(math.Inf(1)), float32(math.Inf(-1)), 0.5, 0.25}
+	for trial := 0; trial < 6000; trial++ {
+		K := 1 + r.IntN(40)
+		if trial%7 == 0 {
+			K = 1 + r.IntN(4)
+		}
+		top := make([]uint64, K+2)
+		ref := make([]uint64, K)
+		n := 0
+		// Up to 4 merged scans, as with kept groups (in any index order).
+		scans := 1 + r.IntN(4)
+		bases := r.Perm(scans)
+		gs := r.IntN(70)
+		for sc := 0; sc < scans; sc++ {
+			vals := guarded(t, gs)
+			for i := range vals {
+				switch trial % 3 {
+				case 0:
+					vals[i] = pool[r.IntN(len(pool))]
+				case 1:
+					vals[i] = float32(r.IntN(5)) * 0.5
+				default:
+					vals[i] = float32(r.NormFloat64())
+				}
+			}
+			base := bases[sc] * gs
+			top[K], top[K+1] = 0xDEADBEEF, 0xDEADBEEF
+			var nn int
+			if gs == 0 {
+				nn = n
+			} else {
+				nn = topKNEON(&top[0], K, n, &vals[0], gs, base)
+			}
+			rn := topK(ref, n, vals, base)
+			if nn != rn {
+				t.Fatalf("trial %d scan %d: count %d, want %d", trial, sc, nn, rn)
+			}
+			for j := 0; j < rn; j++ {
+				if top[j] != ref[j] {
+					t.Fatalf("trial %d scan %d K=%d: top[%d] = %#x, want %#x\nvals %v", trial, sc, K, j, top[j], ref[j], vals)
+				}
+			}
+			if top[K] != 0xDEADBEEF || top[K+1] != 0xDEADBEEF {
+				t.Fatalf("trial %d: wrote past top[K]", trial)
+			}
+			n = rn
+		}
+	}
+}

@@ -16,3 +16,8 @@ func expSumNEON(dst, x *float32, n int, m float32) (s float32)
 
 //go:noescape
 func divBiasNEON(dst, bias *float32, n int, s float32)
+
+// Assembly kernel of topk_neon_arm64.s.
+
+//go:noescape
+func topKNEON(top *uint64, k, n int, vals *float32, cnt, base int) int
