@@ -27,6 +27,7 @@ var neonEncodings = []encCase{
 	{"VFMUL4S", 3, "fmul v%[3]d.4s, v%[2]d.4s, v%[1]d.4s"},
 	{"VFDIV4S", 3, "fdiv v%[3]d.4s, v%[2]d.4s, v%[1]d.4s"},
 	{"VFMAX4S", 3, "fmax v%[3]d.4s, v%[2]d.4s, v%[1]d.4s"},
+	{"VFMIN4S", 3, "fmin v%[3]d.4s, v%[2]d.4s, v%[1]d.4s"},
 	{"VFCMGT4S", 3, "fcmgt v%[3]d.4s, v%[2]d.4s, v%[1]d.4s"},
 	{"VFCMGE4S", 3, "fcmge v%[3]d.4s, v%[2]d.4s, v%[1]d.4s"},
 	{"VCMGT4S", 3, "cmgt v%[3]d.4s, v%[2]d.4s, v%[1]d.4s"},

@@ -71,7 +71,7 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 			top[i] = 0
 		}
 		if p.Groups > 1 {
-			chooseGroups(p, s, tsel)
+			chooseGroupsNEON(p, s, tsel)
 			n := 0
 			gs := E / p.Groups
 			for _, gk := range s.GTop[:p.TopGroups] {
@@ -92,27 +92,37 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 	return firstBad
 }
 
-// weightsNEON is weights (route_generic.go) with the softmax sum of the
-// logit-select path in assembly.
+// chooseGroupsNEON is chooseGroups (route_generic.go) in NEON assembly.
+func chooseGroupsNEON(p *Plan, s *Scratch, sel []float32) {
+	gsc := s.GSc[:p.Groups]
+	groupScoresNEON(&gsc[0], &sel[0], p.Groups, p.E/p.Groups, p.GroupMax)
+	gt := s.GTop[:p.TopGroups]
+	for i := range gt {
+		gt[i] = 0
+	}
+	topKN(gt, 0, gsc, 0)
+}
+
+// weightsNEON is weights (route_generic.go): the chosen logits are gathered
+// into w and turned into scores in place by the NEON kernels; the sum of the
+// normalisation stays a left-to-right scalar sum, as the twin's.
 func weightsNEON(p *Plan, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
+	K := len(w)
+	for j, id := range ids {
+		w[j] = row[id]
+	}
 	if !p.Softmax {
-		for j, id := range ids {
-			w[j] = Sigmoid(row[id])
-		}
+		sigmoidNEON(&w[0], &w[0], nil, K)
 	} else {
 		if logitSel {
-			m = row[ids[0]]
+			m = w[0] // row[ids[0]], the maximum
 			if !p.Normalize {
 				S = expSumNEON(nil, &row[0], len(row), m)
 			}
 		}
-		for j, id := range ids {
-			w[j] = ExpNeg(row[id] - m)
-		}
+		expSumNEON(&w[0], &w[0], K, m)
 		if !(logitSel && p.Normalize) {
-			for j := range w {
-				w[j] = w[j] / S
-			}
+			divBiasNEON(&w[0], nil, K, S)
 		}
 	}
 	if p.Normalize {
@@ -120,10 +130,7 @@ func weightsNEON(p *Plan, w []float32, ids []int32, row []float32, logitSel bool
 		for _, v := range w {
 			sum += v
 		}
-		d := sum + normEps
-		for j := range w {
-			w[j] = w[j] / d
-		}
+		divBiasNEON(&w[0], nil, K, sum+normEps)
 	}
 	for j := range w {
 		w[j] = float32(w[j] * p.Scale)

@@ -21,6 +21,8 @@
 #define VFDIV4S(m, n, d) WORD $(0x6E20FC00 | ((m)<<16) | ((n)<<5) | (d))
 // Vd.4S = max(Vn.4S, Vm.4S)   (FMAX: NaN if either is NaN; max(-0,+0) = +0)
 #define VFMAX4S(m, n, d) WORD $(0x4E20F400 | ((m)<<16) | ((n)<<5) | (d))
+// Vd.4S = min(Vn.4S, Vm.4S)   (FMIN: NaN if either is NaN; min(-0,+0) = -0)
+#define VFMIN4S(m, n, d) WORD $(0x4EA0F400 | ((m)<<16) | ((n)<<5) | (d))
 // Vd.4S = Vn.4S > Vm.4S ? all ones : 0   (FCMGT, register form)
 #define VFCMGT4S(m, n, d) WORD $(0x6EA0E400 | ((m)<<16) | ((n)<<5) | (d))
 // Vd.4S = Vn.4S >= Vm.4S ? all ones : 0   (FCMGE, register form)

@@ -378,3 +378,85 @@ func TestTopKNEON(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupScoresNEON checks group scores against chooseGroups' loop for
+// every group size 1..40 (and the model sizes), by Key order (the only way
+// group scores are used: a zero's sign is invisible to Key).
+func TestGroupScoresNEON(t *testing.T) {
+	needNEON(t)
+	r := rand.New(rand.NewPCG(17, 18))
+	sizes := []int{}
+	for gs := 1; gs <= 40; gs++ {
+		sizes = append(sizes, gs)
+	}
+	sizes = append(sizes, 48, 64, 96, 128)
+	for _, gs := range sizes {
+		for _, G := range []int{1, 2, 3, 8, 16} {
+			for _, gmax := range []bool{false, true} {
+				if !gmax && gs < 2 {
+					continue
+				}
+				for rep := 0; rep < 4; rep++ {
+					E := G * gs
+					sel := guarded(t, E)
+					fillRandom(r, sel)
+					if rep == 3 {
+						for i := range sel {
+							sel[i] = []float32{0, float32(math.Copysign(0, -1)), -1}[r.IntN(3)]
+						}
+					}
+					p := Plan{E: E, K: 1, Groups: G, TopGroups: G, GroupMax: gmax, Scale: 1}
+					s := p.NewScratch()
+					chooseGroups(&p, s, sel)
+					want := append([]float32(nil), s.GSc...)
+					got := make([]float32, G+2)
+					got[G], got[G+1] = math.Float32frombits(canary), math.Float32frombits(canary)
+					groupScoresNEON(&got[0], &sel[0], G, gs, gmax)
+					for g := 0; g < G; g++ {
+						if got[g] != want[g] || OrderBits(got[g]) != OrderBits(want[g]) {
+							t.Fatalf("gs=%d G=%d gmax=%v: group %d score %g, want %g\n%v", gs, G, gmax, g, got[g], want[g], sel[g*gs:g*gs+gs])
+						}
+					}
+					if math.Float32bits(got[G]) != canary || math.Float32bits(got[G+1]) != canary {
+						t.Fatalf("gs=%d G=%d: wrote past gsc", gs, G)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestInPlaceNEON checks the in-place use of the score kernels (weights
+// gathers logits into w and scores them there).
+func TestInPlaceNEON(t *testing.T) {
+	needNEON(t)
+	r := rand.New(rand.NewPCG(19, 20))
+	for n := 1; n <= 40; n++ {
+		x := make([]float32, n)
+		fillRandom(r, x)
+		w := append([]float32(nil), x...)
+		sigmoidNEON(&w[0], &w[0], nil, n)
+		for i := range x {
+			if !sameBits(w[i], Sigmoid(x[i])) {
+				t.Fatalf("sigmoid in place n=%d i=%d", n, i)
+			}
+		}
+		m := x[0]
+		for _, v := range x {
+			if v > m {
+				m = v
+			}
+		}
+		copy(w, x)
+		want := make([]float32, n)
+		wantS := SoftmaxSum(x, m, want)
+		if S := expSumNEON(&w[0], &w[0], n, m); !sameBits(S, wantS) {
+			t.Fatalf("expSum in place n=%d: sum %g, want %g", n, S, wantS)
+		}
+		for i := range x {
+			if !sameBits(w[i], want[i]) {
+				t.Fatalf("expSum in place n=%d i=%d", n, i)
+			}
+		}
+	}
+}

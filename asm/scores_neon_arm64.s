@@ -16,8 +16,8 @@
 //
 // dst[i] = Sigmoid(x[i]) (+ bias[i] when bias != nil) for i < n; bad reports
 // whether any x[i] is an infinity or a NaN (dst is then unspecified).
-// Preconditions: n >= 0; dst, x (and bias) hold n floats; dst does not
-// overlap x or bias. Reads and writes nothing outside [0, n).
+// Preconditions: n >= 0; dst, x (and bias) hold n floats; dst is x (in
+// place) or does not overlap x; dst does not overlap bias. Reads and writes nothing outside [0, n).
 //
 // Registers: R0 dst, R1 x, R2 bias (0: none), R3 remaining count,
 // R4-R10 scratch; V0-V7 lane set A, V8-V15 lane set B (x, a, y, n, r, z, t,
@@ -200,8 +200,8 @@ max_done:
 // s = SoftmaxSum(x[:n], m, dst[:n]): e[i] = ExpNeg(x[i]-m), written to dst[i]
 // when dst != nil, summed in 16 striped lanes and reduced as the twin's tree.
 // Preconditions: n >= 0; x holds n finite floats; m finite and >= every
-// x[i]; dst nil or n floats not overlapping x. Reads and writes nothing
-// outside [0, n).
+// x[i]; dst nil, or x (in place), or n floats not overlapping x. Reads and
+// writes nothing outside [0, n).
 //
 // Registers: R0 dst (or the frame's sink), R1 x, R2 remaining, R3 dst or 0,
 // R6 dst step (16, or 0 into the sink), R4, R5, R7-R10 scratch; V15 = m,

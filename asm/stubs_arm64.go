@@ -21,3 +21,8 @@ func divBiasNEON(dst, bias *float32, n int, s float32)
 
 //go:noescape
 func topKNEON(top *uint64, k, n int, vals *float32, cnt, base int) int
+
+// Assembly kernel of groups_neon_arm64.s.
+
+//go:noescape
+func groupScoresNEON(gsc, sel *float32, groups, gs int, gmax bool)
