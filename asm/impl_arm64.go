@@ -5,9 +5,9 @@ package asm
 import "golang.org/x/sys/cpu"
 
 // hasNEON is set once from golang.org/x/sys/cpu: the NEON kernels execute
-// Advanced SIMD only (ASIMD, which every arm64 Linux CPU has; GODEBUG
-// cpu.asimd=off is not an option Go offers, so the Go path is forced with the
-// purego tag or by asking for the Go impl).
+// Advanced SIMD only (ASIMD, which every arm64 Linux CPU has). The Go path is
+// forced with the purego tag, with GODEBUG=cpu.asimd=off (x/sys/cpu's own
+// option), or by asking for the Go impl.
 var hasNEON = cpu.ARM64.HasASIMD
 
 func appendAvailable(out []Impl) []Impl {

@@ -3,9 +3,11 @@
 package asm
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -14,10 +16,28 @@ import (
 )
 
 // TestNEONDispatch fails if, on a CPU with ASIMD, the NEON kernels are not
-// offered and chosen: dispatch must not silently fall back to Go.
+// offered and chosen: dispatch must not silently fall back to Go. The CPU's
+// features are read independently of x/sys/cpu, from AT_HWCAP in
+// /proc/self/auxv (which qemu-user emulates for the CPU it models).
 func TestNEONDispatch(t *testing.T) {
-	if !cpu.ARM64.HasASIMD {
+	hw, ok := auxvHWCAP()
+	const hwcapASIMD = 1 << 1
+	switch {
+	case ok && hw&hwcapASIMD != 0 && !cpu.ARM64.HasASIMD:
+		if strings.Contains(os.Getenv("GODEBUG"), "cpu.asimd=off") {
+			if Supported(NEON) {
+				t.Fatal("GODEBUG=cpu.asimd=off but NEON is still offered")
+			}
+			t.Skip("ASIMD turned off by GODEBUG=cpu.asimd=off: the Go path runs, as asked")
+		}
+		t.Fatalf("AT_HWCAP %#x has ASIMD but x/sys/cpu says no", hw)
+	case ok && hw&hwcapASIMD == 0:
+		if Supported(NEON) {
+			t.Fatalf("AT_HWCAP %#x lacks ASIMD but NEON is offered", hw)
+		}
 		t.Skip("CPU without ASIMD: the NEON kernels cannot run here")
+	case !ok && !cpu.ARM64.HasASIMD:
+		t.Skip("CPU without ASIMD (no auxv to cross-check): the NEON kernels cannot run here")
 	}
 	if !hasNEON {
 		t.Fatal("cpu.ARM64.HasASIMD but hasNEON is false")
@@ -29,6 +49,27 @@ func TestNEONDispatch(t *testing.T) {
 	if _, ok := routeArch(NEON, &p, p.NewScratch(), make([]int32, 2), make([]float32, 2), make([]int64, 8), make([]float32, 8), 8, nil); !ok {
 		t.Fatal("routeArch(NEON) declined on an ASIMD CPU")
 	}
+	t.Logf("AT_HWCAP %#x (read: %v); Available() = %v", hw, ok, Available())
+}
+
+// auxvHWCAP returns AT_HWCAP from /proc/self/auxv.
+func auxvHWCAP() (uint64, bool) {
+	b, err := os.ReadFile("/proc/self/auxv")
+	if err != nil {
+		return 0, false
+	}
+	const atHWCAP = 16
+	for i := 0; i+16 <= len(b); i += 16 {
+		k := binary.LittleEndian.Uint64(b[i:])
+		v := binary.LittleEndian.Uint64(b[i+8:])
+		if k == atHWCAP {
+			return v, true
+		}
+		if k == 0 {
+			break
+		}
+	}
+	return 0, false
 }
 
 func needNEON(t *testing.T) {
