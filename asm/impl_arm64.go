@@ -38,6 +38,7 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 	}
 	sel := s.Sel[:E]
 	top := s.Top[:K]
+	load = load[:E] // weightsNEONAsm indexes it by expert id
 	for t := 0; t < T; t++ {
 		row := x[t*stride : t*stride+E]
 		oid := ids[t*K : t*K+K]
@@ -81,13 +82,7 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 		} else {
 			topKN(top, 0, tsel, 0)
 		}
-		for j, k := range top {
-			oid[j] = int32(KeyIndex(k))
-		}
-		weightsNEON(p, ow, oid, row, logitSel, m, S)
-		for _, id := range oid {
-			load[id]++
-		}
+		weightsLoads(p, oid, ow, top, row, load, logitSel, m, S)
 	}
 	return firstBad
 }
@@ -103,38 +98,27 @@ func chooseGroupsNEON(p *Plan, s *Scratch, sel []float32) {
 	topKN(gt, 0, gsc, 0)
 }
 
-// weightsNEON is weights (route_generic.go): the chosen logits are gathered
-// into w and turned into scores in place by the NEON kernels; the sum of the
-// normalisation stays a left-to-right scalar sum, as the twin's.
-func weightsNEON(p *Plan, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
-	K := len(w)
-	for j, id := range ids {
-		w[j] = row[id]
-	}
-	if !p.Softmax {
-		sigmoidNEON(&w[0], &w[0], nil, K)
-	} else {
+// weightsLoads writes one good token's ids (from the keys in top) and
+// weights, and counts its loads, with weightsNEONAsm (twin: weights and the
+// id and load loops of RouteGeneric).
+func weightsLoads(p *Plan, ids []int32, w []float32, top []uint64, row []float32, load []int64, logitSel bool, m, S float32) {
+	mode := 0
+	if p.Softmax {
+		mode |= 1
 		if logitSel {
-			m = w[0] // row[ids[0]], the maximum
+			m = row[KeyIndex(top[0])] // the maximum
 			if !p.Normalize {
 				S = expSumNEON(nil, &row[0], len(row), m)
 			}
 		}
-		expSumNEON(&w[0], &w[0], K, m)
 		if !(logitSel && p.Normalize) {
-			divBiasNEON(&w[0], nil, K, S)
+			mode |= 2
 		}
 	}
 	if p.Normalize {
-		var sum float32
-		for _, v := range w {
-			sum += v
-		}
-		divBiasNEON(&w[0], nil, K, sum+normEps)
+		mode |= 4
 	}
-	for j := range w {
-		w[j] = float32(w[j] * p.Scale)
-	}
+	weightsNEONAsm(&ids[0], &w[0], &top[0], len(top), &row[0], &load[0], mode, m, S, p.Scale)
 }
 
 // topKN is topK (route_generic.go) with the scan in NEON assembly. Beyond

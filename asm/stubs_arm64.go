@@ -26,3 +26,8 @@ func topKNEON(top *uint64, k, n int, vals *float32, cnt, base int) int
 
 //go:noescape
 func groupScoresNEON(gsc, sel *float32, groups, gs int, gmax bool)
+
+// Assembly kernel of weights_neon_arm64.s.
+
+//go:noescape
+func weightsNEONAsm(ids *int32, w *float32, top *uint64, k int, row *float32, load *int64, mode int, m, s, scale float32)
