@@ -68,9 +68,7 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 		if logitSel {
 			tsel = row
 		}
-		for i := range top {
-			top[i] = 0
-		}
+		// topKN reads only the first n keys of top: no clearing needed.
 		if p.Groups > 1 {
 			chooseGroupsNEON(p, s, tsel)
 			n := 0
@@ -91,11 +89,7 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 func chooseGroupsNEON(p *Plan, s *Scratch, sel []float32) {
 	gsc := s.GSc[:p.Groups]
 	groupScoresNEON(&gsc[0], &sel[0], p.Groups, p.E/p.Groups, p.GroupMax)
-	gt := s.GTop[:p.TopGroups]
-	for i := range gt {
-		gt[i] = 0
-	}
-	topKN(gt, 0, gsc, 0)
+	topKN(s.GTop[:p.TopGroups], 0, gsc, 0)
 }
 
 // weightsLoads writes one good token's ids (from the keys in top) and
