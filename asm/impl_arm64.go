@@ -24,8 +24,9 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	return routeNEON(p, s, ids, w, load, x, stride, bias), true
 }
 
-// routeNEON has the contract of RouteGeneric. The per-token scores (the
-// non-finite check, sigmoid or softmax, bias) run in NEON assembly.
+// routeNEON has the contract of RouteGeneric. With K and TopGroups up to 32
+// the whole chunk runs in routeChunkNEON (assembly); above that, the loop
+// below calls the same kernels from Go and keeps Go's heap top-K.
 func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
 	E, K := p.E, p.K
 	T := len(ids) / K
@@ -39,6 +40,20 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 	sel := s.Sel[:E]
 	top := s.Top[:K]
 	load = load[:E] // weightsNEONAsm indexes it by expert id
+	if T == 0 {
+		return -1
+	}
+	if K <= topKHeapMin && p.TopGroups <= topKHeapMin {
+		_ = x[(T-1)*stride+E-1] // every row is in x
+		_ = w[T*K-1]
+		c := chunkNEON{
+			x: &x[0], stride: stride, T: T, ids: &ids[0], w: &w[0], load: &load[0], bias: bp,
+			sel: &sel[0], top: &top[0], gsc: &s.GSc[:p.Groups][0], gtop: &s.GTop[:p.TopGroups][0],
+			E: E, K: K, G: p.Groups, TG: p.TopGroups, gs: E / p.Groups,
+			mode: chunkMode(p, logitSel), wmode: weightsMode(p, logitSel), scale: p.Scale,
+		}
+		return routeChunkNEON(&c)
+	}
 	for t := 0; t < T; t++ {
 		row := x[t*stride : t*stride+E]
 		oid := ids[t*K : t*K+K]
@@ -85,6 +100,61 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 	return firstBad
 }
 
+// chunkNEON is the argument block of routeChunkNEON; its field offsets are
+// constants of route_neon_arm64.s (TestChunkNEONLayout checks them).
+type chunkNEON struct {
+	x      *float32
+	stride int
+	T      int
+	ids    *int32
+	w      *float32
+	load   *int64
+	bias   *float32 // nil: no bias
+	sel    *float32 // E
+	top    *uint64  // K
+	gsc    *float32 // Groups
+	gtop   *uint64  // TopGroups
+	E, K   int
+	G, TG  int
+	gs     int // E / G
+	mode   int // bit 0 softmax, 1 logit selection, 2 GroupMax, 3 Normalize
+	wmode  int // mode bits of weightsNEONAsm
+	scale  float32
+}
+
+func chunkMode(p *Plan, logitSel bool) int {
+	m := 0
+	if p.Softmax {
+		m |= 1
+	}
+	if logitSel {
+		m |= 2
+	}
+	if p.GroupMax {
+		m |= 4
+	}
+	if p.Normalize {
+		m |= 8
+	}
+	return m
+}
+
+// weightsMode returns the mode bits of weightsNEONAsm for a plan: softmax
+// (bit 0), division by the softmax sum (bit 1), normalisation (bit 2).
+func weightsMode(p *Plan, logitSel bool) int {
+	mode := 0
+	if p.Softmax {
+		mode |= 1
+		if !(logitSel && p.Normalize) {
+			mode |= 2
+		}
+	}
+	if p.Normalize {
+		mode |= 4
+	}
+	return mode
+}
+
 // chooseGroupsNEON is chooseGroups (route_generic.go) in NEON assembly.
 func chooseGroupsNEON(p *Plan, s *Scratch, sel []float32) {
 	gsc := s.GSc[:p.Groups]
@@ -96,23 +166,13 @@ func chooseGroupsNEON(p *Plan, s *Scratch, sel []float32) {
 // weights, and counts its loads, with weightsNEONAsm (twin: weights and the
 // id and load loops of RouteGeneric).
 func weightsLoads(p *Plan, ids []int32, w []float32, top []uint64, row []float32, load []int64, logitSel bool, m, S float32) {
-	mode := 0
-	if p.Softmax {
-		mode |= 1
-		if logitSel {
-			m = row[KeyIndex(top[0])] // the maximum
-			if !p.Normalize {
-				S = expSumNEON(nil, &row[0], len(row), m)
-			}
-		}
-		if !(logitSel && p.Normalize) {
-			mode |= 2
+	if p.Softmax && logitSel {
+		m = row[KeyIndex(top[0])] // the maximum
+		if !p.Normalize {
+			S = expSumNEON(nil, &row[0], len(row), m)
 		}
 	}
-	if p.Normalize {
-		mode |= 4
-	}
-	weightsNEONAsm(&ids[0], &w[0], &top[0], len(top), &row[0], &load[0], mode, m, S, p.Scale)
+	weightsNEONAsm(&ids[0], &w[0], &top[0], len(top), &row[0], &load[0], weightsMode(p, logitSel), m, S, p.Scale)
 }
 
 // topKN is topK (route_generic.go) with the scan in NEON assembly. Beyond

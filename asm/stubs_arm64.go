@@ -31,3 +31,8 @@ func groupScoresNEON(gsc, sel *float32, groups, gs int, gmax bool)
 
 //go:noescape
 func weightsNEONAsm(ids *int32, w *float32, top *uint64, k int, row *float32, load *int64, mode int, m, s, scale float32)
+
+// Assembly driver of route_neon_arm64.s.
+
+//go:noescape
+func routeChunkNEON(c *chunkNEON) (firstBad int)
