@@ -75,7 +75,7 @@ func auxvHWCAP() (uint64, bool) {
 func needNEON(t *testing.T) {
 	t.Helper()
 	if !hasNEON {
-		t.Skip("CPU without ASIMD: the NEON kernels cannot run here")
+		t.Skip("ASIMD unavailable (CPU without it, or GODEBUG=cpu.asimd=off): the NEON kernels cannot run here")
 	}
 }
 

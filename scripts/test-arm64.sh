@@ -1,0 +1,28 @@
+#!/bin/sh
+# The arm64 part of CI, on any Linux host with qemu-user-static
+# (apt-get install -y qemu-user-static). Exits non-zero on the first failure.
+#
+#   scripts/test-arm64.sh          # vet, encodings, the suite under qemu on
+#                                  # three CPU models, purego, cpu.asimd=off
+#   MOEGATE_LONG=1 scripts/test-arm64.sh   # also the long differential
+#                                  # test (1,000,000 random tokens) and the
+#                                  # long float sweeps
+set -eu
+cd "$(dirname "$0")/.."
+QEMU=${QEMU:-qemu-aarch64-static}
+command -v "$QEMU" >/dev/null || { echo "missing $QEMU (apt-get install -y qemu-user-static)" >&2; exit 1; }
+
+run() { echo "+ $*"; "$@"; }
+
+run env GOARCH=arm64 go vet ./...
+run env GOARCH=arm64 go vet -tags purego ./...
+run go test -count=1 -run '^TestNEONEncodings$' ./asm/
+run env GOARCH=arm64 go test -count=1 -exec "$QEMU" ./...
+run env QEMU_CPU=cortex-a53 GOARCH=arm64 go test -count=1 -exec "$QEMU" ./...
+run env QEMU_CPU=max GOARCH=arm64 go test -count=1 -exec "$QEMU" ./...
+run env GOARCH=arm64 go test -count=1 -tags purego -exec "$QEMU" ./...
+run env GODEBUG=cpu.asimd=off GOARCH=arm64 go test -count=1 -exec "$QEMU" ./...
+if [ -n "${MOEGATE_LONG:-}" ]; then
+	run env MOEGATE_LONG=1 GOARCH=arm64 go test -count=1 -timeout 60m -v \
+		-run 'TestRouteNEONRandom|TestSigmoidNEONSweep|TestExpNegNEONSweep' -exec "$QEMU" ./asm/
+fi
