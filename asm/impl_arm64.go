@@ -30,6 +30,9 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
 	E, K := p.E, p.K
 	T := len(ids) / K
+	if T == 0 {
+		return -1
+	}
 	firstBad := -1
 	logitSel := p.LogitSelect(bias != nil)
 	var bp *float32
@@ -40,10 +43,7 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 	sel := s.Sel[:E]
 	top := s.Top[:K]
 	load = load[:E] // weightsNEONAsm indexes it by expert id
-	if T == 0 {
-		return -1
-	}
-	if K <= topKHeapMin && p.TopGroups <= topKHeapMin {
+	if K <= insertionMaxK && p.TopGroups <= insertionMaxK {
 		_ = x[(T-1)*stride+E-1] // every row is in x
 		_ = w[T*K-1]
 		c := chunkNEON{
@@ -176,10 +176,10 @@ func weightsLoads(p *Plan, ids []int32, w []float32, top []uint64, row []float32
 }
 
 // topKN is topK (route_generic.go) with the scan in NEON assembly. Beyond
-// topKHeapMin keys it keeps the Go heap, whose cost grows as log K where
-// insertion grows as K.
+// insertionMaxK keys it keeps the Go heap, whose cost per entering key grows
+// as log K where insertion's grows as K.
 func topKN(top []uint64, n int, vals []float32, base int) int {
-	if len(top) > topKHeapMin {
+	if len(top) > insertionMaxK {
 		return topKHeap(top, n, vals, base)
 	}
 	if len(vals) == 0 {
@@ -188,6 +188,6 @@ func topKN(top []uint64, n int, vals []float32, base int) int {
 	return topKNEON(&top[0], len(top), n, &vals[0], len(vals), base)
 }
 
-// topKHeapMin is the largest K the insertion kernel serves (topK's own
-// switch point).
-const topKHeapMin = 32
+// insertionMaxK is the largest K the insertion kernel (and routeChunkNEON)
+// serves: topK's own switch point.
+const insertionMaxK = 32

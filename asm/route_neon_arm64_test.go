@@ -258,3 +258,12 @@ func tokensFast(r *rand.Rand, E, T, stride, off int, specials bool) []float32 {
 	}
 	return x
 }
+
+// TestRouteNEONEmpty routes zero tokens: nothing is read or written.
+func TestRouteNEONEmpty(t *testing.T) {
+	needNEON(t)
+	p := Plan{E: 16, K: 4, Groups: 1, TopGroups: 1, Scale: 1}
+	if b := Route(NEON, &p, p.NewScratch(), nil, nil, nil, nil, 16, nil); b != -1 {
+		t.Fatalf("first bad %d, want -1", b)
+	}
+}
