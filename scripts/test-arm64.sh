@@ -9,6 +9,8 @@
 #                                  # long float sweeps
 set -eu
 cd "$(dirname "$0")/.."
+LONG=${MOEGATE_LONG:-}
+unset MOEGATE_LONG # the regular runs use the default sizes
 QEMU=${QEMU:-qemu-aarch64-static}
 command -v "$QEMU" >/dev/null || { echo "missing $QEMU (apt-get install -y qemu-user-static)" >&2; exit 1; }
 
@@ -22,7 +24,7 @@ run env QEMU_CPU=cortex-a53 GOARCH=arm64 go test -count=1 -exec "$QEMU" ./...
 run env QEMU_CPU=max GOARCH=arm64 go test -count=1 -exec "$QEMU" ./...
 run env GOARCH=arm64 go test -count=1 -tags purego -exec "$QEMU" ./...
 run env GODEBUG=cpu.asimd=off GOARCH=arm64 go test -count=1 -exec "$QEMU" ./...
-if [ -n "${MOEGATE_LONG:-}" ]; then
+if [ -n "$LONG" ]; then
 	run env MOEGATE_LONG=1 GOARCH=arm64 go test -count=1 -timeout 60m -v \
 		-run 'TestRouteNEONRandom|TestSigmoidNEONSweep|TestExpNegNEONSweep' -exec "$QEMU" ./asm/
 fi
