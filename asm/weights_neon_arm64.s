@@ -1,0 +1,171 @@
+//go:build gc && !purego
+
+// Weights and load counts of one token for arm64 NEON (Advanced SIMD).
+//
+// Requires: ASIMD (cpu.ARM64.HasASIMD).
+// Twin: weights in route_generic.go, with the id extraction and the load
+// loop of RouteGeneric.
+// Registers never touched: R18, R26-R29.
+
+#include "textflag.h"
+#include "neon_arm64.h"
+#include "exp_arm64.h"
+
+// Mode bits of weightsNEONAsm (tested with TBZ/TBNZ on R6):
+// bit 0: softmax, u = ExpNeg(x - m); else u = Sigmoid(x)
+// bit 1: u = u / s
+// bit 2: u = u / ((u[0]+...+u[k-1]) + 1e-20), summed left to right
+
+// func weightsNEONAsm(ids *int32, w *float32, top *uint64, k int, row *float32, load *int64, mode int, m, s, scale float32)
+//
+// For j < k: ids[j] = KeyIndex(top[j]); load[ids[j]]++; w[j] = the weight of
+// expert ids[j] as weights computes it from row: Sigmoid(row[id]), or
+// ExpNeg(row[id]-m) (then / s with mode bit 1), then the normalisation with
+// mode bit 2, then * scale.
+// Preconditions: k >= 1; top holds k keys of valid indices into row and
+// load; ids and w hold k entries and overlap nothing else; with softmax, m
+// is finite and >= row[id] for every chosen id.
+//
+// Registers: R0 ids, R1 w, R2 top, R3 k, R4 row, R5 load, R6 mode (bits
+// above),
+// R7-R13 scratch; V12 = m, V13 = s, V14 = scale, V15 = the normalising
+// divisor; V0-V7 and V31 one lane set; V16-V30 constants of exp_arm64.h.
+// Frame: 16 bytes, the tail block of w.
+TEXT ·weightsNEONAsm(SB), NOSPLIT, $16-68
+	EXP_CONSTS               // first: it clobbers R4
+	MOVD ids+0(FP), R0
+	MOVD w+8(FP), R1
+	MOVD top+16(FP), R2
+	MOVD k+24(FP), R3
+	MOVD row+32(FP), R4
+	MOVD load+40(FP), R5
+	MOVD mode+48(FP), R6
+	FMOVS m+56(FP), F12
+	VDUP V12.S[0], V12.S4
+	FMOVS s+60(FP), F13
+	VDUP V13.S[0], V13.S4
+	FMOVS scale+64(FP), F14
+	VDUP V14.S[0], V14.S4
+
+	// Gather: ids, loads, and the chosen logits into w.
+	MOVD R3, R7
+	MOVD R0, R8
+	MOVD R1, R9
+
+w_gather:
+	MOVD.P 8(R2), R10
+	MVNW R10, R10            // KeyIndex: ^uint32(key), zero-extended
+	MOVW.P R10, 4(R8)
+	MOVD (R5)(R10<<3), R11
+	ADD  $1, R11
+	MOVD R11, (R5)(R10<<3)
+	ADD  R10<<2, R4, R11
+	FMOVS (R11), F0
+	FMOVS.P F0, 4(R9)
+	SUBS $1, R7
+	BNE  w_gather
+
+	// Scores in place, 4 at a time; the tail through the frame.
+	MOVD R1, R9
+	MOVD R3, R7
+
+w_score:
+	CBZ  R7, w_norm
+	CMP  $4, R7
+	BGE  w_score_full
+	// 1..3 left: copy to the zero-padded frame, score it there.
+	MOVD $tail-16(SP), R10
+	VEOR V0.B16, V0.B16, V0.B16
+	VST1 [V0.S4], (R10)
+	MOVD R7, R11
+	MOVD R9, R12
+
+w_tail_in:
+	MOVWU.P 4(R12), R13
+	MOVW.P R13, 4(R10)
+	SUBS $1, R11
+	BNE  w_tail_in
+	MOVD $tail-16(SP), R10
+	VLD1 (R10), [V0.S4]
+	B    w_score_block
+
+w_score_full:
+	VLD1 (R9), [V0.S4]
+
+w_score_block:
+	TBNZ $0, R6, w_softmax
+	SIGMOID(0, 1, 2, 3, 4, 5, 6, 7, V0, V1, V2, V3, V4, V5, V6, V31)
+	B    w_scored
+
+w_softmax:
+	VFSUB4S(12, 0, 0)
+	EXPNEG(0, 7, 2, 3, 4, 5, V2, V5)
+	TBZ  $1, R6, w_scored
+	VFDIV4S(13, 7, 7)
+
+w_scored:
+	CMP  $4, R7
+	BLT  w_tail_out
+	VST1.P [V7.S4], 16(R9)
+	SUB  $4, R7
+	B    w_score
+
+w_tail_out:
+	MOVD $tail-16(SP), R10
+	VST1 [V7.S4], (R10)
+
+w_tail_copy:
+	MOVWU.P 4(R10), R13
+	MOVW.P R13, 4(R9)
+	SUBS $1, R7
+	BNE  w_tail_copy
+
+w_norm:
+	// Normalise: d = (((0 + u0) + u1) + ...) + 1e-20, left to right.
+	TBZ  $2, R6, w_scale
+	FMOVS ZR, F15
+	MOVD R1, R9
+	MOVD R3, R7
+
+w_sum:
+	FMOVS.P 4(R9), F0
+	FADDS F0, F15, F15
+	SUBS $1, R7
+	BNE  w_sum
+	MOVW $0x1E3CE508, R10    // float32(1e-20)
+	FMOVS R10, F0
+	FADDS F0, F15, F15
+	VDUP V15.S[0], V15.S4
+
+w_scale:
+	// w = (normalised) w * scale: 4 at a time, scalar tail (same roundings).
+	MOVD R1, R9
+	MOVD R3, R7
+
+w_scale4:
+	CMP  $4, R7
+	BLT  w_scale1
+	VLD1 (R9), [V0.S4]
+	TBZ  $2, R6, w_mul4
+	VFDIV4S(15, 0, 0)
+
+w_mul4:
+	VFMUL4S(14, 0, 0)
+	VST1.P [V0.S4], 16(R9)
+	SUB  $4, R7
+	B    w_scale4
+
+w_scale1:
+	CBZ  R7, w_done
+	FMOVS (R9), F0
+	TBZ  $2, R6, w_mul1
+	FDIVS F15, F0, F0
+
+w_mul1:
+	FMULS F14, F0, F0
+	FMOVS.P F0, 4(R9)
+	SUB  $1, R7
+	B    w_scale1
+
+w_done:
+	RET
