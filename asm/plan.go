@@ -37,6 +37,7 @@ type Scratch struct {
 	Sel  []float32 // E: selection scores of the current token
 	Top  []uint64  // K: keys of the chosen experts, descending
 	GSc  []float32 // Groups: group scores
+	GSec []float32 // Groups: each group's second-best selection score (top-2 sum)
 	GTop []uint64  // TopGroups: keys of the kept groups, descending
 	load []int64   // E: a sink for load counts the caller does not want
 }
@@ -56,6 +57,7 @@ func (p *Plan) NewScratch() *Scratch {
 		Sel:  make([]float32, p.E),
 		Top:  make([]uint64, p.K),
 		GSc:  make([]float32, p.Groups),
+		GSec: make([]float32, p.Groups),
 		GTop: make([]uint64, p.TopGroups),
 	}
 }

@@ -56,7 +56,7 @@ func RouteGeneric(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x
 		}
 		top := s.Top[:K]
 		if p.Groups > 1 {
-			chooseGroups(p, s, sel)
+			floor := chooseGroups(p, s, sel)
 			for i := range top {
 				top[i] = 0
 			}
@@ -64,7 +64,7 @@ func RouteGeneric(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x
 			gs := E / p.Groups
 			for _, gk := range s.GTop[:p.TopGroups] {
 				g := KeyIndex(gk)
-				n = topK(top, n, sel[g*gs:g*gs+gs], g*gs)
+				n = topKFloor(top, n, sel[g*gs:g*gs+gs], g*gs, floor)
 			}
 		} else {
 			for i := range top {
@@ -131,18 +131,33 @@ func scores(p *Plan, sel, row, bias []float32) (m, S float32) {
 	return m, S
 }
 
-// chooseGroups fills s.GTop with the keys of the TopGroups best groups.
-func chooseGroups(p *Plan, s *Scratch, sel []float32) {
+// chooseGroups fills s.GTop with the keys of the TopGroups best groups and
+// returns a floor for the experts' top-K: no expert below it can be chosen.
+// With top-2-sum groups and K <= 2*TopGroups, the kept groups hold at least
+// K selection scores at or above the smallest of their second-best scores,
+// so the K-th best is at least that; otherwise the floor is -Inf.
+func chooseGroups(p *Plan, s *Scratch, sel []float32) float32 {
 	gs := p.E / p.Groups
 	gsc := s.GSc[:p.Groups]
+	sec := s.GSec[:p.Groups]
 	for g := range gsc {
-		gsc[g] = groupScore(sel[g*gs:g*gs+gs], p.GroupMax)
+		gsc[g], sec[g] = groupScore(sel[g*gs:g*gs+gs], p.GroupMax)
 	}
 	gt := s.GTop[:p.TopGroups]
 	for i := range gt {
 		gt[i] = 0
 	}
 	topK(gt, 0, gsc, 0)
+	floor := float32(math.Inf(-1))
+	if !p.GroupMax && p.K <= 2*p.TopGroups {
+		floor = sec[KeyIndex(gt[0])]
+		for _, gk := range gt[1:] {
+			if v := sec[KeyIndex(gk)]; v < floor {
+				floor = v
+			}
+		}
+	}
+	return floor
 }
 
 // groupScore returns a group's score: its largest selection score, or the
@@ -153,7 +168,7 @@ func chooseGroups(p *Plan, s *Scratch, sel []float32) {
 // merged at the end. Selection scores are never NaN here; -0 and +0 map to
 // different keys, but they only meet in a sum when both are zero, and a
 // group score of -0 ranks like +0 (Key folds them).
-func groupScore(grp []float32, groupMax bool) float32 {
+func groupScore(grp []float32, groupMax bool) (score, second float32) {
 	var a1, a2, b1, b2 uint32 // 0 is below the key of every non-NaN float
 	i := 0
 	for ; i+1 < len(grp); i += 2 {
@@ -170,10 +185,10 @@ func groupScore(grp []float32, groupMax bool) float32 {
 	}
 	m1 := max(a1, b1)
 	if groupMax {
-		return fromRawOrder(m1)
+		return fromRawOrder(m1), 0
 	}
-	m2 := max(min(a1, b1), max(a2, b2))
-	return fromRawOrder(m1) + fromRawOrder(m2)
+	v2 := fromRawOrder(max(min(a1, b1), max(a2, b2)))
+	return fromRawOrder(m1) + v2, v2
 }
 
 // rawOrder maps a non-NaN float32 to a uint32 of the same order (-0 just
@@ -192,11 +207,18 @@ func fromRawOrder(k uint32) float32 {
 // valid keys in descending order (the rest zero), and returns the new count.
 // Small K uses insertion behind a float threshold; large K a binary heap.
 func topK(top []uint64, n int, vals []float32, base int) int {
+	return topKFloor(top, n, vals, base, float32(math.Inf(-1)))
+}
+
+// topKFloor is topK for callers that know no value below floor can make the
+// final top K (see chooseGroups): such values are skipped, which saves
+// insertions that later candidates would undo. The final top is the same.
+func topKFloor(top []uint64, n int, vals []float32, base int, floor float32) int {
 	K := len(top)
 	if K > 32 {
 		return topKHeap(top, n, vals, base)
 	}
-	thr := float32(math.Inf(-1))
+	thr := floor
 	if n == K {
 		thr = keyValue(top[K-1])
 	}
