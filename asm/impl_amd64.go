@@ -2,10 +2,228 @@
 
 package asm
 
-// The amd64 kernels arrive with issue 3; until then only Go runs.
+import (
+	"math"
 
-func appendAvailable(out []Impl) []Impl { return out }
+	"golang.org/x/sys/cpu"
+)
 
-func routeArch(Impl, *Plan, *Scratch, []int32, []float32, []int64, []float32, int, []float32) (int, bool) {
-	return 0, false
+// Package bools, set once: every feature the kernels execute is named.
+// AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
+// (zmm arithmetic, k-masks, VEXTRACTF64X4) plus the AVX2 instructions they
+// share for 128/256-bit reductions. x/sys/cpu also checks that the OS
+// saves the ymm/zmm state, and honours GODEBUG=cpu.avx512f=off etc.
+var (
+	hasAVX2   bool
+	hasAVX512 bool
+)
+
+func init() {
+	hasAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
 }
+
+func appendAvailable(out []Impl) []Impl {
+	if hasAVX512 {
+		out = append(out, AVX512)
+	}
+	if hasAVX2 {
+		out = append(out, AVX2)
+	}
+	return out
+}
+
+func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) (int, bool) {
+	switch impl {
+	case AVX2:
+		if !hasAVX2 {
+			return 0, false
+		}
+	case AVX512:
+		if !hasAVX512 {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	return routeSIMD(impl, p, s, ids, w, load, x, stride, bias), true
+}
+
+// The wrappers below switch on impl per call (no function variables:
+// they would defeat escape analysis). Slices are non-empty.
+
+func kSigmoid(impl Impl, dst, x []float32, bias *float32) bool {
+	if impl == AVX512 {
+		return sigmoidAVX512(&dst[0], &x[0], bias, len(x))
+	}
+	return sigmoidAVX2(&dst[0], &x[0], bias, len(x))
+}
+
+func kMax(impl Impl, x []float32) (float32, bool) {
+	if impl == AVX512 {
+		return maxAVX512(&x[0], len(x))
+	}
+	return maxAVX2(&x[0], len(x))
+}
+
+func kExpSum(impl Impl, dst, x []float32, m float32) float32 {
+	dst = dst[:len(x)]
+	if impl == AVX512 {
+		return expSumAVX512(&dst[0], &x[0], len(x), m)
+	}
+	return expSumAVX2(&dst[0], &x[0], len(x), m)
+}
+
+func kDivBias(impl Impl, dst []float32, bias *float32, S float32) {
+	if impl == AVX512 {
+		divBiasAVX512(&dst[0], bias, len(dst), S)
+		return
+	}
+	divBiasAVX2(&dst[0], bias, len(dst), S)
+}
+
+// kTopK is topK with the candidate scan in assembly (insertion path for
+// K <= 32, the Go heap beyond, as topK itself does).
+func kTopK(impl Impl, top []uint64, n int, vals []float32, base int) int {
+	if len(top) > 32 {
+		return topKHeap(top, n, vals, base)
+	}
+	if impl == AVX512 {
+		return topkAVX512(&top[0], n, len(top), &vals[0], len(vals), base)
+	}
+	return topkAVX2(&top[0], n, len(top), &vals[0], len(vals), base)
+}
+
+// routeSIMD is RouteGeneric with its loops replaced by kernels; every step
+// keeps the order of operations of the specification.
+func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
+	E, K := p.E, p.K
+	T := len(ids) / K
+	firstBad := -1
+	logitSel := p.LogitSelect(bias != nil)
+	var bp *float32
+	if bias != nil {
+		bias = bias[:E]
+		bp = &bias[0]
+	}
+	selBuf := s.Sel[:E]
+	load = load[:E]
+	for t := 0; t < T; t++ {
+		row := x[t*stride : t*stride+E]
+		oid := ids[t*K : t*K+K]
+		ow := w[t*K : t*K+K]
+		var m, S float32
+		var bad bool
+		sel := row
+		switch {
+		case logitSel:
+			_, bad = kMax(impl, row)
+		case !p.Softmax:
+			bad = kSigmoid(impl, selBuf, row, bp)
+			sel = selBuf
+		default:
+			m, bad = kMax(impl, row)
+			if !bad {
+				S = kExpSum(impl, selBuf, row, m)
+				kDivBias(impl, selBuf, bp, S)
+			}
+			sel = selBuf
+		}
+		if bad {
+			SafeRow(oid, ow)
+			if firstBad < 0 {
+				firstBad = t
+			}
+			continue
+		}
+		top := s.Top[:K]
+		clear(top)
+		if p.Groups > 1 {
+			simdGroups(impl, p, s, sel)
+			n := 0
+			gs := E / p.Groups
+			for _, gk := range s.GTop[:p.TopGroups] {
+				g := KeyIndex(gk)
+				n = kTopK(impl, top, n, sel[g*gs:g*gs+gs], g*gs)
+			}
+		} else {
+			kTopK(impl, top, 0, sel, 0)
+		}
+		for j, k := range top {
+			oid[j] = int32(KeyIndex(k))
+		}
+		simdWeights(impl, p, selBuf, ow, oid, row, logitSel, m, S)
+		for _, id := range oid {
+			load[id]++
+		}
+	}
+	return firstBad
+}
+
+// simdGroups is chooseGroups: a group's two best (or best) selection
+// scores come from the top-K kernel with k = 2 (or 1); the values are the
+// same order statistics the Go loop finds (sel is never -0 on the summed
+// path; on the max path -0 and +0 have the same Key).
+func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) {
+	gs := p.E / p.Groups
+	gsc := s.GSc[:p.Groups]
+	var t2 [2]uint64
+	for g := range gsc {
+		grp := sel[g*gs : g*gs+gs]
+		if p.GroupMax {
+			t2[0] = 0
+			kTopK(impl, t2[:1], 0, grp, 0)
+			gsc[g] = keyValue(t2[0])
+		} else {
+			t2[0], t2[1] = 0, 0
+			kTopK(impl, t2[:2], 0, grp, 0)
+			gsc[g] = keyValue(t2[0]) + keyValue(t2[1])
+		}
+	}
+	gt := s.GTop[:p.TopGroups]
+	clear(gt)
+	kTopK(impl, gt, 0, gsc, 0)
+}
+
+// simdWeights is weights, with the K exponentials or sigmoids in one
+// kernel call over the gathered logits.
+func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
+	if !p.Softmax {
+		for j, id := range ids {
+			w[j] = row[id]
+		}
+		kSigmoid(impl, w, w, nil)
+	} else {
+		if logitSel {
+			m = row[ids[0]]
+			if !p.Normalize {
+				S = kExpSum(impl, tmp, row, m)
+			}
+		}
+		for j, id := range ids {
+			w[j] = row[id] - m
+		}
+		// ExpNeg(v - 0) == ExpNeg(v) for every v (v - 0 keeps -0).
+		kExpSum(impl, w, w, 0)
+		if !(logitSel && p.Normalize) {
+			for j := range w {
+				w[j] = w[j] / S
+			}
+		}
+	}
+	if p.Normalize {
+		var sum float32
+		for _, v := range w {
+			sum += v
+		}
+		d := sum + normEps
+		for j := range w {
+			w[j] = w[j] / d
+		}
+	}
+	for j := range w {
+		w[j] = float32(w[j] * p.Scale)
+	}
+}
+
+var _ = math.Float32bits

@@ -1,0 +1,330 @@
+//go:build gc && !purego
+
+// AVX2 kernels of moegate's routing pipeline.
+//
+// Requires: AVX, AVX2 (no FMA: every product is rounded before its sum, as
+// in the Go twins).
+// Twins (the specification, in math.go and route_generic.go): Sigmoid,
+// ExpNeg, SoftmaxSum, the softmax max/division/bias steps of scores,
+// badRow, topK (insertion path). Each function below names its twin.
+//
+// Shared register map (score kernels): Y8 = -104, Y9 = log2e,
+// Y10 = 1.5*2^23, Y11 = C1, Y12 = C2, Y13 = 1.0, Y14 = int32 127,
+// Y15 = 0x7F800000; Y0-Y3 exp temporaries, Y5 = x, Y6 scratch,
+// Y7 = non-finite accumulator, Y4 = tail mask.
+// Preconditions: pointers valid for n float32 (tails use VMASKMOVPS, which
+// never touches memory outside the mask). MXCSR is Go's default.
+
+#include "textflag.h"
+#include "consts_amd64.h"
+
+// func sigmoidAVX2(dst, x, bias *float32, n int) (bad bool)
+// Twin: dst[i] = Sigmoid(x[i]) (+ bias[i] when bias != nil); bad = badRow(x[:n]).
+// Registers: DI = dst, SI = x, DX = bias (may be nil), CX = n remaining.
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-33
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ bias+16(FP), DX
+	MOVQ n+24(FP), CX
+	LOAD_CONSTS_AVX2
+	VPXOR Y7, Y7, Y7
+	TESTQ DX, DX
+	JZ    nobias
+
+loopb:
+	CMPQ CX, $8
+	JB   tailb
+	VMOVUPS (SI), Y5
+	NONFIN_AVX2(Y5, Y7)
+	SIGMOID_AVX2
+	VADDPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP  loopb
+
+tailb:
+	TESTQ CX, CX
+	JZ    done
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (SI), Y4, Y5
+	NONFIN_AVX2(Y5, Y7)
+	SIGMOID_AVX2
+	VMASKMOVPS (DX), Y4, Y1
+	VADDPS Y1, Y0, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+	JMP done
+
+nobias:
+	CMPQ CX, $8
+	JB   tailn
+	VMOVUPS (SI), Y5
+	NONFIN_AVX2(Y5, Y7)
+	SIGMOID_AVX2
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  nobias
+
+tailn:
+	TESTQ CX, CX
+	JZ    done
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (SI), Y4, Y5
+	NONFIN_AVX2(Y5, Y7)
+	SIGMOID_AVX2
+	VMASKMOVPS Y0, Y4, (DI)
+
+done:
+	VPTEST Y7, Y7
+	SETNE  bad+32(FP)
+	VZEROUPPER
+	RET
+
+// func maxAVX2(x *float32, n int) (m float32, bad bool)
+// Twin: the maximum loop of scores (m, for finite rows) and badRow.
+// n >= 1. Registers: SI = x, CX = n remaining, Y6 = running max,
+// Y7 = non-finite accumulator, Y4 = tail mask, Y15 = exponent mask.
+TEXT ·maxAVX2(SB), NOSPLIT, $0-21
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VMOVDQU consts<>+C_EXPM(SB), Y15
+	VMOVDQU consts<>+C_NEGINF(SB), Y5
+	VMOVDQU Y5, Y0
+	VPXOR Y7, Y7, Y7
+
+mloop:
+	CMPQ CX, $8
+	JB   mtail
+	VMOVUPS (SI), Y1
+	VPAND Y15, Y1, Y2
+	VPCMPEQD Y15, Y2, Y2
+	VPOR Y2, Y7, Y7
+	VMAXPS Y0, Y1, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  mloop
+
+mtail:
+	TESTQ CX, CX
+	JZ    mred
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (SI), Y4, Y1
+	VPAND Y15, Y1, Y2
+	VPCMPEQD Y15, Y2, Y2
+	VPOR Y2, Y7, Y7
+	VBLENDVPS Y4, Y1, Y5, Y1
+	VMAXPS Y0, Y1, Y0
+
+mred:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4E, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xB1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, m+16(FP)
+	VPTEST Y7, Y7
+	SETNE  bad+20(FP)
+	VZEROUPPER
+	RET
+
+// func expSumAVX2(dst, x *float32, n int, m float32) (sum float32)
+// Twin: SoftmaxSum(x[:n], m, dst[:n]): dst[i] = ExpNeg(x[i]-m), summed in
+// 16 striped lanes (Y4 = lanes 0-7, Y5 = lanes 8-15), padded with +0, and
+// reduced j+8, j+4, j+2, 0+1. dst may alias x. x[i]-m <= 0 (m is the max).
+// Registers: DI = dst, SI = x, CX = n remaining, Y6 = m, Y7 = tail mask.
+TEXT ·expSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y6
+	LOAD_CONSTS_AVX2
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+sloop:
+	CMPQ CX, $16
+	JB   stail
+	VMOVUPS (SI), Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VMOVUPS Y0, (DI)
+	VADDPS Y0, Y4, Y4
+	VMOVUPS 32(SI), Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VMOVUPS Y0, 32(DI)
+	VADDPS Y0, Y5, Y5
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  sloop
+
+stail:
+	CMPQ CX, $8
+	JB   stail2
+	VMOVUPS (SI), Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VMOVUPS Y0, (DI)
+	VADDPS Y0, Y4, Y4
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JZ    sred
+	TAILMASK_AVX2(CX, AX, Y7)
+	VMASKMOVPS (SI), Y7, Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VANDPS Y7, Y0, Y0
+	VMASKMOVPS Y0, Y7, (DI)
+	VADDPS Y0, Y5, Y5
+	JMP sred
+
+stail2:
+	TESTQ CX, CX
+	JZ    sred
+	TAILMASK_AVX2(CX, AX, Y7)
+	VMASKMOVPS (SI), Y7, Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VANDPS Y7, Y0, Y0
+	VMASKMOVPS Y0, Y7, (DI)
+	VADDPS Y0, Y4, Y4
+
+sred:
+	VADDPS Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X0
+	VADDPS X0, X4, X4
+	VMOVHLPS X4, X4, X0
+	VADDPS X0, X4, X4
+	VMOVSHDUP X4, X0
+	VADDSS X0, X4, X4
+	VMOVSS X4, sum+32(FP)
+	VZEROUPPER
+	RET
+
+// func divBiasAVX2(dst, bias *float32, n int, S float32)
+// Twin: the softmax step of scores: dst[i] = dst[i]/S (+ bias[i] when
+// bias != nil). Registers: DI = dst, DX = bias, CX = n remaining, Y6 = S.
+TEXT ·divBiasAVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ bias+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSS S+24(FP), Y6
+	TESTQ DX, DX
+	JZ    dnob
+
+dloop:
+	CMPQ CX, $8
+	JB   dtail
+	VMOVUPS (DI), Y0
+	VDIVPS Y6, Y0, Y0
+	VADDPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP  dloop
+
+dtail:
+	TESTQ CX, CX
+	JZ    ddone
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (DI), Y4, Y0
+	VDIVPS Y6, Y0, Y0
+	VMASKMOVPS (DX), Y4, Y1
+	VADDPS Y1, Y0, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+	JMP ddone
+
+dnob:
+	CMPQ CX, $8
+	JB   dtailn
+	VMOVUPS (DI), Y0
+	VDIVPS Y6, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  dnob
+
+dtailn:
+	TESTQ CX, CX
+	JZ    ddone
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (DI), Y4, Y0
+	VDIVPS Y6, Y0, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+
+ddone:
+	VZEROUPPER
+	RET
+
+#include "topk_amd64.h"
+
+#define THRSET_AVX2 VMOVD R11, X1; VBROADCASTSS X1, Y1
+
+// func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
+// Twin: topK (the insertion path; any k, but callers use it for k <= 32):
+// merges Key(vals[i], base+i) into top[:n] (descending, top[:k] valid
+// memory) and returns the new n. vals are never NaN.
+// Candidates: 8 lanes compared >= the threshold keyValue(top[k-1])
+// (-Inf while n < k), movemask, then scalar insertion per set bit.
+// Registers: DI = top, BX = n, R8 = k, SI = vals, CX = remaining,
+// R9 = base, R10 = chunk start, Y1 = threshold, Y4 = tail mask.
+TEXT ·topkAVX2(SB), NOSPLIT, $0-56
+	MOVQ top+0(FP), DI
+	MOVQ n+8(FP), BX
+	MOVQ k+16(FP), R8
+	MOVQ vals+24(FP), SI
+	MOVQ nv+32(FP), CX
+	MOVQ base+40(FP), R9
+	XORQ R10, R10
+	VMOVDQU consts<>+C_NEGINF(SB), Y1
+	CMPQ BX, R8
+	JB   tloop
+	MOVQ -8(DI)(R8*8), R11
+	SHRQ $32, R11
+	TESTL $0x80000000, R11
+	JZ   tkvneg0
+	XORL $0x80000000, R11
+	JMP  tkvset0
+tkvneg0:
+	NOTL R11
+tkvset0:
+	THRSET_AVX2
+
+tloop:
+	TESTQ CX, CX
+	JLE   tdone
+	CMPQ  CX, $8
+	JB    ttail
+	VMOVUPS (SI)(R10*4), Y0
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VMOVMSKPS Y2, AX
+	JMP tcands
+ttail:
+	MOVQ CX, DX
+	TAILMASK_AVX2(DX, AX, Y4)
+	VMASKMOVPS (SI)(R10*4), Y4, Y0
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VANDPS Y4, Y2, Y2
+	VMOVMSKPS Y2, AX
+tcands:
+	TESTL AX, AX
+	JZ    tadvance
+	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, THRSET_AVX2)
+tadvance:
+	ADDQ $8, R10
+	SUBQ $8, CX
+	JMP  tloop
+
+tdone:
+	MOVQ BX, ret+48(FP)
+	VZEROUPPER
+	RET
