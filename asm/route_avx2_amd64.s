@@ -267,7 +267,7 @@ ddone:
 
 #include "topk_amd64.h"
 
-#define THRSET_AVX2 VMOVD R11, X1; VBROADCASTSS X1, Y1
+#define THRSET_AVX2 VMOVD R11, X1; VBROADCASTSS X1, Y1; VCMPPS $0x0D, Y1, Y0, Y2; VMOVMSKPS Y2, R11; ANDL R11, AX
 
 // func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
 // Twin: topK (the insertion path; any k, but callers use it for k <= 32):
@@ -318,7 +318,7 @@ ttail:
 tcands:
 	TESTL AX, AX
 	JZ    tadvance
-	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, THRSET_AVX2)
+	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, tblend, tblend0, tnewthr, THRSET_AVX2)
 tadvance:
 	ADDQ $8, R10
 	SUBQ $8, CX

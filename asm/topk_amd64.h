@@ -5,8 +5,10 @@
 // Registers: DI = top, BX = n, R8 = k, SI = vals, R9 = base, R10 = chunk
 // start; clobbers AX, DX, R11, R12, R13. THRSET is a macro that
 // broadcasts the float32 bits in R11 into the threshold register.
-// Labels get the prefix p so that the macro can be used once per file.
-#define TOPK_INSERT_BITS(bits, nextbit, obok, fulltop, shift, place, kvneg, kvset, THRSET) \
+// A full top takes a new key with a branch-free pass (CMOV) over its k
+// slots: top[j] = top[j-1] < key ? top[j-1] : max(top[j], key).
+// The label arguments are distinct per use.
+#define TOPK_INSERT_BITS(bits, nextbit, obok, fulltop, shift, place, kvneg, kvset, blend, blend0, newthr, THRSET) \
 bits: \
 	BSFL AX, DX; \
 	LEAL -1(AX), R11; \
@@ -35,6 +37,24 @@ fulltop: \
 	CMPQ R12, R11; \
 	JBE  nextbit; \
 	LEAQ -1(R8), R13; \
+blend: \
+	TESTQ R13, R13; \
+	JZ    blend0; \
+	MOVQ  -8(DI)(R13*8), R11; \
+	MOVQ  (DI)(R13*8), DX; \
+	CMPQ  DX, R12; \
+	CMOVQCS R12, DX; \
+	CMPQ  R11, R12; \
+	CMOVQCS R11, DX; \
+	MOVQ  DX, (DI)(R13*8); \
+	DECQ  R13; \
+	JMP   blend; \
+blend0: \
+	MOVQ  (DI), DX; \
+	CMPQ  DX, R12; \
+	CMOVQCS R12, DX; \
+	MOVQ  DX, (DI); \
+	JMP   newthr; \
 shift: \
 	TESTQ R13, R13; \
 	JZ    place; \
@@ -48,6 +68,7 @@ place: \
 	MOVQ R12, (DI)(R13*8); \
 	CMPQ BX, R8; \
 	JB   nextbit; \
+newthr: \
 	MOVQ -8(DI)(R8*8), R11; \
 	SHRQ $32, R11; \
 	TESTL $0x80000000, R11; \
@@ -62,5 +83,3 @@ nextbit: \
 	TESTL AX, AX; \
 	JNZ   bits
 
-// KEYVALUE_THR: if n == k, R11 = float bits of keyValue(top[k-1]) and
-// THRSET; otherwise the threshold is -Inf (loaded by INF).
