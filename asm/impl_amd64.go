@@ -89,6 +89,9 @@ func kTopK(impl Impl, top []uint64, n int, vals []float32, base int) int {
 		return topKHeap(top, n, vals, base)
 	}
 	if impl == AVX512 {
+		if len(top) <= 8 {
+			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base)
+		}
 		return topkAVX512(&top[0], n, len(top), &vals[0], len(vals), base)
 	}
 	return topkAVX2(&top[0], n, len(top), &vals[0], len(vals), base)

@@ -292,3 +292,109 @@ tdone:
 	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// KTHR: Z1 = threshold keyValue(top[k-1]), -Inf while that slot is empty.
+#define KTHR \
+VPERMQ Z10, Z14, Z13; \
+VMOVQ X13, R11; \
+SHRQ $32, R11; \
+MOVL R11, R13; \
+SARL $31, R13; \
+NOTL R13; \
+ORL  $0x80000000, R13; \
+XORL R11, R13; \
+MOVL $0xFF800000, DX; \
+TESTL R11, R11; \
+CMOVLNE R13, DX; \
+VPBROADCASTD DX, Z1
+
+// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base int) int
+// Twin: topK (any order of insertion gives the same set, keys are unique),
+// for 1 <= k <= 8. The top lives in one zmm as 8 unsigned keys, descending
+// (slots k..7 are overflow and ignored; empty slots are 0, below every
+// key). A candidate (lane >= threshold) is inserted branch-free:
+//   lt = top < key; sh = top shifted up one slot;
+//   top = lt ? key : top; then slots i >= 1 with sh < key take sh.
+// The threshold, keyValue(top[k-1]) (-Inf while that slot is empty), is
+// refreshed once per chunk.
+// Registers: DI = top, BX = n + insertions, R8 = k, SI = vals,
+// CX = remaining, R9 = base, R10 = chunk start, Z0 = chunk, Z1 = threshold,
+// Z10 = top, Z11 = key, Z12 = shifted top, Z14 = k-1 in every qword,
+// K7 = 0xFE, K5/K6 insertion masks, K4 = first k slots.
+TEXT ·topk8AVX512(SB), NOSPLIT, $0-56
+	MOVQ top+0(FP), DI
+	MOVQ n+8(FP), BX
+	MOVQ k+16(FP), R8
+	MOVQ vals+24(FP), SI
+	MOVQ base+40(FP), R9
+	XORQ R10, R10
+	MOVL $0xFE, AX
+	KMOVW AX, K7
+	MOVQ R8, CX
+	MOVL $1, DX
+	SHLL CX, DX
+	DECL DX
+	KMOVW DX, K4
+	VMOVDQU64.Z (DI), K4, Z10
+	LEAQ -1(R8), AX
+	VPBROADCASTQ AX, Z14
+	MOVQ nv+32(FP), CX
+	KTHR
+
+kloop:
+	TESTQ CX, CX
+	JLE   kdone
+	CMPQ  CX, $16
+	JB    ktail
+	VMOVUPS (SI)(R10*4), Z0
+	VCMPPS $0x0D, Z1, Z0, K2
+	KMOVW K2, AX
+	JMP kcands
+ktail:
+	TAILK_AVX512(DX, K1)
+	VMOVUPS.Z (SI)(R10*4), K1, Z0
+	VCMPPS $0x0D, Z1, Z0, K1, K2
+	KMOVW K2, AX
+kcands:
+	TESTL AX, AX
+	JZ    kadvance
+kbits:
+	BSFL AX, DX
+	LEAL -1(AX), R11
+	ANDL R11, AX
+	LEAQ (R10)(DX*1), R11
+	MOVL (SI)(R11*4), R12
+	XORL R13, R13
+	CMPL R12, $0x80000000
+	CMOVLEQ R13, R12
+	MOVL R12, R13
+	SARL $31, R13
+	ORL  $0x80000000, R13
+	XORL R13, R12
+	ADDQ R9, R11
+	NOTL R11
+	SHLQ $32, R12
+	ORQ  R11, R12
+	VPBROADCASTQ R12, Z11
+	VPCMPUQ $1, Z11, Z10, K5
+	VALIGNQ $7, Z10, Z10, Z12
+	VPCMPUQ $1, Z11, Z12, K7, K6
+	VMOVDQA64 Z11, K5, Z10
+	VMOVDQA64 Z12, K6, Z10
+	INCQ BX
+	TESTL AX, AX
+	JNZ   kbits
+	KTHR
+
+kadvance:
+	ADDQ $16, R10
+	SUBQ $16, CX
+	JMP  kloop
+
+kdone:
+	VMOVDQU64 Z10, K4, (DI)
+	CMPQ BX, R8
+	CMOVQGT R8, BX
+	MOVQ BX, ret+48(FP)
+	VZEROUPPER
+	RET

@@ -34,3 +34,6 @@ func divBiasAVX512(dst, bias *float32, n int, S float32)
 
 //go:noescape
 func topkAVX512(top *uint64, n, k int, vals *float32, nv, base int) int
+
+//go:noescape
+func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base int) int
