@@ -212,3 +212,25 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	SHLL CX, Rt; \
 	DECL Rt; \
 	KMOVW Rt, k
+
+// TOP2_COMBINE(a1, a2, b1, b2, t): (a1, a2) = the two largest of the
+// multiset {a1, a2, b1, b2}, lane by lane, given a1 >= a2 and b1 >= b2
+// (no NaN): a2 = max(min(a1, b1), max(a2, b2)); a1 = max(a1, b1).
+#define TOP2_COMBINE(a1, a2, b1, b2, t) \
+	VMINPS b1, a1, t; \
+	VMAXPS b2, a2, a2; \
+	VMAXPS t, a2, a2; \
+	VMAXPS b1, a1, a1
+
+// GROUP_REDUCE_YMM: reduce the per-lane top-2 (Y1, Y2) to lane 0 of X1
+// (largest) and X2 (second); clobbers Y4, Y5, Y6.
+#define GROUP_REDUCE_YMM \
+	VEXTRACTF128 $1, Y1, X4; \
+	VEXTRACTF128 $1, Y2, X5; \
+	TOP2_COMBINE(X1, X2, X4, X5, X6); \
+	VPERMILPS $0x4E, X1, X4; \
+	VPERMILPS $0x4E, X2, X5; \
+	TOP2_COMBINE(X1, X2, X4, X5, X6); \
+	VPERMILPS $0xB1, X1, X4; \
+	VPERMILPS $0xB1, X2, X5; \
+	TOP2_COMBINE(X1, X2, X4, X5, X6)

@@ -163,25 +163,17 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	return firstBad
 }
 
-// simdGroups is chooseGroups: a group's two best (or best) selection
-// scores come from the top-K kernel with k = 2 (or 1); the values are the
-// same order statistics the Go loop finds (sel is never -0 on the summed
-// path; on the max path -0 and +0 have the same Key).
+// simdGroups is chooseGroups: one kernel call computes every group score
+// (the same order statistics as the Go loop: sel holds no NaN, and no -0
+// on the summed path; on the max path -0 and +0 have the same Key), then
+// the top-K kernel keeps the TopGroups best.
 func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) {
 	gs := p.E / p.Groups
 	gsc := s.GSc[:p.Groups]
-	var t2 [2]uint64
-	for g := range gsc {
-		grp := sel[g*gs : g*gs+gs]
-		if p.GroupMax {
-			t2[0] = 0
-			kTopK(impl, t2[:1], 0, grp, 0)
-			gsc[g] = keyValue(t2[0])
-		} else {
-			t2[0], t2[1] = 0, 0
-			kTopK(impl, t2[:2], 0, grp, 0)
-			gsc[g] = keyValue(t2[0]) + keyValue(t2[1])
-		}
+	if impl == AVX512 {
+		groupScoresAVX512(&gsc[0], &sel[0], p.Groups, gs, p.GroupMax)
+	} else {
+		groupScoresAVX2(&gsc[0], &sel[0], p.Groups, gs, p.GroupMax)
 	}
 	gt := s.GTop[:p.TopGroups]
 	clear(gt)

@@ -312,3 +312,46 @@ func TestKernelTopK(t *testing.T) {
 		}
 	}
 }
+
+func TestKernelGroupScores(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, impl := range simdImpls(t) {
+		for gs := 1; gs <= 70; gs++ {
+			for _, groups := range []int{1, 2, 3, 8} {
+				for _, gmax := range []bool{false, true} {
+					if !gmax && gs < 2 {
+						continue
+					}
+					E := gs * groups
+					x := kernelInput(r, E)
+					sel := make([]float32, E)
+					if gmax {
+						copy(sel, x) // logit selection: -0 and +0 both occur
+					} else {
+						for i := range sel {
+							sel[i] = Sigmoid(x[i]) + float32(r.IntN(3))*0.5
+						}
+					}
+					p := Plan{E: E, K: 1, Groups: groups, TopGroups: 1, GroupMax: gmax}
+					s := p.NewScratch()
+					chooseGroups(&p, s, sel)
+					got := make([]float32, groups+1)
+					got[groups] = canary
+					if impl == AVX512 {
+						groupScoresAVX512(&got[0], &sel[0], groups, gs, gmax)
+					} else {
+						groupScoresAVX2(&got[0], &sel[0], groups, gs, gmax)
+					}
+					for g := 0; g < groups; g++ {
+						if OrderBits(got[g]) != OrderBits(s.GSc[g]) {
+							t.Fatalf("%v gs=%d groups=%d gmax=%v: gsc[%d] = %g, want %g", impl, gs, groups, gmax, g, got[g], s.GSc[g])
+						}
+					}
+					if got[groups] != canary {
+						t.Fatalf("%v: canary overwritten", impl)
+					}
+				}
+			}
+		}
+	}
+}

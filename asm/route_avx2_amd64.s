@@ -328,3 +328,56 @@ tdone:
 	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// func groupScoresAVX2(gsc, sel *float32, groups, gs int, gmax bool)
+// Twin: the score loop of chooseGroups: gsc[g] = max of group g's gs
+// selection scores (gmax), or the sum of its two largest (largest first,
+// counted with multiplicity). The values are order statistics, so the
+// per-lane top-2 merged by a tree equals the Go loop's (sel holds no NaN;
+// on the summed path no -0 either). Registers: DI = gsc, SI = group start,
+// R8 = groups left, R9 = gs, R10 = cursor, CX = left in group,
+// Y1/Y2 = per-lane largest/second, Y7 = -Inf, Y3 = tail mask.
+TEXT ·groupScoresAVX2(SB), NOSPLIT, $0-33
+	MOVQ gsc+0(FP), DI
+	MOVQ sel+8(FP), SI
+	MOVQ groups+16(FP), R8
+	MOVQ gs+24(FP), R9
+	VMOVDQU consts<>+C_NEGINF(SB), Y7
+
+gloop:
+	VMOVDQU Y7, Y1
+	VMOVDQU Y7, Y2
+	MOVQ R9, CX
+	MOVQ SI, R10
+
+gvloop:
+	CMPQ CX, $8
+	JB   gvtail
+	VMOVUPS (R10), Y0
+	TOP2_COMBINE(Y1, Y2, Y0, Y7, Y6)
+	ADDQ $32, R10
+	SUBQ $8, CX
+	JMP  gvloop
+
+gvtail:
+	TESTQ CX, CX
+	JZ    gvred
+	TAILMASK_AVX2(CX, AX, Y3)
+	VMASKMOVPS (R10), Y3, Y0
+	VBLENDVPS Y3, Y0, Y7, Y0
+	TOP2_COMBINE(Y1, Y2, Y0, Y7, Y6)
+
+gvred:
+	GROUP_REDUCE_YMM
+	CMPB gmax+32(FP), $0
+	JNE  gstore
+	VADDSS X2, X1, X1
+
+gstore:
+	VMOVSS X1, (DI)
+	ADDQ $4, DI
+	LEAQ (SI)(R9*4), SI
+	DECQ R8
+	JNZ  gloop
+	VZEROUPPER
+	RET

@@ -398,3 +398,57 @@ kdone:
 	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// func groupScoresAVX512(gsc, sel *float32, groups, gs int, gmax bool)
+// Twin: the score loop of chooseGroups (see groupScoresAVX2): 16 lanes of
+// per-lane top-2, folded to 8 lanes, then the shared 8-lane tree.
+// Registers: DI = gsc, SI = group start, R8 = groups left, R9 = gs,
+// R10 = cursor, CX = left in group, Z1/Z2 = per-lane largest/second,
+// Z7 = -Inf, K1 = tail mask.
+TEXT ·groupScoresAVX512(SB), NOSPLIT, $0-33
+	MOVQ gsc+0(FP), DI
+	MOVQ sel+8(FP), SI
+	MOVQ groups+16(FP), R8
+	MOVQ gs+24(FP), R9
+	VBROADCASTSS consts<>+C_NEGINF(SB), Z7
+
+gloop:
+	VMOVAPS Z7, Z1
+	VMOVAPS Z7, Z2
+	MOVQ R9, CX
+	MOVQ SI, R10
+
+gvloop:
+	CMPQ CX, $16
+	JB   gvtail
+	VMOVUPS (R10), Z0
+	TOP2_COMBINE(Z1, Z2, Z0, Z7, Z6)
+	ADDQ $64, R10
+	SUBQ $16, CX
+	JMP  gvloop
+
+gvtail:
+	TESTQ CX, CX
+	JZ    gvred
+	TAILK_AVX512(AX, K1)
+	VMOVAPS Z7, Z0
+	VMOVUPS (R10), K1, Z0
+	TOP2_COMBINE(Z1, Z2, Z0, Z7, Z6)
+
+gvred:
+	VEXTRACTF64X4 $1, Z1, Y4
+	VEXTRACTF64X4 $1, Z2, Y5
+	TOP2_COMBINE(Y1, Y2, Y4, Y5, Y6)
+	GROUP_REDUCE_YMM
+	CMPB gmax+32(FP), $0
+	JNE  gstore
+	VADDSS X2, X1, X1
+
+gstore:
+	VMOVSS X1, (DI)
+	ADDQ $4, DI
+	LEAQ (SI)(R9*4), SI
+	DECQ R8
+	JNZ  gloop
+	VZEROUPPER
+	RET

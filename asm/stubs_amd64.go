@@ -37,3 +37,9 @@ func topkAVX512(top *uint64, n, k int, vals *float32, nv, base int) int
 
 //go:noescape
 func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base int) int
+
+//go:noescape
+func groupScoresAVX2(gsc, sel *float32, groups, gs int, gmax bool)
+
+//go:noescape
+func groupScoresAVX512(gsc, sel *float32, groups, gs int, gmax bool)
