@@ -83,7 +83,8 @@ func kDivBias(impl Impl, dst []float32, bias *float32, S float32) {
 }
 
 // kTopK is topK with the candidate scan in assembly (insertion path for
-// K <= 32, the Go heap beyond, as topK itself does).
+// K <= 32, the Go heap beyond, as topK itself does). For K <= 32 it
+// returns -1 when vals holds a NaN or an infinity (top is then garbage).
 func kTopK(impl Impl, top []uint64, n int, vals []float32, base int) int {
 	if len(top) > 32 {
 		return topKHeap(top, n, vals, base)
@@ -118,7 +119,14 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		var m, S float32
 		var bad bool
 		sel := row
+		top := s.Top[:K]
+		clear(top)
+		selected := false
 		switch {
+		case logitSel && p.Groups == 1 && K <= 32:
+			// One pass: the top-K kernel also checks the row.
+			bad = kTopK(impl, top, 0, row, 0) < 0
+			selected = true
 		case logitSel:
 			_, bad = kMax(impl, row)
 		case !p.Softmax:
@@ -139,9 +147,9 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 			}
 			continue
 		}
-		top := s.Top[:K]
-		clear(top)
-		if p.Groups > 1 {
+		if selected {
+			// done above
+		} else if p.Groups > 1 {
 			simdGroups(impl, p, s, sel)
 			n := 0
 			gs := E / p.Groups
@@ -180,9 +188,17 @@ func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) {
 	kTopK(impl, gt, 0, gsc, 0)
 }
 
+// smallK: up to this many weights, simdWeights runs the Go twin itself.
+const smallK = 4
+
 // simdWeights is weights, with the K exponentials or sigmoids in one
 // kernel call over the gathered logits.
 func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
+	if len(w) <= smallK {
+		// A few scalar calls of the twins beat a kernel call's setup.
+		weights(p, w, ids, row, logitSel, m, S)
+		return
+	}
 	if !p.Softmax {
 		for j, id := range ids {
 			w[j] = row[id]

@@ -208,6 +208,12 @@ func TestKernelBad(t *testing.T) {
 				if !kSigmoid(impl, dst, x, nil) {
 					t.Fatalf("%v n=%d pos=%d: sigmoid kernel missed %g", impl, n, pos, x[pos])
 				}
+				for _, k := range []int{1, 2, 8, 9, 32} {
+					top := make([]uint64, k)
+					if kTopK(impl, top, 0, x, 0) != -1 {
+						t.Fatalf("%v n=%d pos=%d k=%d: top-K kernel missed %g", impl, n, pos, k, x[pos])
+					}
+				}
 				if _, bad := kMax(impl, x); !bad {
 					t.Fatalf("%v n=%d pos=%d: max kernel missed %g", impl, n, pos, x[pos])
 				}

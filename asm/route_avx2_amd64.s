@@ -270,7 +270,9 @@ ddone:
 #define THRSET_AVX2 VMOVD R11, X1; VBROADCASTSS X1, Y1; VCMPPS $0x0D, Y1, Y0, Y2; VMOVMSKPS Y2, R11; ANDL R11, AX
 
 // func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
-// Twin: topK (the insertion path; any k, but callers use it for k <= 32):
+// Twin: topK (the insertion path; any k, but callers use it for k <= 32),
+// and badRow: returns -1 when vals holds a NaN or an infinity (the top is
+// then unspecified).
 // merges Key(vals[i], base+i) into top[:n] (descending, top[:k] valid
 // memory) and returns the new n. vals are never NaN.
 // Candidates: 8 lanes compared >= the threshold keyValue(top[k-1])
@@ -286,6 +288,8 @@ TEXT ·topkAVX2(SB), NOSPLIT, $0-56
 	MOVQ base+40(FP), R9
 	XORQ R10, R10
 	VMOVDQU consts<>+C_NEGINF(SB), Y1
+	VMOVDQU consts<>+C_EXPM(SB), Y15
+	VPXOR Y7, Y7, Y7
 	CMPQ BX, R8
 	JB   tloop
 	MOVQ -8(DI)(R8*8), R11
@@ -305,6 +309,8 @@ tloop:
 	CMPQ  CX, $8
 	JB    ttail
 	VMOVUPS (SI)(R10*4), Y0
+	VPAND Y15, Y0, Y6
+	VPMAXUD Y6, Y7, Y7
 	VCMPPS $0x0D, Y1, Y0, Y2
 	VMOVMSKPS Y2, AX
 	JMP tcands
@@ -312,6 +318,8 @@ ttail:
 	MOVQ CX, DX
 	TAILMASK_AVX2(DX, AX, Y4)
 	VMASKMOVPS (SI)(R10*4), Y4, Y0
+	VPAND Y15, Y0, Y6
+	VPMAXUD Y6, Y7, Y7
 	VCMPPS $0x0D, Y1, Y0, Y2
 	VANDPS Y4, Y2, Y2
 	VMOVMSKPS Y2, AX
@@ -325,6 +333,10 @@ tadvance:
 	JMP  tloop
 
 tdone:
+	VPCMPEQD Y15, Y7, Y7
+	VPTEST Y7, Y7
+	MOVQ $-1, AX
+	CMOVQNE AX, BX
 	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET

@@ -239,7 +239,7 @@ ddone:
 #define THRSET_AVX512 VMOVD R11, X1; VBROADCASTSS X1, Z1; VCMPPS $0x0D, Z1, Z0, K3; KMOVW K3, R11; ANDL R11, AX
 
 // func topkAVX512(top *uint64, n, k int, vals *float32, nv, base int) int
-// Twin: topK (insertion path), as topkAVX2 with 16 lanes: compare >= the
+// Twin: topK (insertion path) and badRow (-1), as topkAVX2 with 16 lanes: compare >= the
 // threshold into K2, KMOVW, scalar insertion per set bit.
 // Registers: DI = top, BX = n, R8 = k, SI = vals, CX = remaining,
 // R9 = base, R10 = chunk start, Z1 = threshold, K1 = tail mask.
@@ -252,6 +252,8 @@ TEXT ·topkAVX512(SB), NOSPLIT, $0-56
 	MOVQ base+40(FP), R9
 	XORQ R10, R10
 	VBROADCASTSS consts<>+C_NEGINF(SB), Z1
+	VBROADCASTSS consts<>+C_EXPM(SB), Z29
+	VPXORD Z8, Z8, Z8
 	CMPQ BX, R8
 	JB   tloop
 	MOVQ -8(DI)(R8*8), R11
@@ -271,12 +273,16 @@ tloop:
 	CMPQ  CX, $16
 	JB    ttail
 	VMOVUPS (SI)(R10*4), Z0
+	VPANDD Z29, Z0, Z6
+	VPMAXUD Z6, Z8, Z8
 	VCMPPS $0x0D, Z1, Z0, K2
 	KMOVW K2, AX
 	JMP tcands
 ttail:
 	TAILK_AVX512(DX, K1)
 	VMOVUPS.Z (SI)(R10*4), K1, Z0
+	VPANDD Z29, Z0, Z6
+	VPMAXUD Z6, Z8, Z8
 	VCMPPS $0x0D, Z1, Z0, K1, K2
 	KMOVW K2, AX
 tcands:
@@ -289,6 +295,10 @@ tadvance:
 	JMP  tloop
 
 tdone:
+	VPCMPEQD Z29, Z8, K2
+	KORTESTW K2, K2
+	MOVQ $-1, AX
+	CMOVQNE AX, BX
 	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET
@@ -310,7 +320,7 @@ VPBROADCASTD DX, Z1
 
 // func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base int) int
 // Twin: topK (any order of insertion gives the same set, keys are unique),
-// for 1 <= k <= 8. The top lives in one zmm as 8 unsigned keys, descending
+// for 1 <= k <= 8, and badRow: -1 when vals holds a NaN or an infinity. The top lives in one zmm as 8 unsigned keys, descending
 // (slots k..7 are overflow and ignored; empty slots are 0, below every
 // key). A candidate (lane >= threshold) is inserted branch-free:
 //   lt = top < key; sh = top shifted up one slot;
@@ -327,6 +337,8 @@ TEXT ·topk8AVX512(SB), NOSPLIT, $0-56
 	MOVQ k+16(FP), R8
 	MOVQ vals+24(FP), SI
 	MOVQ base+40(FP), R9
+	VBROADCASTSS consts<>+C_EXPM(SB), Z29
+	VPXORD Z8, Z8, Z8
 	XORQ R10, R10
 	MOVL $0xFE, AX
 	KMOVW AX, K7
@@ -347,12 +359,16 @@ kloop:
 	CMPQ  CX, $16
 	JB    ktail
 	VMOVUPS (SI)(R10*4), Z0
+	VPANDD Z29, Z0, Z6
+	VPMAXUD Z6, Z8, Z8
 	VCMPPS $0x0D, Z1, Z0, K2
 	KMOVW K2, AX
 	JMP kcands
 ktail:
 	TAILK_AVX512(DX, K1)
 	VMOVUPS.Z (SI)(R10*4), K1, Z0
+	VPANDD Z29, Z0, Z6
+	VPMAXUD Z6, Z8, Z8
 	VCMPPS $0x0D, Z1, Z0, K1, K2
 	KMOVW K2, AX
 kcands:
@@ -382,6 +398,15 @@ kbits:
 	VMOVDQA64 Z11, K5, Z10
 	VMOVDQA64 Z12, K6, Z10
 	INCQ BX
+	CMPQ BX, R8
+	JNE  knotfull
+	// The top just filled up: refresh the threshold and prune the chunk.
+	KTHR
+	VCMPPS $0x0D, Z1, Z0, K3
+	KMOVW K3, R11
+	ANDL R11, AX
+
+knotfull:
 	TESTL AX, AX
 	JNZ   kbits
 	KTHR
@@ -395,6 +420,10 @@ kdone:
 	VMOVDQU64 Z10, K4, (DI)
 	CMPQ BX, R8
 	CMOVQGT R8, BX
+	VPCMPEQD Z29, Z8, K2
+	KORTESTW K2, K2
+	MOVQ $-1, AX
+	CMOVQNE AX, BX
 	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET
