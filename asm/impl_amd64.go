@@ -95,6 +95,9 @@ func kTopK(impl Impl, top []uint64, n int, vals []float32, base int) int {
 		}
 		return topkAVX512(&top[0], n, len(top), &vals[0], len(vals), base)
 	}
+	if len(top) <= 8 {
+		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base)
+	}
 	return topkAVX2(&top[0], n, len(top), &vals[0], len(vals), base)
 }
 

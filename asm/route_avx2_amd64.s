@@ -267,7 +267,7 @@ ddone:
 
 #include "topk_amd64.h"
 
-#define THRSET_AVX2 VMOVD R11, X1; VBROADCASTSS X1, Y1; VCMPPS $0x0D, Y1, Y0, Y2; VMOVMSKPS Y2, R11; ANDL R11, AX
+#define THRSET_AVX2 VMOVD R11, X1; VBROADCASTSS X1, Y1
 
 // func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
 // Twin: topK (the insertion path; any k, but callers use it for k <= 32),
@@ -326,7 +326,7 @@ ttail:
 tcands:
 	TESTL AX, AX
 	JZ    tadvance
-	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, tblend, tblend0, tnewthr, THRSET_AVX2)
+	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, tnewthr, THRSET_AVX2)
 tadvance:
 	ADDQ $8, R10
 	SUBQ $8, CX
@@ -391,5 +391,165 @@ gstore:
 	LEAQ (SI)(R9*4), SI
 	DECQ R8
 	JNZ  gloop
+	VZEROUPPER
+	RET
+
+// func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base int) int
+// Twin: topK for 1 <= k <= 8 (any insertion order gives the same set, keys
+// are unique) and badRow (-1 when vals holds a NaN or an infinity).
+// The top lives in Y8 (slots 0-3) and Y9 (slots 4-7) as keys with the top
+// bit flipped, so that VPCMPGTQ (signed) orders them as unsigned; empty
+// slots are 0 (flipped: the minimum). Each candidate of a chunk (lane >=
+// the threshold) is inserted branch-free:
+//   lt = key > top; sh = top shifted up one slot (slot 0: +max);
+//   top = lt ? key : top; then top = (key > sh) ? sh : top.
+// Keys below top[k-1] land in overflow slots k..7, so no check is needed.
+// Registers: DI = top, BX = n + insertions, R8 = k, SI = vals,
+// CX = remaining, R9 = base, R10 = chunk start, Y0 = chunk,
+// Y1 = threshold, Y4 = tail mask, Y5 = int64 max, Y10 = 1<<63,
+// Y7 = non-finite accumulator, Y15 = 0x7F800000, Y11 = key,
+// Y2/Y3/Y6/Y12/Y13/Y14 temporaries. Frame: 0(SP) VPERMD index,
+// 32(SP) half selector, 64(SP)/96(SP) load/store masks of the two halves.
+TEXT ·topk8AVX2(SB), NOSPLIT, $128-56
+	MOVQ top+0(FP), DI
+	MOVQ n+8(FP), BX
+	MOVQ k+16(FP), R8
+	MOVQ vals+24(FP), SI
+	MOVQ base+40(FP), R9
+	MOVQ R8, AX
+	MOVQ $4, DX
+	CMPQ AX, DX
+	CMOVQHI DX, AX
+	SHLQ $3, AX
+	LEAQ consts<>+(C_MASK+32)(SB), DX
+	SUBQ AX, DX
+	VMOVDQU (DX), Y3
+	VMOVDQU Y3, 64(SP)
+	MOVQ R8, AX
+	SUBQ $4, AX
+	XORL DX, DX
+	CMPQ AX, DX
+	CMOVQLT DX, AX
+	SHLQ $3, AX
+	LEAQ consts<>+(C_MASK+32)(SB), DX
+	SUBQ AX, DX
+	VMOVDQU (DX), Y3
+	VMOVDQU Y3, 96(SP)
+	LEAQ -1(R8), AX
+	ANDQ $3, AX
+	LEAQ 1(AX)(AX*1), AX
+	VMOVD AX, X3
+	VPBROADCASTD X3, Y3
+	VMOVDQU Y3, 0(SP)
+	XORL AX, AX
+	MOVL $-1, DX
+	CMPQ R8, $4
+	CMOVLHI DX, AX
+	VMOVD AX, X3
+	VPBROADCASTD X3, Y3
+	VMOVDQU Y3, 32(SP)
+	VPCMPEQQ Y10, Y10, Y10
+	VPSRLQ $1, Y10, Y5
+	VPSLLQ $63, Y10, Y10
+	VMOVDQU consts<>+C_EXPM(SB), Y15
+	VPXOR Y7, Y7, Y7
+	VMOVDQU 64(SP), Y3
+	VMASKMOVPD (DI), Y3, Y8
+	VMOVDQU 96(SP), Y3
+	VMASKMOVPD 32(DI), Y3, Y9
+	VPXOR Y10, Y8, Y8
+	VPXOR Y10, Y9, Y9
+	MOVQ nv+32(FP), CX
+	XORQ R10, R10
+	THR8_AVX2
+
+qloop:
+	TESTQ CX, CX
+	JLE   qdone
+	CMPQ  CX, $8
+	JB    qtail
+	VMOVUPS (SI)(R10*4), Y0
+	VPAND Y15, Y0, Y6
+	VPMAXUD Y6, Y7, Y7
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VMOVMSKPS Y2, AX
+	JMP qcands
+qtail:
+	MOVQ CX, DX
+	TAILMASK_AVX2(DX, AX, Y4)
+	VMASKMOVPS (SI)(R10*4), Y4, Y0
+	VPAND Y15, Y0, Y6
+	VPMAXUD Y6, Y7, Y7
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VANDPS Y4, Y2, Y2
+	VMOVMSKPS Y2, AX
+qcands:
+	TESTL AX, AX
+	JZ    qadvance
+qbits:
+	BSFL AX, DX
+	LEAL -1(AX), R11
+	ANDL R11, AX
+	LEAQ (R10)(DX*1), R11
+	MOVL (SI)(R11*4), R12
+	XORL R13, R13
+	CMPL R12, $0x80000000
+	CMOVLEQ R13, R12
+	MOVL R12, R13
+	SARL $31, R13
+	ORL  $0x80000000, R13
+	XORL R13, R12
+	ADDQ R9, R11
+	NOTL R11
+	SHLQ $32, R12
+	ORQ  R11, R12
+	BTCQ $63, R12
+	VMOVQ R12, X11
+	VPBROADCASTQ X11, Y11
+	VPERMQ $0xFF, Y8, Y2
+	VPERMQ $0x90, Y9, Y3
+	VPBLENDD $0x03, Y2, Y3, Y3
+	VPERMQ $0x90, Y8, Y13
+	VPBLENDD $0x03, Y5, Y13, Y13
+	VPCMPGTQ Y8, Y11, Y12
+	VPCMPGTQ Y13, Y11, Y14
+	VPCMPGTQ Y9, Y11, Y2
+	VPCMPGTQ Y3, Y11, Y6
+	VBLENDVPD Y12, Y11, Y8, Y8
+	VBLENDVPD Y14, Y13, Y8, Y8
+	VBLENDVPD Y2, Y11, Y9, Y9
+	VBLENDVPD Y6, Y3, Y9, Y9
+	INCQ BX
+	CMPQ BX, R8
+	JNE  qnotfull
+	THR8_AVX2
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VMOVMSKPS Y2, R11
+	ANDL R11, AX
+
+qnotfull:
+	TESTL AX, AX
+	JNZ   qbits
+	THR8_AVX2
+
+qadvance:
+	ADDQ $8, R10
+	SUBQ $8, CX
+	JMP  qloop
+
+qdone:
+	VPXOR Y10, Y8, Y8
+	VPXOR Y10, Y9, Y9
+	VMOVDQU 64(SP), Y3
+	VMASKMOVPD Y8, Y3, (DI)
+	VMOVDQU 96(SP), Y3
+	VMASKMOVPD Y9, Y3, 32(DI)
+	CMPQ BX, R8
+	CMOVQGT R8, BX
+	VPCMPEQD Y15, Y7, Y7
+	VPTEST Y7, Y7
+	MOVQ $-1, AX
+	CMOVQNE AX, BX
+	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET

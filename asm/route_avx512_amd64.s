@@ -236,7 +236,7 @@ ddone:
 
 #include "topk_amd64.h"
 
-#define THRSET_AVX512 VMOVD R11, X1; VBROADCASTSS X1, Z1; VCMPPS $0x0D, Z1, Z0, K3; KMOVW K3, R11; ANDL R11, AX
+#define THRSET_AVX512 VMOVD R11, X1; VBROADCASTSS X1, Z1
 
 // func topkAVX512(top *uint64, n, k int, vals *float32, nv, base int) int
 // Twin: topK (insertion path) and badRow (-1), as topkAVX2 with 16 lanes: compare >= the
@@ -288,7 +288,7 @@ ttail:
 tcands:
 	TESTL AX, AX
 	JZ    tadvance
-	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, tblend, tblend0, tnewthr, THRSET_AVX512)
+	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, tnewthr, THRSET_AVX512)
 tadvance:
 	ADDQ $16, R10
 	SUBQ $16, CX

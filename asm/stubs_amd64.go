@@ -43,3 +43,6 @@ func groupScoresAVX2(gsc, sel *float32, groups, gs int, gmax bool)
 
 //go:noescape
 func groupScoresAVX512(gsc, sel *float32, groups, gs int, gmax bool)
+
+//go:noescape
+func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base int) int

@@ -5,10 +5,10 @@
 // Registers: DI = top, BX = n, R8 = k, SI = vals, R9 = base, R10 = chunk
 // start; clobbers AX, DX, R11, R12, R13. THRSET is a macro that
 // broadcasts the float32 bits in R11 into the threshold register.
-// A full top takes a new key with a branch-free pass (CMOV) over its k
-// slots: top[j] = top[j-1] < key ? top[j-1] : max(top[j], key).
-// The label arguments are distinct per use.
-#define TOPK_INSERT_BITS(bits, nextbit, obok, fulltop, shift, place, kvneg, kvset, blend, blend0, newthr, THRSET) \
+// Insertion shifts with branches, as topK does: for k > 8 (the only use)
+// a branch-free pass over all k slots costs more than the mispredicted
+// exit of the shift loop. The label arguments are distinct per use.
+#define TOPK_INSERT_BITS(bits, nextbit, obok, fulltop, shift, place, kvneg, kvset, newthr, THRSET) \
 bits: \
 	BSFL AX, DX; \
 	LEAL -1(AX), R11; \
@@ -37,24 +37,6 @@ fulltop: \
 	CMPQ R12, R11; \
 	JBE  nextbit; \
 	LEAQ -1(R8), R13; \
-blend: \
-	TESTQ R13, R13; \
-	JZ    blend0; \
-	MOVQ  -8(DI)(R13*8), R11; \
-	MOVQ  (DI)(R13*8), DX; \
-	CMPQ  DX, R12; \
-	CMOVQCS R12, DX; \
-	CMPQ  R11, R12; \
-	CMOVQCS R11, DX; \
-	MOVQ  DX, (DI)(R13*8); \
-	DECQ  R13; \
-	JMP   blend; \
-blend0: \
-	MOVQ  (DI), DX; \
-	CMPQ  DX, R12; \
-	CMOVQCS R12, DX; \
-	MOVQ  DX, (DI); \
-	JMP   newthr; \
 shift: \
 	TESTQ R13, R13; \
 	JZ    place; \
@@ -83,3 +65,26 @@ nextbit: \
 	TESTL AX, AX; \
 	JNZ   bits
 
+
+// THR8_AVX2: Y1 = threshold keyValue(top[k-1]) (-Inf while that slot is
+// empty), from the sign-flipped keys in Y8/Y9: VPERMD picks the high
+// dword of slot k-1 from both halves (index at 0(SP)), the selector at
+// 32(SP) takes B when k > 4. Clobbers Y2, Y3, Y6, DX, R11, R13.
+#define THR8_AVX2 \
+	VMOVDQU 0(SP), Y3; \
+	VPERMD Y8, Y3, Y6; \
+	VPERMD Y9, Y3, Y3; \
+	VMOVDQU 32(SP), Y2; \
+	VBLENDVPS Y2, Y3, Y6, Y6; \
+	VMOVD X6, R11; \
+	XORL $0x80000000, R11; \
+	MOVL R11, R13; \
+	SARL $31, R13; \
+	NOTL R13; \
+	ORL  $0x80000000, R13; \
+	XORL R11, R13; \
+	MOVL $0xFF800000, DX; \
+	TESTL R11, R11; \
+	CMOVLNE R13, DX; \
+	VMOVD DX, X1; \
+	VPBROADCASTD X1, Y1
