@@ -82,6 +82,17 @@ func kDivBias(impl Impl, dst []float32, bias *float32, S float32) {
 	divBiasAVX2(&dst[0], bias, len(dst), S)
 }
 
+// prepassLanes is the number of disjoint subsets whose maxima bound the
+// k-th largest value from below in the k <= 8 kernels: the smallest power
+// of two >= k.
+func prepassLanes(k int) int {
+	l := 1
+	for l < k {
+		l *= 2
+	}
+	return l
+}
+
 // kTopK is topK with the candidate scan in assembly (insertion path for
 // K <= 32, the Go heap beyond, as topK itself does). For K <= 32 it
 // returns -1 when vals holds a NaN or an infinity (top is then garbage).
@@ -91,12 +102,12 @@ func kTopK(impl Impl, top []uint64, n int, vals []float32, base int) int {
 	}
 	if impl == AVX512 {
 		if len(top) <= 8 {
-			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base)
+			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)))
 		}
 		return topkAVX512(&top[0], n, len(top), &vals[0], len(vals), base)
 	}
 	if len(top) <= 8 {
-		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base)
+		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)))
 	}
 	return topkAVX2(&top[0], n, len(top), &vals[0], len(vals), base)
 }

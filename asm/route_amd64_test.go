@@ -289,7 +289,7 @@ func TestKernelTopK(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, impl := range simdImpls(t) {
 		for _, n := range kernelNs {
-			for _, k := range []int{1, 2, 3, 4, 7, 8, 9, 16, 17, 32} {
+			for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 32} {
 				for trial := 0; trial < 3; trial++ {
 					off := r.IntN(16)
 					buf := kernelInput(r, n+off)
@@ -303,6 +303,7 @@ func TestKernelTopK(t *testing.T) {
 					got[k], got[k+1] = 77, 78
 					n0 := topK(want[:k], 0, prev, 5000)
 					topK(got[:k], 0, prev, 5000)
+					start := append([]uint64(nil), got...)
 					wn := topK(want[:k], n0, vals, base)
 					gn := kTopK(impl, got[:k], n0, vals, base)
 					if wn != gn {
@@ -311,6 +312,29 @@ func TestKernelTopK(t *testing.T) {
 					for i := range want {
 						if want[i] != got[i] {
 							t.Fatalf("%v n=%d k=%d n0=%d: top = %x, want %x", impl, n, k, n0, got, want)
+						}
+					}
+					if k > 8 {
+						continue
+					}
+					// Every pre-pass width that is valid for k (and none).
+					for _, lanes := range []int{0, 1, 2, 4, 8} {
+						if lanes != 0 && lanes < k {
+							continue
+						}
+						copy(got, start)
+						if impl == AVX512 {
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, lanes)
+						} else {
+							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, lanes)
+						}
+						if wn != gn {
+							t.Fatalf("%v n=%d k=%d lanes=%d: count %d, want %d", impl, n, k, lanes, gn, wn)
+						}
+						for i := range want {
+							if want[i] != got[i] {
+								t.Fatalf("%v n=%d k=%d n0=%d lanes=%d: top = %x, want %x", impl, n, k, n0, lanes, got, want)
+							}
 						}
 					}
 				}

@@ -394,7 +394,7 @@ gstore:
 	VZEROUPPER
 	RET
 
-// func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base int) int
+// func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int) int
 // Twin: topK for 1 <= k <= 8 (any insertion order gives the same set, keys
 // are unique) and badRow (-1 when vals holds a NaN or an infinity).
 // The top lives in Y8 (slots 0-3) and Y9 (slots 4-7) as keys with the top
@@ -409,8 +409,10 @@ gstore:
 // Y1 = threshold, Y4 = tail mask, Y5 = int64 max, Y10 = 1<<63,
 // Y7 = non-finite accumulator, Y15 = 0x7F800000, Y11 = key,
 // Y2/Y3/Y6/Y12/Y13/Y14 temporaries. Frame: 0(SP) VPERMD index,
-// 32(SP) half selector, 64(SP)/96(SP) load/store masks of the two halves.
-TEXT ·topk8AVX2(SB), NOSPLIT, $128-56
+// 32(SP) half selector, 64(SP)/96(SP) load/store masks of the two halves,
+// 128(SP) pre-pass bound (lanes = 1, 2, 4 or 8 >= k: the minimum of the
+// maxima of `lanes` disjoint subsets of vals; lanes = 0: -Inf).
+TEXT ·topk8AVX2(SB), NOSPLIT, $160-64
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
@@ -461,6 +463,34 @@ TEXT ·topk8AVX2(SB), NOSPLIT, $128-56
 	VPXOR Y10, Y9, Y9
 	MOVQ nv+32(FP), CX
 	XORQ R10, R10
+	// Pre-pass (lanes > 0): 128(SP) = a lower bound of the k-th largest.
+	VMOVDQU consts<>+C_NEGINF(SB), Y2
+	VMOVDQU Y2, 128(SP)
+	MOVQ lanes+48(FP), R12
+	TESTQ R12, R12
+	JZ   qprenone
+	VMOVDQU Y2, Y3
+	MOVQ SI, R11
+qpre:
+	CMPQ CX, $8
+	JB   qpretail
+	VMAXPS (R11), Y3, Y3
+	ADDQ $32, R11
+	SUBQ $8, CX
+	JMP  qpre
+qpretail:
+	TESTQ CX, CX
+	JZ   qprefold
+	TAILMASK_AVX2(CX, DX, Y4)
+	VMASKMOVPS (R11), Y4, Y6
+	VBLENDVPS Y4, Y6, Y2, Y6
+	VMAXPS Y6, Y3, Y3
+qprefold:
+	PREPASS_LANES(Y3, Y6, X3, X6, R12, qpre8, qpre4, qpre2, qpredone)
+	VBROADCASTSS X3, Y3
+	VMOVDQU Y3, 128(SP)
+	MOVQ nv+32(FP), CX
+qprenone:
 	THR8_AVX2
 
 qloop:
@@ -550,6 +580,6 @@ qdone:
 	VPTEST Y7, Y7
 	MOVQ $-1, AX
 	CMOVQNE AX, BX
-	MOVQ BX, ret+48(FP)
+	MOVQ BX, ret+56(FP)
 	VZEROUPPER
 	RET

@@ -303,7 +303,8 @@ tdone:
 	VZEROUPPER
 	RET
 
-// KTHR: Z1 = threshold keyValue(top[k-1]), -Inf while that slot is empty.
+// KTHR: Z1 = threshold keyValue(top[k-1]), -Inf while that slot is empty,
+// raised to the pre-pass bound in Z2.
 #define KTHR \
 VPERMQ Z10, Z14, Z13; \
 VMOVQ X13, R11; \
@@ -316,9 +317,10 @@ XORL R11, R13; \
 MOVL $0xFF800000, DX; \
 TESTL R11, R11; \
 CMOVLNE R13, DX; \
-VPBROADCASTD DX, Z1
+VPBROADCASTD DX, Z1; \
+VMAXPS Z2, Z1, Z1
 
-// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base int) int
+// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int) int
 // Twin: topK (any order of insertion gives the same set, keys are unique),
 // for 1 <= k <= 8, and badRow: -1 when vals holds a NaN or an infinity. The top lives in one zmm as 8 unsigned keys, descending
 // (slots k..7 are overflow and ignored; empty slots are 0, below every
@@ -330,8 +332,10 @@ VPBROADCASTD DX, Z1
 // Registers: DI = top, BX = n + insertions, R8 = k, SI = vals,
 // CX = remaining, R9 = base, R10 = chunk start, Z0 = chunk, Z1 = threshold,
 // Z10 = top, Z11 = key, Z12 = shifted top, Z14 = k-1 in every qword,
-// K7 = 0xFE, K5/K6 insertion masks, K4 = first k slots.
-TEXT ·topk8AVX512(SB), NOSPLIT, $0-56
+// K7 = 0xFE, K5/K6 insertion masks, K4 = first k slots, Z2 = pre-pass
+// bound (lanes = 1, 2, 4 or 8 >= k: the minimum of the maxima of `lanes`
+// disjoint subsets of vals; lanes = 0: -Inf), Z3/Z4 pre-pass temporaries.
+TEXT ·topk8AVX512(SB), NOSPLIT, $0-64
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
@@ -351,6 +355,34 @@ TEXT ·topk8AVX512(SB), NOSPLIT, $0-56
 	LEAQ -1(R8), AX
 	VPBROADCASTQ AX, Z14
 	MOVQ nv+32(FP), CX
+	// Pre-pass (lanes > 0): Z2 = a lower bound of the k-th largest.
+	VBROADCASTSS consts<>+C_NEGINF(SB), Z2
+	MOVQ lanes+48(FP), R12
+	TESTQ R12, R12
+	JZ   kprenone
+	VMOVAPS Z2, Z3
+	MOVQ SI, R11
+kpre:
+	CMPQ CX, $16
+	JB   kpretail
+	VMAXPS (R11), Z3, Z3
+	ADDQ $64, R11
+	SUBQ $16, CX
+	JMP  kpre
+kpretail:
+	TESTQ CX, CX
+	JZ   kprefold
+	TAILK_AVX512(DX, K1)
+	VMOVAPS Z2, Z4
+	VMOVUPS (R11), K1, Z4
+	VMAXPS Z4, Z3, Z3
+kprefold:
+	VEXTRACTF64X4 $1, Z3, Y4
+	VMAXPS Y4, Y3, Y3
+	PREPASS_LANES(Y3, Y4, X3, X4, R12, kpre8, kpre4, kpre2, kpredone)
+	VBROADCASTSS X3, Z2
+	MOVQ nv+32(FP), CX
+kprenone:
 	KTHR
 
 kloop:
@@ -424,7 +456,7 @@ kdone:
 	KORTESTW K2, K2
 	MOVQ $-1, AX
 	CMOVQNE AX, BX
-	MOVQ BX, ret+48(FP)
+	MOVQ BX, ret+56(FP)
 	VZEROUPPER
 	RET
 

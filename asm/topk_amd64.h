@@ -69,7 +69,8 @@ nextbit: \
 // THR8_AVX2: Y1 = threshold keyValue(top[k-1]) (-Inf while that slot is
 // empty), from the sign-flipped keys in Y8/Y9: VPERMD picks the high
 // dword of slot k-1 from both halves (index at 0(SP)), the selector at
-// 32(SP) takes B when k > 4. Clobbers Y2, Y3, Y6, DX, R11, R13.
+// 32(SP) takes B when k > 4; raised to the pre-pass bound at 128(SP).
+// Clobbers Y2, Y3, Y6, DX, R11, R13.
 #define THR8_AVX2 \
 	VMOVDQU 0(SP), Y3; \
 	VPERMD Y8, Y3, Y6; \
@@ -87,4 +88,38 @@ nextbit: \
 	TESTL R11, R11; \
 	CMOVLNE R13, DX; \
 	VMOVD DX, X1; \
-	VPBROADCASTD X1, Y1
+	VPBROADCASTD X1, Y1; \
+	VMAXPS 128(SP), Y1, Y1
+
+// PREPASS_LANES(Xm, Xt, Lreg, l8, l4, l2, done): given Xm holding, in 8
+// lanes, the maxima of 8 disjoint subsets of vals (empty subsets -Inf),
+// folds them to the L = Lreg (1, 2, 4 or 8) maxima of L disjoint subsets
+// and leaves their minimum in lane 0 of Xm: at least L >= k elements of
+// vals are >= it, so it is a valid lower bound for the k-th largest
+// (the final top-K of vals and the top merged with it never lose an
+// element by starting from this threshold). Clobbers Xt (the 128-bit
+// halves of Ym/Yt are named by the caller through Xm/Xt and Ym/Yt).
+#define PREPASS_LANES(Ym, Yt, Xm, Xt, Lreg, l8, l4, l2, done) \
+	CMPQ Lreg, $8; \
+	JAE  l8; \
+	VEXTRACTF128 $1, Ym, Xt; \
+	VMAXPS Xt, Xm, Xm; \
+	CMPQ Lreg, $4; \
+	JAE  l4; \
+	VPERMILPS $0x4E, Xm, Xt; \
+	VMAXPS Xt, Xm, Xm; \
+	CMPQ Lreg, $2; \
+	JAE  l2; \
+	VPERMILPS $0xB1, Xm, Xt; \
+	VMAXPS Xt, Xm, Xm; \
+	JMP  done; \
+l8: \
+	VEXTRACTF128 $1, Ym, Xt; \
+	VMINPS Xt, Xm, Xm; \
+l4: \
+	VPERMILPS $0x4E, Xm, Xt; \
+	VMINPS Xt, Xm, Xm; \
+l2: \
+	VPERMILPS $0xB1, Xm, Xt; \
+	VMINPS Xt, Xm, Xm; \
+done:
