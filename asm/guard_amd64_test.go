@@ -43,14 +43,14 @@ func TestKernelGuardPage(t *testing.T) {
 			kDivBias(impl, dst, &bias[0], 2)
 			for _, k := range []int{1, 8, 9} {
 				if k <= n {
-					kTopK(impl, make([]uint64, k), 0, x, 0)
+					kTopK(impl, make([]uint64, k), 0, x, 0, negInf)
 				}
 			}
 			gsc := make([]float32, 1)
 			if impl == AVX512 {
-				groupScoresAVX512(&gsc[0], &x[0], 1, n, false)
+				groupScoresAVX512(&gsc[0], nil, &x[0], 1, n, false)
 			} else {
-				groupScoresAVX2(&gsc[0], &x[0], 1, n, false)
+				groupScoresAVX2(&gsc[0], nil, &x[0], 1, n, false)
 			}
 			for _, softmax := range []bool{false, true} {
 				p := Plan{E: n, K: min(n, 3), Softmax: softmax, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}

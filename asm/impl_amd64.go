@@ -96,18 +96,22 @@ func prepassLanes(k int) int {
 // kTopK is topK with the candidate scan in assembly (insertion path for
 // K <= 32, the Go heap beyond, as topK itself does). For K <= 32 it
 // returns -1 when vals holds a NaN or an infinity (top is then garbage).
-func kTopK(impl Impl, top []uint64, n int, vals []float32, base int) int {
+// floor (K <= 8 only; -Inf otherwise) is a lower bound of the K-th largest
+// key value of the final top: values below it are skipped, so with a
+// floor the intermediate count may differ from topK's; the final top is
+// the same.
+func kTopK(impl Impl, top []uint64, n int, vals []float32, base int, floor float32) int {
 	if len(top) > 32 {
 		return topKHeap(top, n, vals, base)
 	}
 	if impl == AVX512 {
 		if len(top) <= 8 {
-			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)))
+			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor)
 		}
 		return topkAVX512(&top[0], n, len(top), &vals[0], len(vals), base)
 	}
 	if len(top) <= 8 {
-		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)))
+		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor)
 	}
 	return topkAVX2(&top[0], n, len(top), &vals[0], len(vals), base)
 }
@@ -139,7 +143,7 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		switch {
 		case logitSel && p.Groups == 1 && K <= 32:
 			// One pass: the top-K kernel also checks the row.
-			bad = kTopK(impl, top, 0, row, 0) < 0
+			bad = kTopK(impl, top, 0, row, 0, negInf) < 0
 			selected = true
 		case logitSel:
 			_, bad = kMax(impl, row)
@@ -164,15 +168,15 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		if selected {
 			// done above
 		} else if p.Groups > 1 {
-			simdGroups(impl, p, s, sel)
+			floor := simdGroups(impl, p, s, sel)
 			n := 0
 			gs := E / p.Groups
 			for _, gk := range s.GTop[:p.TopGroups] {
 				g := KeyIndex(gk)
-				n = kTopK(impl, top, n, sel[g*gs:g*gs+gs], g*gs)
+				n = kTopK(impl, top, n, sel[g*gs:g*gs+gs], g*gs, floor)
 			}
 		} else {
-			kTopK(impl, top, 0, sel, 0)
+			kTopK(impl, top, 0, sel, 0, negInf)
 		}
 		for j, k := range top {
 			oid[j] = int32(KeyIndex(k))
@@ -189,18 +193,56 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 // (the same order statistics as the Go loop: sel holds no NaN, and no -0
 // on the summed path; on the max path -0 and +0 have the same Key), then
 // the top-K kernel keeps the TopGroups best.
-func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) {
+//
+// It returns a floor for the expert top-K (-Inf when unknown): the kept
+// groups' two best scores (or best, with GroupMax) are 2*TopGroups (or
+// TopGroups) distinct experts, all eligible, so when K is at most that
+// many, the K-th largest eligible score is >= the smallest of them.
+func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 	gs := p.E / p.Groups
 	gsc := s.GSc[:p.Groups]
+	var second [maxFloorGroups]float32
+	var sp *float32
+	if p.K <= 8 && p.Groups <= maxFloorGroups {
+		sp = &second[0]
+	}
 	if impl == AVX512 {
-		groupScoresAVX512(&gsc[0], &sel[0], p.Groups, gs, p.GroupMax)
+		groupScoresAVX512(&gsc[0], sp, &sel[0], p.Groups, gs, p.GroupMax)
 	} else {
-		groupScoresAVX2(&gsc[0], &sel[0], p.Groups, gs, p.GroupMax)
+		groupScoresAVX2(&gsc[0], sp, &sel[0], p.Groups, gs, p.GroupMax)
 	}
 	gt := s.GTop[:p.TopGroups]
 	clear(gt)
-	kTopK(impl, gt, 0, gsc, 0)
+	kTopK(impl, gt, 0, gsc, 0, negInf)
+	floor := negInf
+	if sp == nil {
+		return floor
+	}
+	if p.GroupMax {
+		if p.K <= p.TopGroups {
+			floor = gsc[KeyIndex(gt[0])]
+			for _, gk := range gt[1:] {
+				if v := gsc[KeyIndex(gk)]; v < floor {
+					floor = v
+				}
+			}
+		}
+	} else if p.K <= 2*p.TopGroups {
+		floor = second[KeyIndex(gt[0])]
+		for _, gk := range gt[1:] {
+			if v := second[KeyIndex(gk)]; v < floor {
+				floor = v
+			}
+		}
+	}
+	return floor
 }
+
+// maxFloorGroups bounds the groups for which simdGroups derives a floor
+// (a stack array holds their second-best scores).
+const maxFloorGroups = 64
+
+var negInf = float32(math.Inf(-1))
 
 // smallK: up to this many weights, simdWeights runs the Go twin itself.
 const smallK = 4
@@ -251,4 +293,3 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float3
 	}
 }
 
-var _ = math.Float32bits

@@ -33,7 +33,7 @@ func BenchmarkKernelAMD64(b *testing.B) {
 			b.Run(fmt.Sprintf("topk8/%v/%d", impl, n), func(b *testing.B) {
 				var top [8]uint64
 				for b.Loop() {
-					kTopK(impl, top[:], 0, x[:n], 0)
+					kTopK(impl, top[:], 0, x[:n], 0, negInf)
 				}
 			})
 		}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 
@@ -210,7 +211,7 @@ func TestKernelBad(t *testing.T) {
 				}
 				for _, k := range []int{1, 2, 8, 9, 32} {
 					top := make([]uint64, k)
-					if kTopK(impl, top, 0, x, 0) != -1 {
+					if kTopK(impl, top, 0, x, 0, negInf) != -1 {
 						t.Fatalf("%v n=%d pos=%d k=%d: top-K kernel missed %g", impl, n, pos, k, x[pos])
 					}
 				}
@@ -305,7 +306,7 @@ func TestKernelTopK(t *testing.T) {
 					topK(got[:k], 0, prev, 5000)
 					start := append([]uint64(nil), got...)
 					wn := topK(want[:k], n0, vals, base)
-					gn := kTopK(impl, got[:k], n0, vals, base)
+					gn := kTopK(impl, got[:k], n0, vals, base, negInf)
 					if wn != gn {
 						t.Fatalf("%v n=%d k=%d: count %d, want %d", impl, n, k, gn, wn)
 					}
@@ -317,6 +318,22 @@ func TestKernelTopK(t *testing.T) {
 					if k > 8 {
 						continue
 					}
+					// A caller's floor equal to the exact k-th largest value
+					// (the tightest valid one; ties at it must survive).
+					if wn == k {
+						copy(got, start)
+						floor := keyValue(want[k-1])
+						if impl == AVX512 {
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, 0, floor)
+						} else {
+							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, 0, floor)
+						}
+						for i := 0; i < k; i++ {
+							if want[i] != got[i] {
+								t.Fatalf("%v n=%d k=%d floor=%g: top = %x, want %x", impl, n, k, floor, got, want)
+							}
+						}
+					}
 					// Every pre-pass width that is valid for k (and none).
 					for _, lanes := range []int{0, 1, 2, 4, 8} {
 						if lanes != 0 && lanes < k {
@@ -324,9 +341,9 @@ func TestKernelTopK(t *testing.T) {
 						}
 						copy(got, start)
 						if impl == AVX512 {
-							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, lanes)
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, lanes, negInf)
 						} else {
-							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, lanes)
+							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, lanes, negInf)
 						}
 						if wn != gn {
 							t.Fatalf("%v n=%d k=%d lanes=%d: count %d, want %d", impl, n, k, lanes, gn, wn)
@@ -368,11 +385,26 @@ func TestKernelGroupScores(t *testing.T) {
 					got := make([]float32, groups+1)
 					got[groups] = canary
 					if impl == AVX512 {
-						groupScoresAVX512(&got[0], &sel[0], groups, gs, gmax)
+						groupScoresAVX512(&got[0], nil, &sel[0], groups, gs, gmax)
 					} else {
-						groupScoresAVX2(&got[0], &sel[0], groups, gs, gmax)
+						groupScoresAVX2(&got[0], nil, &sel[0], groups, gs, gmax)
+					}
+					sec := make([]float32, groups+1)
+					sec[groups] = canary
+					if impl == AVX512 {
+						groupScoresAVX512(&got[0], &sec[0], &sel[0], groups, gs, gmax)
+					} else {
+						groupScoresAVX2(&got[0], &sec[0], &sel[0], groups, gs, gmax)
+					}
+					if sec[groups] != canary {
+						t.Fatalf("%v: second canary overwritten", impl)
 					}
 					for g := 0; g < groups; g++ {
+						grp := append([]float32(nil), sel[g*gs:g*gs+gs]...)
+						sort.Slice(grp, func(a, b int) bool { return grp[a] > grp[b] })
+						if gs >= 2 && OrderBits(sec[g]) != OrderBits(grp[1]) {
+							t.Fatalf("%v gs=%d: second[%d] = %g, want %g", impl, gs, g, sec[g], grp[1])
+						}
 						if OrderBits(got[g]) != OrderBits(s.GSc[g]) {
 							t.Fatalf("%v gs=%d groups=%d gmax=%v: gsc[%d] = %g, want %g", impl, gs, groups, gmax, g, got[g], s.GSc[g])
 						}

@@ -341,19 +341,21 @@ tdone:
 	VZEROUPPER
 	RET
 
-// func groupScoresAVX2(gsc, sel *float32, groups, gs int, gmax bool)
+// func groupScoresAVX2(gsc, second, sel *float32, groups, gs int, gmax bool)
 // Twin: the score loop of chooseGroups: gsc[g] = max of group g's gs
 // selection scores (gmax), or the sum of its two largest (largest first,
-// counted with multiplicity). The values are order statistics, so the
+// counted with multiplicity); second[g] = the second largest when second
+// != nil. The values are order statistics, so the
 // per-lane top-2 merged by a tree equals the Go loop's (sel holds no NaN;
 // on the summed path no -0 either). Registers: DI = gsc, SI = group start,
 // R8 = groups left, R9 = gs, R10 = cursor, CX = left in group,
-// Y1/Y2 = per-lane largest/second, Y7 = -Inf, Y3 = tail mask.
-TEXT ·groupScoresAVX2(SB), NOSPLIT, $0-33
+// R11 = second (or 0), Y1/Y2 = per-lane largest/second, Y7 = -Inf, Y3 = tail mask.
+TEXT ·groupScoresAVX2(SB), NOSPLIT, $0-41
 	MOVQ gsc+0(FP), DI
-	MOVQ sel+8(FP), SI
-	MOVQ groups+16(FP), R8
-	MOVQ gs+24(FP), R9
+	MOVQ second+8(FP), R11
+	MOVQ sel+16(FP), SI
+	MOVQ groups+24(FP), R8
+	MOVQ gs+32(FP), R9
 	VMOVDQU consts<>+C_NEGINF(SB), Y7
 
 gloop:
@@ -381,7 +383,13 @@ gvtail:
 
 gvred:
 	GROUP_REDUCE_YMM
-	CMPB gmax+32(FP), $0
+	TESTQ R11, R11
+	JZ    gnosec
+	VMOVSS X2, (R11)
+	ADDQ $4, R11
+
+gnosec:
+	CMPB gmax+40(FP), $0
 	JNE  gstore
 	VADDSS X2, X1, X1
 
@@ -394,7 +402,7 @@ gstore:
 	VZEROUPPER
 	RET
 
-// func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int) int
+// func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32) int
 // Twin: topK for 1 <= k <= 8 (any insertion order gives the same set, keys
 // are unique) and badRow (-1 when vals holds a NaN or an infinity).
 // The top lives in Y8 (slots 0-3) and Y9 (slots 4-7) as keys with the top
@@ -411,8 +419,9 @@ gstore:
 // Y2/Y3/Y6/Y12/Y13/Y14 temporaries. Frame: 0(SP) VPERMD index,
 // 32(SP) half selector, 64(SP)/96(SP) load/store masks of the two halves,
 // 128(SP) pre-pass bound (lanes = 1, 2, 4 or 8 >= k: the minimum of the
-// maxima of `lanes` disjoint subsets of vals; lanes = 0: -Inf).
-TEXT ·topk8AVX2(SB), NOSPLIT, $160-64
+// maxima of `lanes` disjoint subsets of vals; lanes = 0: -Inf), raised to
+// floor (a lower bound of the final k-th largest known to the caller).
+TEXT ·topk8AVX2(SB), NOSPLIT, $160-72
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
@@ -491,6 +500,9 @@ qprefold:
 	VMOVDQU Y3, 128(SP)
 	MOVQ nv+32(FP), CX
 qprenone:
+	VBROADCASTSS floor+56(FP), Y3
+	VMAXPS 128(SP), Y3, Y3
+	VMOVDQU Y3, 128(SP)
 	THR8_AVX2
 
 qloop:
@@ -580,6 +592,6 @@ qdone:
 	VPTEST Y7, Y7
 	MOVQ $-1, AX
 	CMOVQNE AX, BX
-	MOVQ BX, ret+56(FP)
+	MOVQ BX, ret+64(FP)
 	VZEROUPPER
 	RET

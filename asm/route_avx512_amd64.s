@@ -320,7 +320,7 @@ CMOVLNE R13, DX; \
 VPBROADCASTD DX, Z1; \
 VMAXPS Z2, Z1, Z1
 
-// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int) int
+// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32) int
 // Twin: topK (any order of insertion gives the same set, keys are unique),
 // for 1 <= k <= 8, and badRow: -1 when vals holds a NaN or an infinity. The top lives in one zmm as 8 unsigned keys, descending
 // (slots k..7 are overflow and ignored; empty slots are 0, below every
@@ -334,8 +334,10 @@ VMAXPS Z2, Z1, Z1
 // Z10 = top, Z11 = key, Z12 = shifted top, Z14 = k-1 in every qword,
 // K7 = 0xFE, K5/K6 insertion masks, K4 = first k slots, Z2 = pre-pass
 // bound (lanes = 1, 2, 4 or 8 >= k: the minimum of the maxima of `lanes`
-// disjoint subsets of vals; lanes = 0: -Inf), Z3/Z4 pre-pass temporaries.
-TEXT ·topk8AVX512(SB), NOSPLIT, $0-64
+// disjoint subsets of vals; lanes = 0: -Inf), raised to floor (a lower
+// bound of the final k-th largest known to the caller, or -Inf),
+// Z3/Z4 pre-pass temporaries.
+TEXT ·topk8AVX512(SB), NOSPLIT, $0-72
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
@@ -383,6 +385,8 @@ kprefold:
 	VBROADCASTSS X3, Z2
 	MOVQ nv+32(FP), CX
 kprenone:
+	VBROADCASTSS floor+56(FP), Z3
+	VMAXPS Z3, Z2, Z2
 	KTHR
 
 kloop:
@@ -456,21 +460,22 @@ kdone:
 	KORTESTW K2, K2
 	MOVQ $-1, AX
 	CMOVQNE AX, BX
-	MOVQ BX, ret+56(FP)
+	MOVQ BX, ret+64(FP)
 	VZEROUPPER
 	RET
 
-// func groupScoresAVX512(gsc, sel *float32, groups, gs int, gmax bool)
+// func groupScoresAVX512(gsc, second, sel *float32, groups, gs int, gmax bool)
 // Twin: the score loop of chooseGroups (see groupScoresAVX2): 16 lanes of
 // per-lane top-2, folded to 8 lanes, then the shared 8-lane tree.
 // Registers: DI = gsc, SI = group start, R8 = groups left, R9 = gs,
-// R10 = cursor, CX = left in group, Z1/Z2 = per-lane largest/second,
+// R10 = cursor, CX = left in group, R11 = second (or 0), Z1/Z2 = per-lane largest/second,
 // Z7 = -Inf, K1 = tail mask.
-TEXT ·groupScoresAVX512(SB), NOSPLIT, $0-33
+TEXT ·groupScoresAVX512(SB), NOSPLIT, $0-41
 	MOVQ gsc+0(FP), DI
-	MOVQ sel+8(FP), SI
-	MOVQ groups+16(FP), R8
-	MOVQ gs+24(FP), R9
+	MOVQ second+8(FP), R11
+	MOVQ sel+16(FP), SI
+	MOVQ groups+24(FP), R8
+	MOVQ gs+32(FP), R9
 	VBROADCASTSS consts<>+C_NEGINF(SB), Z7
 
 gloop:
@@ -501,7 +506,13 @@ gvred:
 	VEXTRACTF64X4 $1, Z2, Y5
 	TOP2_COMBINE(Y1, Y2, Y4, Y5, Y6)
 	GROUP_REDUCE_YMM
-	CMPB gmax+32(FP), $0
+	TESTQ R11, R11
+	JZ    gnosec
+	VMOVSS X2, (R11)
+	ADDQ $4, R11
+
+gnosec:
+	CMPB gmax+40(FP), $0
 	JNE  gstore
 	VADDSS X2, X1, X1
 
