@@ -34,6 +34,8 @@ var benchPlans = []struct {
 	{"KimiK2", Plan{E: 384, K: 8, Groups: 1, TopGroups: 1, Normalize: true, Scale: 2.827}, true},
 	{"Qwen3MoE", Plan{E: 128, K: 8, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}, false},
 	{"Mixtral", Plan{E: 8, K: 2, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}, false},
+	{"E16K2", Plan{E: 16, K: 2, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}, false},
+	{"GptOss", Plan{E: 32, K: 4, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}, false},
 }
 
 func BenchmarkRouteAMD64(b *testing.B) {

@@ -73,7 +73,7 @@ func TestAvailableAMD64(t *testing.T) {
 // TestRouteArchReached proves that routeArch runs the kernels of every
 // available SIMD implementation (and refuses the others).
 func TestRouteArchReached(t *testing.T) {
-	p := Plan{E: 16, K: 2, Groups: 1, TopGroups: 1, Scale: 1}
+	p := Plan{E: 16, K: 2, Groups: 1, TopGroups: 1, Scale: 1} // E >= simdMinE
 	s := p.NewScratch()
 	x := make([]float32, 16)
 	x[3] = 1
@@ -85,6 +85,10 @@ func TestRouteArchReached(t *testing.T) {
 		if ok != (i != Go && Supported(i)) {
 			t.Errorf("routeArch(%v) ran = %v, Supported = %v", i, ok, Supported(i))
 		}
+	}
+	small := Plan{E: simdMinE - 1, K: 2, Groups: 1, TopGroups: 1, Scale: 1}
+	if _, ok := routeArch(Best(), &small, small.NewScratch(), ids, w, load, x, 16, nil); ok {
+		t.Errorf("routeArch ran for E = %d < simdMinE", small.E)
 	}
 }
 

@@ -29,10 +29,26 @@ func checkRoute(t *testing.T, impl Impl, p *Plan, T, stride, off int, x []float3
 		if i == Go {
 			b = RouteGeneric(p, s, ids[:T*K], w[:T*K], load[:p.E], x[off:], stride, bias)
 		} else {
-			var ok bool
-			b, ok = routeArch(i, p, s, ids[:T*K], w[:T*K], load[:p.E], x[off:], stride, bias)
-			if !ok {
-				t.Fatalf("routeArch(%v) did not run", i)
+			if !Supported(i) {
+				t.Fatalf("%v not supported", i)
+			}
+			// routeSIMD directly: routeArch declines E < simdMinE.
+			b = routeSIMD(i, p, s, ids[:T*K], w[:T*K], load[:p.E], x[off:], stride, bias)
+			if p.E >= simdMinE {
+				// and through the dispatch, which must take the kernels.
+				s2 := p.NewScratch()
+				ids2 := make([]int32, T*K)
+				w2 := make([]float32, T*K)
+				load2 := make([]int64, p.E)
+				b2, ok := routeArch(i, p, s2, ids2, w2, load2, x[off:], stride, bias)
+				if !ok || b2 != b {
+					t.Fatalf("routeArch(%v) ran = %v, first bad %d vs %d", i, ok, b2, b)
+				}
+				for j := range ids2 {
+					if ids2[j] != ids[j] || !same(w2[j], w[j]) {
+						t.Fatalf("routeArch(%v) differs from routeSIMD", i)
+					}
+				}
 			}
 		}
 		for j := T * K; j < len(ids); j++ {
