@@ -116,12 +116,12 @@ func kTopK(impl Impl, top []uint64, n int, vals []float32, base int, floor float
 	}
 	if impl == AVX512 {
 		if len(top) <= 8 {
-			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor)
+			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor, nil, 0)
 		}
 		return topkAVX512(&top[0], n, len(top), &vals[0], len(vals), base)
 	}
 	if len(top) <= 8 {
-		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor)
+		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor, nil, 0)
 	}
 	return topkAVX2(&top[0], n, len(top), &vals[0], len(vals), base)
 }
@@ -179,11 +179,21 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 			// done above
 		} else if p.Groups > 1 {
 			floor := simdGroups(impl, p, s, sel)
-			n := 0
 			gs := E / p.Groups
-			for _, gk := range s.GTop[:p.TopGroups] {
-				g := KeyIndex(gk)
-				n = kTopK(impl, top, n, sel[g*gs:g*gs+gs], g*gs, floor)
+			gt := s.GTop[:p.TopGroups]
+			if K <= 8 {
+				// One call walks every kept group.
+				if impl == AVX512 {
+					topk8AVX512(&top[0], 0, K, &sel[0], gs, 0, 0, floor, &gt[0], len(gt))
+				} else {
+					topk8AVX2(&top[0], 0, K, &sel[0], gs, 0, 0, floor, &gt[0], len(gt))
+				}
+			} else {
+				n := 0
+				for _, gk := range gt {
+					g := KeyIndex(gk)
+					n = kTopK(impl, top, n, sel[g*gs:g*gs+gs], g*gs, floor)
+				}
 			}
 		} else {
 			kTopK(impl, top, 0, sel, 0, negInf)

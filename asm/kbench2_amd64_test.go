@@ -50,14 +50,14 @@ func BenchmarkTopKAMD64(b *testing.B) {
 }
 
 func topk8AVX2NoPre(top *uint64, n, k int, vals *float32, nv, base int) int {
-	return topk8AVX2(top, n, k, vals, nv, base, 0, negInf)
+	return topk8AVX2(top, n, k, vals, nv, base, 0, negInf, nil, 0)
 }
 func topk8AVX2Pre(top *uint64, n, k int, vals *float32, nv, base int) int {
-	return topk8AVX2(top, n, k, vals, nv, base, prepassLanes(k), negInf)
+	return topk8AVX2(top, n, k, vals, nv, base, prepassLanes(k), negInf, nil, 0)
 }
 func topk8AVX512NoPre(top *uint64, n, k int, vals *float32, nv, base int) int {
-	return topk8AVX512(top, n, k, vals, nv, base, 0, negInf)
+	return topk8AVX512(top, n, k, vals, nv, base, 0, negInf, nil, 0)
 }
 func topk8AVX512Pre(top *uint64, n, k int, vals *float32, nv, base int) int {
-	return topk8AVX512(top, n, k, vals, nv, base, prepassLanes(k), negInf)
+	return topk8AVX512(top, n, k, vals, nv, base, prepassLanes(k), negInf, nil, 0)
 }

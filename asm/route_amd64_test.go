@@ -328,9 +328,9 @@ func TestKernelTopK(t *testing.T) {
 						copy(got, start)
 						floor := keyValue(want[k-1])
 						if impl == AVX512 {
-							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, 0, floor)
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, 0, floor, nil, 0)
 						} else {
-							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, 0, floor)
+							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, 0, floor, nil, 0)
 						}
 						for i := 0; i < k; i++ {
 							if want[i] != got[i] {
@@ -345,9 +345,9 @@ func TestKernelTopK(t *testing.T) {
 						}
 						copy(got, start)
 						if impl == AVX512 {
-							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, lanes, negInf)
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, lanes, negInf, nil, 0)
 						} else {
-							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, lanes, negInf)
+							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, lanes, negInf, nil, 0)
 						}
 						if wn != gn {
 							t.Fatalf("%v n=%d k=%d lanes=%d: count %d, want %d", impl, n, k, lanes, gn, wn)

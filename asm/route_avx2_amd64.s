@@ -402,7 +402,7 @@ gstore:
 	VZEROUPPER
 	RET
 
-// func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32) int
+// func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
 // Twin: topK for 1 <= k <= 8 (any insertion order gives the same set, keys
 // are unique) and badRow (-1 when vals holds a NaN or an infinity).
 // The top lives in Y8 (slots 0-3) and Y9 (slots 4-7) as keys with the top
@@ -421,7 +421,12 @@ gstore:
 // 128(SP) pre-pass bound (lanes = 1, 2, 4 or 8 >= k: the minimum of the
 // maxima of `lanes` disjoint subsets of vals; lanes = 0: -Inf), raised to
 // floor (a lower bound of the final k-th largest known to the caller).
-TEXT ·topk8AVX2(SB), NOSPLIT, $160-72
+// Group walk: with glist != nil, vals is the whole selection row and nv the
+// group size; the kernel walks the ng kept groups glist[0:ng] (group keys:
+// index = ^low 32 bits), each at vals + g*nv with base + g*nv (this is the
+// loop of RouteGeneric over s.GTop, in one call; lanes must be 0). With
+// glist == nil it scans vals[0:nv] once. Frame: group cursor and count.
+TEXT ·topk8AVX2(SB), NOSPLIT, $176-88
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
@@ -504,6 +509,27 @@ qprenone:
 	VMAXPS 128(SP), Y3, Y3
 	VMOVDQU Y3, 128(SP)
 	THR8_AVX2
+	MOVQ glist+64(FP), R11
+	MOVQ R11, 160(SP)
+	MOVQ ng+72(FP), R11
+	MOVQ R11, 168(SP)
+
+qgroup:
+	MOVQ 160(SP), R11
+	TESTQ R11, R11
+	JZ   qloop
+	MOVQ (R11), R12
+	NOTL R12
+	ADDQ $8, R11
+	MOVQ R11, 160(SP)
+	MOVQ nv+32(FP), CX
+	MOVQ R12, R13
+	IMULQ CX, R13
+	MOVQ vals+24(FP), SI
+	LEAQ (SI)(R13*4), SI
+	MOVQ base+40(FP), R9
+	ADDQ R13, R9
+	XORQ R10, R10
 
 qloop:
 	TESTQ CX, CX
@@ -580,6 +606,13 @@ qadvance:
 	JMP  qloop
 
 qdone:
+	MOVQ 160(SP), R11
+	TESTQ R11, R11
+	JZ   qfinish
+	DECQ 168(SP)
+	JNZ  qgroup
+
+qfinish:
 	VPXOR Y10, Y8, Y8
 	VPXOR Y10, Y9, Y9
 	VMOVDQU 64(SP), Y3
@@ -592,6 +625,6 @@ qdone:
 	VPTEST Y7, Y7
 	MOVQ $-1, AX
 	CMOVQNE AX, BX
-	MOVQ BX, ret+64(FP)
+	MOVQ BX, ret+80(FP)
 	VZEROUPPER
 	RET

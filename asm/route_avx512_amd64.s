@@ -320,9 +320,10 @@ CMOVLNE R13, DX; \
 VPBROADCASTD DX, Z1; \
 VMAXPS Z2, Z1, Z1
 
-// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32) int
+// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
 // Twin: topK (any order of insertion gives the same set, keys are unique),
-// for 1 <= k <= 8, and badRow: -1 when vals holds a NaN or an infinity. The top lives in one zmm as 8 unsigned keys, descending
+// for 1 <= k <= 8, and badRow: -1 when vals holds a NaN or an infinity.
+// The top lives in one zmm as 8 unsigned keys, descending
 // (slots k..7 are overflow and ignored; empty slots are 0, below every
 // key). A candidate (lane >= threshold) is inserted branch-free:
 //   lt = top < key; sh = top shifted up one slot;
@@ -337,7 +338,12 @@ VMAXPS Z2, Z1, Z1
 // disjoint subsets of vals; lanes = 0: -Inf), raised to floor (a lower
 // bound of the final k-th largest known to the caller, or -Inf),
 // Z3/Z4 pre-pass temporaries.
-TEXT ·topk8AVX512(SB), NOSPLIT, $0-72
+// Group walk: with glist != nil, vals is the whole selection row and nv the
+// group size; the kernel walks the ng kept groups glist[0:ng] (group keys:
+// index = ^low 32 bits), each at vals + g*nv with base + g*nv (this is the
+// loop of RouteGeneric over s.GTop, in one call; lanes must be 0). With
+// glist == nil it scans vals[0:nv] once. Frame: group cursor and count.
+TEXT ·topk8AVX512(SB), NOSPLIT, $16-88
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
@@ -388,6 +394,27 @@ kprenone:
 	VBROADCASTSS floor+56(FP), Z3
 	VMAXPS Z3, Z2, Z2
 	KTHR
+	MOVQ glist+64(FP), R11
+	MOVQ R11, 0(SP)
+	MOVQ ng+72(FP), R11
+	MOVQ R11, 8(SP)
+
+kgroup:
+	MOVQ 0(SP), R11
+	TESTQ R11, R11
+	JZ   kloop
+	MOVQ (R11), R12
+	NOTL R12
+	ADDQ $8, R11
+	MOVQ R11, 0(SP)
+	MOVQ nv+32(FP), CX
+	MOVQ R12, R13
+	IMULQ CX, R13
+	MOVQ vals+24(FP), SI
+	LEAQ (SI)(R13*4), SI
+	MOVQ base+40(FP), R9
+	ADDQ R13, R9
+	XORQ R10, R10
 
 kloop:
 	TESTQ CX, CX
@@ -453,6 +480,13 @@ kadvance:
 	JMP  kloop
 
 kdone:
+	MOVQ 0(SP), R11
+	TESTQ R11, R11
+	JZ   kfinish
+	DECQ 8(SP)
+	JNZ  kgroup
+
+kfinish:
 	VMOVDQU64 Z10, K4, (DI)
 	CMPQ BX, R8
 	CMOVQGT R8, BX
@@ -460,7 +494,7 @@ kdone:
 	KORTESTW K2, K2
 	MOVQ $-1, AX
 	CMOVQNE AX, BX
-	MOVQ BX, ret+64(FP)
+	MOVQ BX, ret+80(FP)
 	VZEROUPPER
 	RET
 

@@ -36,7 +36,7 @@ func divBiasAVX512(dst, bias *float32, n int, S float32)
 func topkAVX512(top *uint64, n, k int, vals *float32, nv, base int) int
 
 //go:noescape
-func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32) int
+func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
 
 //go:noescape
 func groupScoresAVX2(gsc, second, sel *float32, groups, gs int, gmax bool)
@@ -45,4 +45,4 @@ func groupScoresAVX2(gsc, second, sel *float32, groups, gs int, gmax bool)
 func groupScoresAVX512(gsc, second, sel *float32, groups, gs int, gmax bool)
 
 //go:noescape
-func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32) int
+func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
