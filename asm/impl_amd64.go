@@ -8,6 +8,24 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
+// The amd64 implementations (AVX2, AVX512) run RouteGeneric's per-token
+// pipeline with these kernels (route_avx2_amd64.s, route_avx512_amd64.s;
+// each .s header names its Go twin):
+//
+//	sigmoid<ISA>      non-finite check + Sigmoid + bias, one pass
+//	max<ISA>          non-finite check + softmax maximum
+//	expSum<ISA>       ExpNeg(x-m) stored + SoftmaxSum's 16-lane striped sum
+//	divBias<ISA>      e/S + bias
+//	groupScores<ISA>  every group's top-2 sum (or max) and second best
+//	topk8<ISA>        top-K for K <= 8: keys in vector registers, branch-free
+//	                  insertion, a pre-pass bound or a caller's floor, one
+//	                  call for all kept groups; also the non-finite check
+//	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
+//	                  insertion); K > 32 uses RouteGeneric's heap
+//
+// routeSIMD (below) is the per-token glue in Go; weights, normalisation,
+// scale and load counts stay in Go (they are O(K)).
+//
 // Package bools, set once: every feature the kernels execute is named.
 // AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
 // (zmm arithmetic, k-masks, VEXTRACTF64X4) plus the AVX2 instructions they
