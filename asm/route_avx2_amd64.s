@@ -508,7 +508,12 @@ qprenone:
 	VBROADCASTSS floor+56(FP), Y3
 	VMAXPS 128(SP), Y3, Y3
 	VMOVDQU Y3, 128(SP)
+	VMOVDQU Y3, Y1
+	TESTQ BX, BX
+	JZ   qthrdone  // an empty top has threshold -Inf: skip the THR8 chain
 	THR8_AVX2
+
+qthrdone:
 	MOVQ glist+64(FP), R11
 	MOVQ R11, 160(SP)
 	MOVQ ng+72(FP), R11

@@ -393,7 +393,12 @@ kprefold:
 kprenone:
 	VBROADCASTSS floor+56(FP), Z3
 	VMAXPS Z3, Z2, Z2
+	VMOVAPS Z2, Z1
+	TESTQ BX, BX
+	JZ   kthrdone  // an empty top has threshold -Inf: skip the KTHR chain
 	KTHR
+
+kthrdone:
 	MOVQ glist+64(FP), R11
 	MOVQ R11, 0(SP)
 	MOVQ ng+72(FP), R11
