@@ -20,11 +20,13 @@ import (
 //	topk8<ISA>        top-K for K <= 8: keys in vector registers, branch-free
 //	                  insertion, a pre-pass bound or a caller's floor, one
 //	                  call for all kept groups; also the non-finite check
+//	weights8AVX2      K <= 8: gather, Sigmoid or ExpNeg(/S), normalisation,
+//	                  scale (both implementations)
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
 //	                  insertion); K > 32 uses RouteGeneric's heap
 //
-// routeSIMD (below) is the per-token glue in Go; weights, normalisation,
-// scale and load counts stay in Go (they are O(K)).
+// routeSIMD (below) is the per-token glue in Go; load counts and the
+// weights of K > 8 stay in Go (they are O(K)).
 //
 // Package bools, set once: every feature the kernels execute is named.
 // AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
@@ -282,15 +284,28 @@ const maxFloorGroups = 64
 
 var negInf = float32(math.Inf(-1))
 
-// smallK: up to this many weights, simdWeights runs the Go twin itself.
-const smallK = 4
-
 // simdWeights is weights, with the K exponentials or sigmoids in one
 // kernel call over the gathered logits.
 func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
-	if len(w) <= smallK {
-		// A few scalar calls of the twins beat a kernel call's setup.
-		weights(p, w, ids, row, logitSel, m, S)
+	if len(w) <= 8 {
+		// One kernel: gather, scores, normalisation and scale.
+		mode := 0
+		if p.Softmax {
+			mode |= 1
+			if logitSel {
+				m = row[ids[0]]
+				if !p.Normalize {
+					S = kExpSum(impl, tmp, row, m)
+				}
+			}
+			if !(logitSel && p.Normalize) {
+				mode |= 2
+			}
+		}
+		if p.Normalize {
+			mode |= 4
+		}
+		weights8AVX2(&w[0], &ids[0], &row[0], len(w), mode, m, S, p.Scale)
 		return
 	}
 	if !p.Softmax {

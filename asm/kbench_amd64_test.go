@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// Per-kernel micro benchmarks (ns per call).
+// Per-kernel micro benchmarks of the score kernels (ns per call); the
+// top-K kernels are measured by BenchmarkTopKAMD64 on distinct rows.
 // Run: go test -run '^$' -bench BenchmarkKernelAMD64 ./asm/
 func BenchmarkKernelAMD64(b *testing.B) {
 	x := make([]float32, 4096)
@@ -28,12 +29,6 @@ func BenchmarkKernelAMD64(b *testing.B) {
 			b.Run(fmt.Sprintf("sigmoid/%v/%d", impl, n), func(b *testing.B) {
 				for b.Loop() {
 					kSigmoid(impl, dst[:n], x[:n], nil)
-				}
-			})
-			b.Run(fmt.Sprintf("topk8/%v/%d", impl, n), func(b *testing.B) {
-				var top [8]uint64
-				for b.Loop() {
-					kTopK(impl, top[:], 0, x[:n], 0, negInf)
 				}
 			})
 		}

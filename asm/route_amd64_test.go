@@ -421,3 +421,54 @@ func TestKernelGroupScores(t *testing.T) {
 		}
 	}
 }
+
+func TestKernelWeights8(t *testing.T) {
+	simdImpls(t)
+	r := rand.New(rand.NewPCG(21, 22))
+	for trial := 0; trial < 4000; trial++ {
+		E := 1 + r.IntN(40)
+		k := 1 + r.IntN(min(E, 8))
+		row := kernelInput(r, E)
+		ids := make([]int32, k)
+		for j, i := range r.Perm(E)[:k] {
+			ids[j] = int32(i)
+		}
+		p := Plan{E: E, K: k, Softmax: r.IntN(2) == 0, Normalize: r.IntN(2) == 0, Scale: []float32{1, 2.5, 16}[r.IntN(3)]}
+		logitSel := r.IntN(2) == 0
+		var m, S float32
+		if p.Softmax {
+			m = row[0]
+			for _, v := range row {
+				if v > m {
+					m = v
+				}
+			}
+			if logitSel {
+				// logit selection: ids[0] is the maximum
+				for j, id := range ids {
+					if row[id] == m {
+						ids[0], ids[j] = ids[j], ids[0]
+						break
+					}
+				}
+				if row[ids[0]] != m {
+					continue
+				}
+			}
+			S = SoftmaxSum(row, m, nil)
+		}
+		want := make([]float32, k)
+		weights(&p, want, ids, row, logitSel, m, S)
+		got := make([]float32, k+1)
+		got[k] = canary
+		simdWeights(AVX2, &p, make([]float32, E), got[:k], ids, row, logitSel, m, S)
+		for j := range want {
+			if !same(got[j], want[j]) {
+				t.Fatalf("plan %+v logitSel=%v ids %v: w = %v, want %v", p, logitSel, ids, got[:k], want)
+			}
+		}
+		if got[k] != canary {
+			t.Fatalf("canary overwritten")
+		}
+	}
+}

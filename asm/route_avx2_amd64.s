@@ -633,3 +633,70 @@ qfinish:
 	MOVQ BX, ret+80(FP)
 	VZEROUPPER
 	RET
+
+// func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
+// Twin: weights (route_generic.go) for 1 <= k <= 8, one vector:
+//   u[j] = Sigmoid(row[ids[j]])                 (mode&1 == 0)
+//        | ExpNeg(row[ids[j]] - m) (/ S if mode&2)   (mode&1 == 1)
+//   mode&4 (Normalize): u[j] = u[j] / ((((0+u[0])+u[1])+...+u[k-1]) + 1e-20),
+//   the sum left to right as in Go (padding lanes are +0 and add nothing);
+//   w[j] = u[j] * scale.
+// Requires: AVX, AVX2 (VGATHERDPS). Used by both amd64 implementations.
+// Registers: DI = w, SI = ids, DX = row, CX = k, BX = mode, Y4 = first-k
+// mask, Y5 = gathered logits, Y0 = u, Y8-Y15 exp constants, Y6/Y7 temps.
+TEXT ·weights8AVX2(SB), NOSPLIT, $0-52
+	MOVQ w+0(FP), DI
+	MOVQ ids+8(FP), SI
+	MOVQ row+16(FP), DX
+	MOVQ k+24(FP), CX
+	MOVQ mode+32(FP), BX
+	LOAD_CONSTS_AVX2
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (SI), Y4, Y6
+	VMOVDQU Y4, Y7
+	VXORPS Y5, Y5, Y5
+	VGATHERDPS Y7, (DX)(Y6*4), Y5
+	TESTQ $1, BX
+	JZ    wsig
+	VBROADCASTSS m+40(FP), Y6
+	VSUBPS Y6, Y5, Y0
+	EXPNEG_AVX2
+	TESTQ $2, BX
+	JZ    wnorm
+	VBROADCASTSS S+44(FP), Y6
+	VDIVPS Y6, Y0, Y0
+	JMP   wnorm
+
+wsig:
+	SIGMOID_AVX2
+
+wnorm:
+	VANDPS Y4, Y0, Y0
+	TESTQ $4, BX
+	JZ    wscale
+	VXORPS X6, X6, X6
+	VADDSS X0, X6, X6
+	VMOVSHDUP X0, X7
+	VADDSS X7, X6, X6
+	VMOVHLPS X0, X0, X7
+	VADDSS X7, X6, X6
+	VPERMILPS $0xFF, X0, X7
+	VADDSS X7, X6, X6
+	VEXTRACTF128 $1, Y0, X1
+	VADDSS X1, X6, X6
+	VMOVSHDUP X1, X7
+	VADDSS X7, X6, X6
+	VMOVHLPS X1, X1, X7
+	VADDSS X7, X6, X6
+	VPERMILPS $0xFF, X1, X7
+	VADDSS X7, X6, X6
+	VADDSS consts<>+C_EPS(SB), X6, X6
+	VBROADCASTSS X6, Y6
+	VDIVPS Y6, Y0, Y0
+
+wscale:
+	VBROADCASTSS scale+48(FP), Y6
+	VMULPS Y6, Y0, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+	VZEROUPPER
+	RET

@@ -46,3 +46,6 @@ func groupScoresAVX512(gsc, second, sel *float32, groups, gs int, gmax bool)
 
 //go:noescape
 func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
+
+//go:noescape
+func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
