@@ -154,18 +154,22 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	VBROADCASTSS consts<>+C_NEGINF(SB), Z31
 
 // EXPNEG_AVX512(x, t1, t2, t3): x = ExpNeg(x) lane by lane, exactly as
-// asm.ExpNeg. Clobbers t1, t2, t3.
+// asm.ExpNeg. Clobbers t1, t2, t3. The spec's two-step scaling
+// (y * 2^(n>>1)) * 2^(n - n>>1) is one correctly rounded product y*2^n
+// (the first factor keeps y*2^(n>>1) normal, so it is exact), which is
+// what VSCALEFPS computes (y * 2^n with one rounding, unbounded exponent
+// range before rounding); n is the integral float t - 1.5*2^23.
+// TestExpNegSweepAVX512 checks this over a dense sweep of float32 inputs.
 #define EXPNEG_AVX512(x, t1, t2, t3) \
 	VMAXPS Z16, x, x; \
 	VMULPS Z17, x, t1; \
 	VADDPS Z18, t1, t1; \
 	VSUBPS Z18, t1, t2; \
-	VPSUBD Z18, t1, t1; \
 	VMULPS Z19, t2, t3; \
 	VSUBPS t3, x, x; \
 	VMULPS Z20, t2, t3; \
 	VSUBPS t3, x, x; \
-	VMULPS x, x, t2; \
+	VMULPS x, x, t1; \
 	VMULPS Z21, x, t3; \
 	VADDPS Z22, t3, t3; \
 	VMULPS x, t3, t3; \
@@ -176,17 +180,10 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	VADDPS Z25, t3, t3; \
 	VMULPS x, t3, t3; \
 	VADDPS Z26, t3, t3; \
-	VMULPS t2, t3, t3; \
+	VMULPS t1, t3, t3; \
 	VADDPS x, t3, t3; \
 	VADDPS Z27, t3, t3; \
-	VPSRAD $1, t1, t2; \
-	VPSUBD t2, t1, t1; \
-	VPADDD Z28, t2, t2; \
-	VPSLLD $23, t2, t2; \
-	VPADDD Z28, t1, t1; \
-	VPSLLD $23, t1, t1; \
-	VMULPS t2, t3, t3; \
-	VMULPS t1, t3, x
+	VSCALEFPS t2, t3, x
 
 // SIGMOID_AVX512(x, s, t1, t2, t3, k): s = Sigmoid(x) exactly as
 // asm.Sigmoid; x kept. Clobbers t1, t2, t3 and mask register k.

@@ -472,3 +472,50 @@ func TestKernelWeights8(t *testing.T) {
 		}
 	}
 }
+
+// TestExpNegSweep runs ExpNeg (through expSum with m = 0) and Sigmoid over
+// a dense sweep of float32 bit patterns (every 127th, both signs for the
+// sigmoid) against the Go twins; in particular it checks the AVX-512
+// single VSCALEFPS against the spec's two-step scaling, subnormal results
+// included. Set MOEGATE_LONG=1 to sweep every float32.
+func TestExpNegSweep(t *testing.T) {
+	step := uint32(127)
+	if os.Getenv("MOEGATE_LONG") != "" {
+		step = 1
+	}
+	if testing.Short() {
+		step = 997
+	}
+	const chunk = 1 << 16
+	x := make([]float32, 0, chunk)
+	xs := make([]float32, 0, chunk)
+	e := make([]float32, chunk)
+	sg := make([]float32, chunk)
+	for _, impl := range simdImpls(t) {
+		flush := func() {
+			kExpSum(impl, e[:len(x)], x, 0)
+			for i, v := range x {
+				if !same(e[i], ExpNeg(v)) {
+					t.Fatalf("%v: ExpNeg(%g = %08x) = %g, want %g", impl, v, math.Float32bits(v), e[i], ExpNeg(v))
+				}
+			}
+			kSigmoid(impl, sg[:len(xs)], xs, nil)
+			for i, v := range xs {
+				if !same(sg[i], Sigmoid(v)) {
+					t.Fatalf("%v: Sigmoid(%g) = %g, want %g", impl, v, sg[i], Sigmoid(v))
+				}
+			}
+			x, xs = x[:0], xs[:0]
+		}
+		// Negative finite floats: bits 0x80000000 .. 0xFF7FFFFF.
+		for b := uint64(0x80000000); b <= 0xFF7FFFFF; b += uint64(step) {
+			v := math.Float32frombits(uint32(b))
+			x = append(x, v)
+			xs = append(xs, v, -v)
+			if len(xs) >= chunk-1 {
+				flush()
+			}
+		}
+		flush()
+	}
+}

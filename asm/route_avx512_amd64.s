@@ -2,7 +2,7 @@
 
 // AVX-512 kernels of moegate's routing pipeline.
 //
-// Requires: AVX512F (zmm arithmetic, opmasks, VEXTRACTF64X4, VPTESTMD,
+// Requires: AVX512F (zmm arithmetic, VSCALEFPS, opmasks, VEXTRACTF64X4, VPTESTMD,
 // KORW/KMOVW), plus AVX and AVX2 for the VEX-encoded 128/256-bit
 // reductions. No FMA, no approximate reciprocals.
 // Twins: as route_avx2_amd64.s (Sigmoid, ExpNeg, SoftmaxSum, the softmax
