@@ -6,7 +6,8 @@
 // in the Go twins).
 // Twins (the specification, in math.go and route_generic.go): Sigmoid,
 // ExpNeg, SoftmaxSum, the softmax max/division/bias steps of scores,
-// badRow, topK (insertion path). Each function below names its twin.
+// badRow, the group scores of chooseGroups, topK, weights. Each function
+// below names its twin and its own registers.
 //
 // Shared register map (score kernels): Y8 = -104, Y9 = log2e,
 // Y10 = 1.5*2^23, Y11 = C1, Y12 = C2, Y13 = 1.0, Y14 = int32 127,

@@ -6,7 +6,9 @@
 // KORW/KMOVW), plus AVX and AVX2 for the VEX-encoded 128/256-bit
 // reductions. No FMA, no approximate reciprocals.
 // Twins: as route_avx2_amd64.s (Sigmoid, ExpNeg, SoftmaxSum, the softmax
-// steps of scores, badRow, topK); each function names its twin.
+// steps of scores, badRow, the group scores of chooseGroups, topK); each
+// function names its twin and its own registers. (The K <= 8 weights
+// kernel is weights8AVX2, shared by both implementations.)
 //
 // Shared register map: Z16-Z31 constants (see LOAD_CONSTS_AVX512),
 // Z0-Z3 exp temporaries, Z5 = x, Z6 scratch, K1 = tail mask,
