@@ -493,6 +493,9 @@ func TestExpNegSweep(t *testing.T) {
 	sg := make([]float32, chunk)
 	for _, impl := range simdImpls(t) {
 		flush := func() {
+			if len(x) == 0 {
+				return
+			}
 			kExpSum(impl, e[:len(x)], x, 0)
 			for i, v := range x {
 				if !same(e[i], ExpNeg(v)) {
