@@ -1,0 +1,233 @@
+// Constants and macros shared by moegate's amd64 kernels (included by each
+// .s file, so every file gets its own copy of the file-local table).
+//
+// consts<>: each float32/int32 constant replicated 8 times (32 bytes), so
+// AVX2 code uses it as a 256-bit memory operand and AVX-512 code
+// broadcasts its first element.
+
+#define VEC8(off, v) \
+	DATA consts<>+(off+0)(SB)/4, $v; \
+	DATA consts<>+(off+4)(SB)/4, $v; \
+	DATA consts<>+(off+8)(SB)/4, $v; \
+	DATA consts<>+(off+12)(SB)/4, $v; \
+	DATA consts<>+(off+16)(SB)/4, $v; \
+	DATA consts<>+(off+20)(SB)/4, $v; \
+	DATA consts<>+(off+24)(SB)/4, $v; \
+	DATA consts<>+(off+28)(SB)/4, $v
+
+#define C_SIGN 0
+#define C_LO 32
+#define C_LOG2E 64
+#define C_MAGIC 96
+#define C_C1 128
+#define C_C2 160
+#define C_P0 192
+#define C_P1 224
+#define C_P2 256
+#define C_P3 288
+#define C_P4 320
+#define C_P5 352
+#define C_ONE 384
+#define C_127 416
+#define C_EXPM 448
+#define C_NEGINF 480
+#define C_EPS 512
+#define C_MASK 544
+
+VEC8(0, 0x80000000)
+VEC8(32, 0xC2D00000)
+VEC8(64, 0x3FB8AA3B)
+VEC8(96, 0x4B400000)
+VEC8(128, 0x3F318000)
+VEC8(160, 0xB95E8083)
+VEC8(192, 0x39506967)
+VEC8(224, 0x3AB743CE)
+VEC8(256, 0x3C088908)
+VEC8(288, 0x3D2AA9C1)
+VEC8(320, 0x3E2AAAAA)
+VEC8(352, 0x3F000000)
+VEC8(384, 0x3F800000)
+VEC8(416, 0x0000007F)
+VEC8(448, 0x7F800000)
+VEC8(480, 0xFF800000)
+VEC8(512, 0x1E3CE508)
+// mask table: 8 x all-ones then 8 x zero; loading 8 words from
+// C_MASK + (8-r)*4 gives a mask of the first r lanes.
+VEC8(544, 0xFFFFFFFF)
+VEC8(576, 0x00000000)
+GLOBL consts<>(SB), RODATA|NOPTR, $608
+
+// ---- AVX2 ----
+
+// LOAD_CONSTS_AVX2 loads the register-resident constants of the AVX2
+// exponential: Y8 = -104, Y9 = log2e, Y10 = 1.5*2^23, Y11 = C1, Y12 = C2,
+// Y13 = 1.0, Y14 = int32 127, Y15 = exponent mask 0x7F800000.
+#define LOAD_CONSTS_AVX2 \
+	VMOVDQU consts<>+C_LO(SB), Y8; \
+	VMOVDQU consts<>+C_LOG2E(SB), Y9; \
+	VMOVDQU consts<>+C_MAGIC(SB), Y10; \
+	VMOVDQU consts<>+C_C1(SB), Y11; \
+	VMOVDQU consts<>+C_C2(SB), Y12; \
+	VMOVDQU consts<>+C_ONE(SB), Y13; \
+	VMOVDQU consts<>+C_127(SB), Y14; \
+	VMOVDQU consts<>+C_EXPM(SB), Y15
+
+// EXPNEG_AVX2: Y0 = ExpNeg(Y0), lane by lane, exactly as asm.ExpNeg.
+// Clobbers Y1, Y2, Y3. Needs LOAD_CONSTS_AVX2.
+#define EXPNEG_AVX2 \
+	VMAXPS Y8, Y0, Y0; \
+	VMULPS Y9, Y0, Y1; \
+	VADDPS Y10, Y1, Y1; \
+	VSUBPS Y10, Y1, Y2; \
+	VPSUBD Y10, Y1, Y1; \
+	VMULPS Y11, Y2, Y3; \
+	VSUBPS Y3, Y0, Y0; \
+	VMULPS Y12, Y2, Y3; \
+	VSUBPS Y3, Y0, Y0; \
+	VMULPS Y0, Y0, Y2; \
+	VMULPS consts<>+C_P0(SB), Y0, Y3; \
+	VADDPS consts<>+C_P1(SB), Y3, Y3; \
+	VMULPS Y0, Y3, Y3; \
+	VADDPS consts<>+C_P2(SB), Y3, Y3; \
+	VMULPS Y0, Y3, Y3; \
+	VADDPS consts<>+C_P3(SB), Y3, Y3; \
+	VMULPS Y0, Y3, Y3; \
+	VADDPS consts<>+C_P4(SB), Y3, Y3; \
+	VMULPS Y0, Y3, Y3; \
+	VADDPS consts<>+C_P5(SB), Y3, Y3; \
+	VMULPS Y2, Y3, Y3; \
+	VADDPS Y0, Y3, Y3; \
+	VADDPS Y13, Y3, Y3; \
+	VPSRAD $1, Y1, Y2; \
+	VPSUBD Y2, Y1, Y1; \
+	VPADDD Y14, Y2, Y2; \
+	VPSLLD $23, Y2, Y2; \
+	VPADDD Y14, Y1, Y1; \
+	VPSLLD $23, Y1, Y1; \
+	VMULPS Y2, Y3, Y3; \
+	VMULPS Y1, Y3, Y0
+
+// SIGMOID_AVX2: Y0 = Sigmoid(Y5) exactly as asm.Sigmoid; Y5 is kept.
+// Clobbers Y1, Y2, Y3.
+#define SIGMOID_AVX2 \
+	VORPS consts<>+C_SIGN(SB), Y5, Y0; \
+	EXPNEG_AVX2; \
+	VADDPS Y13, Y0, Y1; \
+	VBLENDVPS Y5, Y0, Y13, Y0; \
+	VDIVPS Y1, Y0, Y0
+
+// NONFIN_AVX2: acc |= lanes of Yx whose exponent is all ones. Clobbers Y6.
+#define NONFIN_AVX2(Yx, acc) \
+	VPAND Y15, Yx, Y6; \
+	VPCMPEQD Y15, Y6, Y6; \
+	VPOR Y6, acc, acc
+
+// TAILMASK_AVX2 loads into Ym the mask of the first r lanes (0 < r < 8,
+// r in register Rr, which is clobbered) using scratch register Rt.
+#define TAILMASK_AVX2(Rr, Rt, Ym) \
+	LEAQ consts<>+(C_MASK+32)(SB), Rt; \
+	SHLQ $2, Rr; \
+	SUBQ Rr, Rt; \
+	VMOVDQU (Rt), Ym
+
+// ---- AVX-512 ----
+
+// LOAD_CONSTS_AVX512: Z16 = -104, Z17 = log2e, Z18 = 1.5*2^23, Z19 = C1,
+// Z20 = C2, Z21..Z26 = P0..P5, Z27 = 1.0, Z28 = int32 127,
+// Z29 = 0x7F800000, Z30 = sign bit, Z31 = -Inf.
+#define LOAD_CONSTS_AVX512 \
+	VBROADCASTSS consts<>+C_LO(SB), Z16; \
+	VBROADCASTSS consts<>+C_LOG2E(SB), Z17; \
+	VBROADCASTSS consts<>+C_MAGIC(SB), Z18; \
+	VBROADCASTSS consts<>+C_C1(SB), Z19; \
+	VBROADCASTSS consts<>+C_C2(SB), Z20; \
+	VBROADCASTSS consts<>+C_P0(SB), Z21; \
+	VBROADCASTSS consts<>+C_P1(SB), Z22; \
+	VBROADCASTSS consts<>+C_P2(SB), Z23; \
+	VBROADCASTSS consts<>+C_P3(SB), Z24; \
+	VBROADCASTSS consts<>+C_P4(SB), Z25; \
+	VBROADCASTSS consts<>+C_P5(SB), Z26; \
+	VBROADCASTSS consts<>+C_ONE(SB), Z27; \
+	VBROADCASTSS consts<>+C_127(SB), Z28; \
+	VBROADCASTSS consts<>+C_EXPM(SB), Z29; \
+	VBROADCASTSS consts<>+C_SIGN(SB), Z30; \
+	VBROADCASTSS consts<>+C_NEGINF(SB), Z31
+
+// EXPNEG_AVX512(x, t1, t2, t3): x = ExpNeg(x) lane by lane, exactly as
+// asm.ExpNeg. Clobbers t1, t2, t3. The spec's two-step scaling
+// (y * 2^(n>>1)) * 2^(n - n>>1) is one correctly rounded product y*2^n
+// (the first factor keeps y*2^(n>>1) normal, so it is exact), which is
+// what VSCALEFPS computes (y * 2^n with one rounding, unbounded exponent
+// range before rounding); n is the integral float t - 1.5*2^23.
+// TestExpNegSweepAVX512 checks this over a dense sweep of float32 inputs.
+#define EXPNEG_AVX512(x, t1, t2, t3) \
+	VMAXPS Z16, x, x; \
+	VMULPS Z17, x, t1; \
+	VADDPS Z18, t1, t1; \
+	VSUBPS Z18, t1, t2; \
+	VMULPS Z19, t2, t3; \
+	VSUBPS t3, x, x; \
+	VMULPS Z20, t2, t3; \
+	VSUBPS t3, x, x; \
+	VMULPS x, x, t1; \
+	VMULPS Z21, x, t3; \
+	VADDPS Z22, t3, t3; \
+	VMULPS x, t3, t3; \
+	VADDPS Z23, t3, t3; \
+	VMULPS x, t3, t3; \
+	VADDPS Z24, t3, t3; \
+	VMULPS x, t3, t3; \
+	VADDPS Z25, t3, t3; \
+	VMULPS x, t3, t3; \
+	VADDPS Z26, t3, t3; \
+	VMULPS t1, t3, t3; \
+	VADDPS x, t3, t3; \
+	VADDPS Z27, t3, t3; \
+	VSCALEFPS t2, t3, x
+
+// SIGMOID_AVX512(x, s, t1, t2, t3, k): s = Sigmoid(x) exactly as
+// asm.Sigmoid; x kept. Clobbers t1, t2, t3 and mask register k.
+#define SIGMOID_AVX512(x, s, t1, t2, t3, k) \
+	VPORD Z30, x, s; \
+	EXPNEG_AVX512(s, t1, t2, t3); \
+	VADDPS Z27, s, t1; \
+	VPTESTMD Z30, x, k; \
+	VMOVAPS Z27, t2; \
+	VMOVAPS s, k, t2; \
+	VDIVPS t1, t2, s
+
+// NONFIN_AVX512(x, t, kt, kacc): kacc |= lanes of x whose exponent is all ones.
+#define NONFIN_AVX512(x, t, kt, kacc) \
+	VPANDD Z29, x, t; \
+	VPCMPEQD Z29, t, kt; \
+	KORW kt, kacc, kacc
+
+// TAILK_AVX512(Rr, Rt, k): k = mask of the first Rr lanes (0 < Rr < 16);
+// clobbers Rt. Rr must be CX (shift count).
+#define TAILK_AVX512(Rt, k) \
+	MOVL $1, Rt; \
+	SHLL CX, Rt; \
+	DECL Rt; \
+	KMOVW Rt, k
+
+// TOP2_COMBINE(a1, a2, b1, b2, t): (a1, a2) = the two largest of the
+// multiset {a1, a2, b1, b2}, lane by lane, given a1 >= a2 and b1 >= b2
+// (no NaN): a2 = max(min(a1, b1), max(a2, b2)); a1 = max(a1, b1).
+#define TOP2_COMBINE(a1, a2, b1, b2, t) \
+	VMINPS b1, a1, t; \
+	VMAXPS b2, a2, a2; \
+	VMAXPS t, a2, a2; \
+	VMAXPS b1, a1, a1
+
+// GROUP_REDUCE_YMM: reduce the per-lane top-2 (Y1, Y2) to lane 0 of X1
+// (largest) and X2 (second); clobbers Y4, Y5, Y6.
+#define GROUP_REDUCE_YMM \
+	VEXTRACTF128 $1, Y1, X4; \
+	VEXTRACTF128 $1, Y2, X5; \
+	TOP2_COMBINE(X1, X2, X4, X5, X6); \
+	VPERMILPS $0x4E, X1, X4; \
+	VPERMILPS $0x4E, X2, X5; \
+	TOP2_COMBINE(X1, X2, X4, X5, X6); \
+	VPERMILPS $0xB1, X1, X4; \
+	VPERMILPS $0xB1, X2, X5; \
+	TOP2_COMBINE(X1, X2, X4, X5, X6)

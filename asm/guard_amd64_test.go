@@ -1,0 +1,64 @@
+//go:build !purego && linux
+
+package asm
+
+import (
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// guarded returns n float32 that end exactly at a PROT_NONE page, so any
+// read past the end faults (masked tails must not touch it).
+func guarded(t *testing.T, n int) ([]float32, func()) {
+	ps := syscall.Getpagesize()
+	size := (n*4+ps-1)/ps*ps + ps
+	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skipf("mmap: %v", err)
+	}
+	if err := syscall.Mprotect(mem[size-ps:], syscall.PROT_NONE); err != nil {
+		t.Skipf("mprotect: %v", err)
+	}
+	end := size - ps
+	x := unsafe.Slice((*float32)(unsafe.Pointer(&mem[end-n*4])), n)
+	return x, func() { syscall.Munmap(mem) }
+}
+
+// TestKernelGuardPage runs every kernel and Route on inputs (and bias)
+// flush against a guard page, for every length up to 70.
+func TestKernelGuardPage(t *testing.T) {
+	for _, impl := range simdImpls(t) {
+		for n := 1; n <= 70; n++ {
+			x, free := guarded(t, n)
+			bias, freeB := guarded(t, n)
+			for i := range x {
+				x[i] = float32(i%7) - 3
+				bias[i] = float32(i%3) * 0.01
+			}
+			dst := make([]float32, n)
+			kSigmoid(impl, dst, x, &bias[0])
+			kMax(impl, x)
+			kExpSum(impl, dst, x, 3)
+			kDivBias(impl, dst, &bias[0], 2)
+			for _, k := range []int{1, 8, 9} {
+				if k <= n {
+					kTopK(impl, make([]uint64, k), 0, x, 0, negInf)
+				}
+			}
+			gsc := make([]float32, 1)
+			if impl == AVX512 {
+				groupScoresAVX512(&gsc[0], nil, &x[0], 1, n, false)
+			} else {
+				groupScoresAVX2(&gsc[0], nil, &x[0], 1, n, false)
+			}
+			for _, softmax := range []bool{false, true} {
+				p := Plan{E: n, K: min(n, 3), Softmax: softmax, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}
+				checkRoute(t, impl, &p, 1, n, 0, x, bias)
+				checkRoute(t, impl, &p, 1, n, 0, x, nil)
+			}
+			free()
+			freeB()
+		}
+	}
+}

@@ -1,0 +1,524 @@
+//go:build !purego
+
+package asm
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/cpu"
+)
+
+// simdImpls lists the SIMD implementations this machine runs.
+func simdImpls(t *testing.T) []Impl {
+	var out []Impl
+	for _, i := range Available() {
+		if i != Go {
+			out = append(out, i)
+		}
+	}
+	if len(out) == 0 {
+		t.Skip("no AVX2 on this machine: only the Go implementation runs")
+	}
+	return out
+}
+
+// TestAvailableAMD64 fails when the CPU has a feature set whose kernels are
+// not offered (so that the dispatch provably reaches the assembly).
+func TestAvailableAMD64(t *testing.T) {
+	flags := ""
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "flags") {
+				flags = l + " "
+				break
+			}
+		}
+	}
+	godebug := os.Getenv("GODEBUG")
+	has := func(f string) bool { return strings.Contains(flags, " "+f+" ") }
+	if has("avx512f") && !strings.Contains(godebug, "cpu.avx512f=off") && !cpu.X86.HasAVX512F {
+		t.Errorf("/proc/cpuinfo lists avx512f but x/sys/cpu does not report it (GODEBUG=%q)", godebug)
+	}
+	if has("avx2") && !strings.Contains(godebug, "cpu.avx2=off") && !strings.Contains(godebug, "cpu.avx=off") && !cpu.X86.HasAVX2 {
+		t.Errorf("/proc/cpuinfo lists avx2 but x/sys/cpu does not report it")
+	}
+	av := Available()
+	want := []Impl{}
+	if cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasAVX512F {
+		want = append(want, AVX512)
+	}
+	if cpu.X86.HasAVX && cpu.X86.HasAVX2 {
+		want = append(want, AVX2)
+	}
+	want = append(want, Go)
+	if len(av) != len(want) {
+		t.Fatalf("Available() = %v, want %v", av, want)
+	}
+	for i := range av {
+		if av[i] != want[i] {
+			t.Fatalf("Available() = %v, want %v", av, want)
+		}
+	}
+	if strings.Contains(godebug, "cpu.avx512f=off") && Supported(AVX512) {
+		t.Errorf("GODEBUG=cpu.avx512f=off but AVX512 is available")
+	}
+	t.Logf("Available() = %v (GODEBUG=%q)", av, godebug)
+}
+
+// TestRouteArchReached proves that routeArch runs the kernels of every
+// available SIMD implementation (and refuses the others).
+func TestRouteArchReached(t *testing.T) {
+	p := Plan{E: 16, K: 2, Groups: 1, TopGroups: 1, Scale: 1} // E >= simdMinE
+	s := p.NewScratch()
+	x := make([]float32, 16)
+	x[3] = 1
+	ids := make([]int32, 2)
+	w := make([]float32, 2)
+	load := make([]int64, 16)
+	for i := Impl(0); i < numImpls; i++ {
+		_, ok := routeArch(i, &p, s, ids, w, load, x, 16, nil)
+		if ok != (i != Go && Supported(i)) {
+			t.Errorf("routeArch(%v) ran = %v, Supported = %v", i, ok, Supported(i))
+		}
+	}
+	small := Plan{E: simdMinE - 1, K: 2, Groups: 1, TopGroups: 1, Scale: 1}
+	if _, ok := routeArch(Best(), &small, small.NewScratch(), ids, w, load, x, 16, nil); ok {
+		t.Errorf("routeArch ran for E = %d < simdMinE", small.E)
+	}
+}
+
+var specials = []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40, 1.4e-45, -1.4e-45,
+	87.34, -87.34, 88.72, -88.72, 104, -104, -103.9, -150, 1e30, -1e30, math.MaxFloat32, -math.MaxFloat32,
+	0.5, -0.5, 1, -1, 20, -20}
+
+func kernelInput(r *rand.Rand, n int) []float32 {
+	x := randLogits(r, n, false)
+	for i := range x {
+		if r.IntN(8) == 0 {
+			x[i] = specials[r.IntN(len(specials))]
+		}
+	}
+	return x
+}
+
+var kernelNs = func() []int {
+	var ns []int
+	for n := 1; n <= 70; n++ {
+		ns = append(ns, n)
+	}
+	return append(ns, 127, 128, 129, 159, 160, 161, 255, 256, 257, 383, 384, 385, 512, 1024, 4096)
+}()
+
+const canary = float32(-12345.678)
+
+func same(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }
+
+func TestKernelSigmoid(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, impl := range simdImpls(t) {
+		for _, n := range kernelNs {
+			for off := 0; off < 16; off++ {
+				if n > 300 && off%5 != 0 {
+					continue
+				}
+				buf := kernelInput(r, n+off)
+				x := buf[off : off+n : off+n]
+				bias := make([]float32, n)
+				for i := range bias {
+					bias[i] = float32(r.NormFloat64())
+				}
+				for _, withBias := range []bool{false, true} {
+					dst := make([]float32, n+8)
+					for i := range dst {
+						dst[i] = canary
+					}
+					var bp *float32
+					if withBias {
+						bp = &bias[0]
+					}
+					bad := kSigmoid(impl, dst[:n], x, bp)
+					if bad != badRow(x) {
+						t.Fatalf("%v n=%d: bad = %v, want %v", impl, n, bad, !bad)
+					}
+					for i := 0; i < n; i++ {
+						want := Sigmoid(x[i])
+						if withBias {
+							want += bias[i]
+						}
+						if !same(dst[i], want) {
+							t.Fatalf("%v n=%d off=%d bias=%v: sigmoid(%g) [%d] = %g (%08x), want %g (%08x)",
+								impl, n, off, withBias, x[i], i, dst[i], math.Float32bits(dst[i]), want, math.Float32bits(want))
+						}
+					}
+					for i := n; i < len(dst); i++ {
+						if dst[i] != canary {
+							t.Fatalf("%v n=%d: canary %d overwritten", impl, n, i-n)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestKernelSigmoidAllExponents(t *testing.T) {
+	// Every exponent and sign with a few mantissas, including subnormals.
+	var x []float32
+	for e := uint32(0); e < 255; e++ {
+		for _, m := range []uint32{0, 1, 0x400000, 0x7FFFFF, 0x123457} {
+			b := e<<23 | m
+			x = append(x, math.Float32frombits(b), math.Float32frombits(b|0x80000000))
+		}
+	}
+	for _, impl := range simdImpls(t) {
+		dst := make([]float32, len(x))
+		if kSigmoid(impl, dst, x, nil) {
+			t.Fatalf("%v: finite input reported bad", impl)
+		}
+		for i, v := range x {
+			if !same(dst[i], Sigmoid(v)) {
+				t.Fatalf("%v: Sigmoid(%g) = %g, want %g", impl, v, dst[i], Sigmoid(v))
+			}
+		}
+		e := make([]float32, len(x))
+		var neg []float32
+		for _, v := range x {
+			neg = append(neg, -float32(math.Abs(float64(v))))
+		}
+		kExpSum(impl, e, neg, 0)
+		for i, v := range neg {
+			if !same(e[i], ExpNeg(v-0)) {
+				t.Fatalf("%v: ExpNeg(%g) = %g, want %g", impl, v, e[i], ExpNeg(v))
+			}
+		}
+	}
+}
+
+func TestKernelBad(t *testing.T) {
+	bads := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), math.Float32frombits(0xFFC00001)}
+	for _, impl := range simdImpls(t) {
+		for _, n := range kernelNs[:40] {
+			for pos := 0; pos < n; pos++ {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(i) * 0.25
+				}
+				x[pos] = bads[pos%len(bads)]
+				dst := make([]float32, n)
+				if !kSigmoid(impl, dst, x, nil) {
+					t.Fatalf("%v n=%d pos=%d: sigmoid kernel missed %g", impl, n, pos, x[pos])
+				}
+				for _, k := range []int{1, 2, 8, 9, 32} {
+					top := make([]uint64, k)
+					if kTopK(impl, top, 0, x, 0, negInf) != -1 {
+						t.Fatalf("%v n=%d pos=%d k=%d: top-K kernel missed %g", impl, n, pos, k, x[pos])
+					}
+				}
+				if _, bad := kMax(impl, x); !bad {
+					t.Fatalf("%v n=%d pos=%d: max kernel missed %g", impl, n, pos, x[pos])
+				}
+			}
+		}
+	}
+}
+
+func TestKernelSoftmax(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, impl := range simdImpls(t) {
+		for _, n := range kernelNs {
+			for off := 0; off < 16; off++ {
+				if n > 300 && off%5 != 0 {
+					continue
+				}
+				buf := kernelInput(r, n+off)
+				x := buf[off : off+n : off+n]
+				m := x[0]
+				for _, v := range x[1:] {
+					if v > m {
+						m = v
+					}
+				}
+				gm, bad := kMax(impl, x)
+				if bad || gm != m {
+					t.Fatalf("%v n=%d: max = %g, %v; want %g", impl, n, gm, bad, m)
+				}
+				want := make([]float32, n)
+				wantS := SoftmaxSum(x, m, want)
+				dst := make([]float32, n+8)
+				for i := range dst {
+					dst[i] = canary
+				}
+				S := kExpSum(impl, dst[:n], x, gm)
+				if !same(S, wantS) {
+					t.Fatalf("%v n=%d off=%d: sum = %g, want %g", impl, n, off, S, wantS)
+				}
+				bias := make([]float32, n)
+				for i := range bias {
+					bias[i] = float32(r.NormFloat64())
+				}
+				for i := range want {
+					if !same(dst[i], want[i]) {
+						t.Fatalf("%v n=%d: e[%d] = %g, want %g", impl, n, i, dst[i], want[i])
+					}
+				}
+				kDivBias(impl, dst[:n], &bias[0], S)
+				for i := range want {
+					w := want[i]/wantS + bias[i]
+					if !same(dst[i], w) {
+						t.Fatalf("%v n=%d: sel[%d] = %g, want %g", impl, n, i, dst[i], w)
+					}
+				}
+				copy(dst, want)
+				kDivBias(impl, dst[:n], nil, S)
+				for i := range want {
+					if w := want[i] / wantS; !same(dst[i], w) {
+						t.Fatalf("%v n=%d: sel[%d] = %g, want %g", impl, n, i, dst[i], w)
+					}
+				}
+				for i := n; i < len(dst); i++ {
+					if dst[i] != canary {
+						t.Fatalf("%v n=%d: canary %d overwritten", impl, n, i-n)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestKernelTopK(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, impl := range simdImpls(t) {
+		for _, n := range kernelNs {
+			for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 32} {
+				for trial := 0; trial < 3; trial++ {
+					off := r.IntN(16)
+					buf := kernelInput(r, n+off)
+					vals := buf[off : off+n : off+n]
+					base := r.IntN(1000)
+					// Start from a partially filled top (as between groups).
+					prev := kernelInput(r, r.IntN(k+1))
+					want := make([]uint64, k+2)
+					got := make([]uint64, k+2)
+					want[k], want[k+1] = 77, 78
+					got[k], got[k+1] = 77, 78
+					n0 := topK(want[:k], 0, prev, 5000)
+					topK(got[:k], 0, prev, 5000)
+					start := append([]uint64(nil), got...)
+					wn := topK(want[:k], n0, vals, base)
+					gn := kTopK(impl, got[:k], n0, vals, base, negInf)
+					if wn != gn {
+						t.Fatalf("%v n=%d k=%d: count %d, want %d", impl, n, k, gn, wn)
+					}
+					for i := range want {
+						if want[i] != got[i] {
+							t.Fatalf("%v n=%d k=%d n0=%d: top = %x, want %x", impl, n, k, n0, got, want)
+						}
+					}
+					if k > 8 {
+						continue
+					}
+					// A caller's floor equal to the exact k-th largest value
+					// (the tightest valid one; ties at it must survive).
+					if wn == k {
+						copy(got, start)
+						floor := keyValue(want[k-1])
+						if impl == AVX512 {
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, 0, floor, nil, 0)
+						} else {
+							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, 0, floor, nil, 0)
+						}
+						for i := 0; i < k; i++ {
+							if want[i] != got[i] {
+								t.Fatalf("%v n=%d k=%d floor=%g: top = %x, want %x", impl, n, k, floor, got, want)
+							}
+						}
+					}
+					// Every pre-pass width that is valid for k (and none).
+					for _, lanes := range []int{0, 1, 2, 4, 8} {
+						if lanes != 0 && lanes < k {
+							continue
+						}
+						copy(got, start)
+						if impl == AVX512 {
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, lanes, negInf, nil, 0)
+						} else {
+							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, lanes, negInf, nil, 0)
+						}
+						if wn != gn {
+							t.Fatalf("%v n=%d k=%d lanes=%d: count %d, want %d", impl, n, k, lanes, gn, wn)
+						}
+						for i := range want {
+							if want[i] != got[i] {
+								t.Fatalf("%v n=%d k=%d n0=%d lanes=%d: top = %x, want %x", impl, n, k, n0, lanes, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestKernelGroupScores(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, impl := range simdImpls(t) {
+		for gs := 1; gs <= 70; gs++ {
+			for _, groups := range []int{1, 2, 3, 8} {
+				for _, gmax := range []bool{false, true} {
+					if !gmax && gs < 2 {
+						continue
+					}
+					E := gs * groups
+					x := kernelInput(r, E)
+					sel := make([]float32, E)
+					if gmax {
+						copy(sel, x) // logit selection: -0 and +0 both occur
+					} else {
+						for i := range sel {
+							sel[i] = Sigmoid(x[i]) + float32(r.IntN(3))*0.5
+						}
+					}
+					p := Plan{E: E, K: 1, Groups: groups, TopGroups: 1, GroupMax: gmax}
+					s := p.NewScratch()
+					chooseGroups(&p, s, sel)
+					got := make([]float32, groups+1)
+					got[groups] = canary
+					if impl == AVX512 {
+						groupScoresAVX512(&got[0], nil, &sel[0], groups, gs, gmax)
+					} else {
+						groupScoresAVX2(&got[0], nil, &sel[0], groups, gs, gmax)
+					}
+					sec := make([]float32, groups+1)
+					sec[groups] = canary
+					if impl == AVX512 {
+						groupScoresAVX512(&got[0], &sec[0], &sel[0], groups, gs, gmax)
+					} else {
+						groupScoresAVX2(&got[0], &sec[0], &sel[0], groups, gs, gmax)
+					}
+					if sec[groups] != canary {
+						t.Fatalf("%v: second canary overwritten", impl)
+					}
+					for g := 0; g < groups; g++ {
+						grp := append([]float32(nil), sel[g*gs:g*gs+gs]...)
+						sort.Slice(grp, func(a, b int) bool { return grp[a] > grp[b] })
+						if gs >= 2 && OrderBits(sec[g]) != OrderBits(grp[1]) {
+							t.Fatalf("%v gs=%d: second[%d] = %g, want %g", impl, gs, g, sec[g], grp[1])
+						}
+						if OrderBits(got[g]) != OrderBits(s.GSc[g]) {
+							t.Fatalf("%v gs=%d groups=%d gmax=%v: gsc[%d] = %g, want %g", impl, gs, groups, gmax, g, got[g], s.GSc[g])
+						}
+					}
+					if got[groups] != canary {
+						t.Fatalf("%v: canary overwritten", impl)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestKernelWeights8(t *testing.T) {
+	simdImpls(t)
+	r := rand.New(rand.NewPCG(21, 22))
+	for trial := 0; trial < 4000; trial++ {
+		E := 1 + r.IntN(40)
+		k := 1 + r.IntN(min(E, 8))
+		row := kernelInput(r, E)
+		ids := make([]int32, k)
+		for j, i := range r.Perm(E)[:k] {
+			ids[j] = int32(i)
+		}
+		p := Plan{E: E, K: k, Softmax: r.IntN(2) == 0, Normalize: r.IntN(2) == 0, Scale: []float32{1, 2.5, 16}[r.IntN(3)]}
+		logitSel := r.IntN(2) == 0
+		var m, S float32
+		if p.Softmax {
+			m = row[0]
+			for _, v := range row {
+				if v > m {
+					m = v
+				}
+			}
+			if logitSel {
+				// logit selection: ids[0] is the maximum
+				for j, id := range ids {
+					if row[id] == m {
+						ids[0], ids[j] = ids[j], ids[0]
+						break
+					}
+				}
+				if row[ids[0]] != m {
+					continue
+				}
+			}
+			S = SoftmaxSum(row, m, nil)
+		}
+		want := make([]float32, k)
+		weights(&p, want, ids, row, logitSel, m, S)
+		got := make([]float32, k+1)
+		got[k] = canary
+		simdWeights(AVX2, &p, make([]float32, E), got[:k], ids, row, logitSel, m, S)
+		for j := range want {
+			if !same(got[j], want[j]) {
+				t.Fatalf("plan %+v logitSel=%v ids %v: w = %v, want %v", p, logitSel, ids, got[:k], want)
+			}
+		}
+		if got[k] != canary {
+			t.Fatalf("canary overwritten")
+		}
+	}
+}
+
+// TestExpNegSweep runs ExpNeg (through expSum with m = 0) and Sigmoid over
+// a dense sweep of float32 bit patterns (every 127th, both signs for the
+// sigmoid) against the Go twins; in particular it checks the AVX-512
+// single VSCALEFPS against the spec's two-step scaling, subnormal results
+// included. Set MOEGATE_LONG=1 to sweep every float32.
+func TestExpNegSweep(t *testing.T) {
+	step := uint32(127)
+	if os.Getenv("MOEGATE_LONG") != "" {
+		step = 1
+	}
+	if testing.Short() {
+		step = 997
+	}
+	const chunk = 1 << 16
+	x := make([]float32, 0, chunk)
+	xs := make([]float32, 0, chunk)
+	e := make([]float32, chunk)
+	sg := make([]float32, chunk)
+	for _, impl := range simdImpls(t) {
+		flush := func() {
+			if len(x) == 0 {
+				return
+			}
+			kExpSum(impl, e[:len(x)], x, 0)
+			for i, v := range x {
+				if !same(e[i], ExpNeg(v)) {
+					t.Fatalf("%v: ExpNeg(%g = %08x) = %g, want %g", impl, v, math.Float32bits(v), e[i], ExpNeg(v))
+				}
+			}
+			kSigmoid(impl, sg[:len(xs)], xs, nil)
+			for i, v := range xs {
+				if !same(sg[i], Sigmoid(v)) {
+					t.Fatalf("%v: Sigmoid(%g) = %g, want %g", impl, v, sg[i], Sigmoid(v))
+				}
+			}
+			x, xs = x[:0], xs[:0]
+		}
+		// Negative finite floats: bits 0x80000000 .. 0xFF7FFFFF.
+		for b := uint64(0x80000000); b <= 0xFF7FFFFF; b += uint64(step) {
+			v := math.Float32frombits(uint32(b))
+			x = append(x, v)
+			xs = append(xs, v, -v)
+			if len(xs) >= chunk-1 {
+				flush()
+			}
+		}
+		flush()
+	}
+}

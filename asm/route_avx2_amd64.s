@@ -1,0 +1,703 @@
+//go:build gc && !purego
+
+// AVX2 kernels of moegate's routing pipeline.
+//
+// Requires: AVX, AVX2 (no FMA: every product is rounded before its sum, as
+// in the Go twins).
+// Twins (the specification, in math.go and route_generic.go): Sigmoid,
+// ExpNeg, SoftmaxSum, the softmax max/division/bias steps of scores,
+// badRow, the group scores of chooseGroups, topK, weights. Each function
+// below names its twin and its own registers.
+//
+// Shared register map (score kernels): Y8 = -104, Y9 = log2e,
+// Y10 = 1.5*2^23, Y11 = C1, Y12 = C2, Y13 = 1.0, Y14 = int32 127,
+// Y15 = 0x7F800000; Y0-Y3 exp temporaries, Y5 = x, Y6 scratch,
+// Y7 = non-finite accumulator, Y4 = tail mask.
+// Preconditions: pointers valid for n float32 (tails use VMASKMOVPS, which
+// never touches memory outside the mask). MXCSR is Go's default.
+
+#include "textflag.h"
+#include "consts_amd64.h"
+
+// func sigmoidAVX2(dst, x, bias *float32, n int) (bad bool)
+// Twin: dst[i] = Sigmoid(x[i]) (+ bias[i] when bias != nil); bad = badRow(x[:n]).
+// Registers: DI = dst, SI = x, DX = bias (may be nil), CX = n remaining.
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-33
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ bias+16(FP), DX
+	MOVQ n+24(FP), CX
+	LOAD_CONSTS_AVX2
+	VPXOR Y7, Y7, Y7
+	TESTQ DX, DX
+	JZ    nobias
+
+loopb:
+	CMPQ CX, $8
+	JB   tailb
+	VMOVUPS (SI), Y5
+	NONFIN_AVX2(Y5, Y7)
+	SIGMOID_AVX2
+	VADDPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP  loopb
+
+tailb:
+	TESTQ CX, CX
+	JZ    done
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (SI), Y4, Y5
+	NONFIN_AVX2(Y5, Y7)
+	SIGMOID_AVX2
+	VMASKMOVPS (DX), Y4, Y1
+	VADDPS Y1, Y0, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+	JMP done
+
+nobias:
+	CMPQ CX, $8
+	JB   tailn
+	VMOVUPS (SI), Y5
+	NONFIN_AVX2(Y5, Y7)
+	SIGMOID_AVX2
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  nobias
+
+tailn:
+	TESTQ CX, CX
+	JZ    done
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (SI), Y4, Y5
+	NONFIN_AVX2(Y5, Y7)
+	SIGMOID_AVX2
+	VMASKMOVPS Y0, Y4, (DI)
+
+done:
+	VPTEST Y7, Y7
+	SETNE  bad+32(FP)
+	VZEROUPPER
+	RET
+
+// func maxAVX2(x *float32, n int) (m float32, bad bool)
+// Twin: the maximum loop of scores (m, for finite rows) and badRow.
+// n >= 1. Registers: SI = x, CX = n remaining, Y6 = running max,
+// Y7 = non-finite accumulator, Y4 = tail mask, Y15 = exponent mask.
+TEXT ·maxAVX2(SB), NOSPLIT, $0-21
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VMOVDQU consts<>+C_EXPM(SB), Y15
+	VMOVDQU consts<>+C_NEGINF(SB), Y5
+	VMOVDQU Y5, Y0
+	VPXOR Y7, Y7, Y7
+
+mloop:
+	CMPQ CX, $8
+	JB   mtail
+	VMOVUPS (SI), Y1
+	VPAND Y15, Y1, Y2
+	VPCMPEQD Y15, Y2, Y2
+	VPOR Y2, Y7, Y7
+	VMAXPS Y0, Y1, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  mloop
+
+mtail:
+	TESTQ CX, CX
+	JZ    mred
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (SI), Y4, Y1
+	VPAND Y15, Y1, Y2
+	VPCMPEQD Y15, Y2, Y2
+	VPOR Y2, Y7, Y7
+	VBLENDVPS Y4, Y1, Y5, Y1
+	VMAXPS Y0, Y1, Y0
+
+mred:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4E, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xB1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, m+16(FP)
+	VPTEST Y7, Y7
+	SETNE  bad+20(FP)
+	VZEROUPPER
+	RET
+
+// func expSumAVX2(dst, x *float32, n int, m float32) (sum float32)
+// Twin: SoftmaxSum(x[:n], m, dst[:n]): dst[i] = ExpNeg(x[i]-m), summed in
+// 16 striped lanes (Y4 = lanes 0-7, Y5 = lanes 8-15), padded with +0, and
+// reduced j+8, j+4, j+2, 0+1. dst may alias x. x[i]-m <= 0 (m is the max).
+// Registers: DI = dst, SI = x, CX = n remaining, Y6 = m, Y7 = tail mask.
+TEXT ·expSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y6
+	LOAD_CONSTS_AVX2
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+sloop:
+	CMPQ CX, $16
+	JB   stail
+	VMOVUPS (SI), Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VMOVUPS Y0, (DI)
+	VADDPS Y0, Y4, Y4
+	VMOVUPS 32(SI), Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VMOVUPS Y0, 32(DI)
+	VADDPS Y0, Y5, Y5
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  sloop
+
+stail:
+	CMPQ CX, $8
+	JB   stail2
+	VMOVUPS (SI), Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VMOVUPS Y0, (DI)
+	VADDPS Y0, Y4, Y4
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JZ    sred
+	TAILMASK_AVX2(CX, AX, Y7)
+	VMASKMOVPS (SI), Y7, Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VANDPS Y7, Y0, Y0
+	VMASKMOVPS Y0, Y7, (DI)
+	VADDPS Y0, Y5, Y5
+	JMP sred
+
+stail2:
+	TESTQ CX, CX
+	JZ    sred
+	TAILMASK_AVX2(CX, AX, Y7)
+	VMASKMOVPS (SI), Y7, Y0
+	VSUBPS Y6, Y0, Y0
+	EXPNEG_AVX2
+	VANDPS Y7, Y0, Y0
+	VMASKMOVPS Y0, Y7, (DI)
+	VADDPS Y0, Y4, Y4
+
+sred:
+	VADDPS Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X0
+	VADDPS X0, X4, X4
+	VMOVHLPS X4, X4, X0
+	VADDPS X0, X4, X4
+	VMOVSHDUP X4, X0
+	VADDSS X0, X4, X4
+	VMOVSS X4, sum+32(FP)
+	VZEROUPPER
+	RET
+
+// func divBiasAVX2(dst, bias *float32, n int, S float32)
+// Twin: the softmax step of scores: dst[i] = dst[i]/S (+ bias[i] when
+// bias != nil). Registers: DI = dst, DX = bias, CX = n remaining, Y6 = S.
+TEXT ·divBiasAVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ bias+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSS S+24(FP), Y6
+	TESTQ DX, DX
+	JZ    dnob
+
+dloop:
+	CMPQ CX, $8
+	JB   dtail
+	VMOVUPS (DI), Y0
+	VDIVPS Y6, Y0, Y0
+	VADDPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP  dloop
+
+dtail:
+	TESTQ CX, CX
+	JZ    ddone
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (DI), Y4, Y0
+	VDIVPS Y6, Y0, Y0
+	VMASKMOVPS (DX), Y4, Y1
+	VADDPS Y1, Y0, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+	JMP ddone
+
+dnob:
+	CMPQ CX, $8
+	JB   dtailn
+	VMOVUPS (DI), Y0
+	VDIVPS Y6, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  dnob
+
+dtailn:
+	TESTQ CX, CX
+	JZ    ddone
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (DI), Y4, Y0
+	VDIVPS Y6, Y0, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+
+ddone:
+	VZEROUPPER
+	RET
+
+#include "topk_amd64.h"
+
+#define THRSET_AVX2 VMOVD R11, X1; VBROADCASTSS X1, Y1
+
+// func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
+// Twin: topK (the insertion path; any k, but callers use it for k <= 32),
+// and badRow: returns -1 when vals holds a NaN or an infinity (the top is
+// then unspecified).
+// merges Key(vals[i], base+i) into top[:n] (descending, top[:k] valid
+// memory) and returns the new n. vals are never NaN.
+// Candidates: 8 lanes compared >= the threshold keyValue(top[k-1])
+// (-Inf while n < k), movemask, then scalar insertion per set bit.
+// Registers: DI = top, BX = n, R8 = k, SI = vals, CX = remaining,
+// R9 = base, R10 = chunk start, Y1 = threshold, Y4 = tail mask.
+TEXT ·topkAVX2(SB), NOSPLIT, $0-56
+	MOVQ top+0(FP), DI
+	MOVQ n+8(FP), BX
+	MOVQ k+16(FP), R8
+	MOVQ vals+24(FP), SI
+	MOVQ nv+32(FP), CX
+	MOVQ base+40(FP), R9
+	XORQ R10, R10
+	VMOVDQU consts<>+C_NEGINF(SB), Y1
+	VMOVDQU consts<>+C_EXPM(SB), Y15
+	VPXOR Y7, Y7, Y7
+	CMPQ BX, R8
+	JB   tloop
+	MOVQ -8(DI)(R8*8), R11
+	SHRQ $32, R11
+	TESTL $0x80000000, R11
+	JZ   tkvneg0
+	XORL $0x80000000, R11
+	JMP  tkvset0
+tkvneg0:
+	NOTL R11
+tkvset0:
+	THRSET_AVX2
+
+tloop:
+	TESTQ CX, CX
+	JLE   tdone
+	CMPQ  CX, $8
+	JB    ttail
+	VMOVUPS (SI)(R10*4), Y0
+	VPAND Y15, Y0, Y6
+	VPMAXUD Y6, Y7, Y7
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VMOVMSKPS Y2, AX
+	JMP tcands
+ttail:
+	MOVQ CX, DX
+	TAILMASK_AVX2(DX, AX, Y4)
+	VMASKMOVPS (SI)(R10*4), Y4, Y0
+	VPAND Y15, Y0, Y6
+	VPMAXUD Y6, Y7, Y7
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VANDPS Y4, Y2, Y2
+	VMOVMSKPS Y2, AX
+tcands:
+	TESTL AX, AX
+	JZ    tadvance
+	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, tnewthr, THRSET_AVX2)
+tadvance:
+	ADDQ $8, R10
+	SUBQ $8, CX
+	JMP  tloop
+
+tdone:
+	VPCMPEQD Y15, Y7, Y7
+	VPTEST Y7, Y7
+	MOVQ $-1, AX
+	CMOVQNE AX, BX
+	MOVQ BX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func groupScoresAVX2(gsc, second, sel *float32, groups, gs int, gmax bool)
+// Twin: the score loop of chooseGroups: gsc[g] = max of group g's gs
+// selection scores (gmax), or the sum of its two largest (largest first,
+// counted with multiplicity); second[g] = the second largest when second
+// != nil. The values are order statistics, so the
+// per-lane top-2 merged by a tree equals the Go loop's (sel holds no NaN;
+// on the summed path no -0 either). Registers: DI = gsc, SI = group start,
+// R8 = groups left, R9 = gs, R10 = cursor, CX = left in group,
+// R11 = second (or 0), Y1/Y2 = per-lane largest/second, Y7 = -Inf, Y3 = tail mask.
+TEXT ·groupScoresAVX2(SB), NOSPLIT, $0-41
+	MOVQ gsc+0(FP), DI
+	MOVQ second+8(FP), R11
+	MOVQ sel+16(FP), SI
+	MOVQ groups+24(FP), R8
+	MOVQ gs+32(FP), R9
+	VMOVDQU consts<>+C_NEGINF(SB), Y7
+
+gloop:
+	VMOVDQU Y7, Y1
+	VMOVDQU Y7, Y2
+	MOVQ R9, CX
+	MOVQ SI, R10
+
+gvloop:
+	CMPQ CX, $8
+	JB   gvtail
+	VMOVUPS (R10), Y0
+	TOP2_COMBINE(Y1, Y2, Y0, Y7, Y6)
+	ADDQ $32, R10
+	SUBQ $8, CX
+	JMP  gvloop
+
+gvtail:
+	TESTQ CX, CX
+	JZ    gvred
+	TAILMASK_AVX2(CX, AX, Y3)
+	VMASKMOVPS (R10), Y3, Y0
+	VBLENDVPS Y3, Y0, Y7, Y0
+	TOP2_COMBINE(Y1, Y2, Y0, Y7, Y6)
+
+gvred:
+	GROUP_REDUCE_YMM
+	TESTQ R11, R11
+	JZ    gnosec
+	VMOVSS X2, (R11)
+	ADDQ $4, R11
+
+gnosec:
+	CMPB gmax+40(FP), $0
+	JNE  gstore
+	VADDSS X2, X1, X1
+
+gstore:
+	VMOVSS X1, (DI)
+	ADDQ $4, DI
+	LEAQ (SI)(R9*4), SI
+	DECQ R8
+	JNZ  gloop
+	VZEROUPPER
+	RET
+
+// func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
+// Twin: topK for 1 <= k <= 8 (any insertion order gives the same set, keys
+// are unique) and badRow (-1 when vals holds a NaN or an infinity).
+// The top lives in Y8 (slots 0-3) and Y9 (slots 4-7) as keys with the top
+// bit flipped, so that VPCMPGTQ (signed) orders them as unsigned; empty
+// slots are 0 (flipped: the minimum). Each candidate of a chunk (lane >=
+// the threshold) is inserted branch-free:
+//   lt = key > top; sh = top shifted up one slot (slot 0: +max);
+//   top = lt ? key : top; then top = (key > sh) ? sh : top.
+// Keys below top[k-1] land in overflow slots k..7, so no check is needed.
+// Registers: DI = top, BX = n + insertions, R8 = k, SI = vals,
+// CX = remaining, R9 = base, R10 = chunk start, Y0 = chunk,
+// Y1 = threshold, Y4 = tail mask, Y5 = int64 max, Y10 = 1<<63,
+// Y7 = non-finite accumulator, Y15 = 0x7F800000, Y11 = key,
+// Y2/Y3/Y6/Y12/Y13/Y14 temporaries. Frame: 0(SP) VPERMD index,
+// 32(SP) half selector, 64(SP)/96(SP) load/store masks of the two halves,
+// 128(SP) pre-pass bound (lanes = 1, 2, 4 or 8 >= k: the minimum of the
+// maxima of `lanes` disjoint subsets of vals; lanes = 0: -Inf), raised to
+// floor (a lower bound of the final k-th largest known to the caller).
+// Group walk: with glist != nil, vals is the whole selection row and nv the
+// group size; the kernel walks the ng kept groups glist[0:ng] (group keys:
+// index = ^low 32 bits), each at vals + g*nv with base + g*nv (this is the
+// loop of RouteGeneric over s.GTop, in one call; lanes must be 0). With
+// glist == nil it scans vals[0:nv] once. Frame: group cursor and count.
+TEXT ·topk8AVX2(SB), NOSPLIT, $176-88
+	MOVQ top+0(FP), DI
+	MOVQ n+8(FP), BX
+	MOVQ k+16(FP), R8
+	MOVQ vals+24(FP), SI
+	MOVQ base+40(FP), R9
+	MOVQ R8, AX
+	MOVQ $4, DX
+	CMPQ AX, DX
+	CMOVQHI DX, AX
+	SHLQ $3, AX
+	LEAQ consts<>+(C_MASK+32)(SB), DX
+	SUBQ AX, DX
+	VMOVDQU (DX), Y3
+	VMOVDQU Y3, 64(SP)
+	MOVQ R8, AX
+	SUBQ $4, AX
+	XORL DX, DX
+	CMPQ AX, DX
+	CMOVQLT DX, AX
+	SHLQ $3, AX
+	LEAQ consts<>+(C_MASK+32)(SB), DX
+	SUBQ AX, DX
+	VMOVDQU (DX), Y3
+	VMOVDQU Y3, 96(SP)
+	LEAQ -1(R8), AX
+	ANDQ $3, AX
+	LEAQ 1(AX)(AX*1), AX
+	VMOVD AX, X3
+	VPBROADCASTD X3, Y3
+	VMOVDQU Y3, 0(SP)
+	XORL AX, AX
+	MOVL $-1, DX
+	CMPQ R8, $4
+	CMOVLHI DX, AX
+	VMOVD AX, X3
+	VPBROADCASTD X3, Y3
+	VMOVDQU Y3, 32(SP)
+	VPCMPEQQ Y10, Y10, Y10
+	VPSRLQ $1, Y10, Y5
+	VPSLLQ $63, Y10, Y10
+	VMOVDQU consts<>+C_EXPM(SB), Y15
+	VPXOR Y7, Y7, Y7
+	VMOVDQU 64(SP), Y3
+	VMASKMOVPD (DI), Y3, Y8
+	VMOVDQU 96(SP), Y3
+	VMASKMOVPD 32(DI), Y3, Y9
+	VPXOR Y10, Y8, Y8
+	VPXOR Y10, Y9, Y9
+	MOVQ nv+32(FP), CX
+	XORQ R10, R10
+	// Pre-pass (lanes > 0): 128(SP) = a lower bound of the k-th largest.
+	VMOVDQU consts<>+C_NEGINF(SB), Y2
+	VMOVDQU Y2, 128(SP)
+	MOVQ lanes+48(FP), R12
+	TESTQ R12, R12
+	JZ   qprenone
+	VMOVDQU Y2, Y3
+	MOVQ SI, R11
+qpre:
+	CMPQ CX, $8
+	JB   qpretail
+	VMAXPS (R11), Y3, Y3
+	ADDQ $32, R11
+	SUBQ $8, CX
+	JMP  qpre
+qpretail:
+	TESTQ CX, CX
+	JZ   qprefold
+	TAILMASK_AVX2(CX, DX, Y4)
+	VMASKMOVPS (R11), Y4, Y6
+	VBLENDVPS Y4, Y6, Y2, Y6
+	VMAXPS Y6, Y3, Y3
+qprefold:
+	PREPASS_LANES(Y3, Y6, X3, X6, R12, qpre8, qpre4, qpre2, qpredone)
+	VBROADCASTSS X3, Y3
+	VMOVDQU Y3, 128(SP)
+	MOVQ nv+32(FP), CX
+qprenone:
+	VBROADCASTSS floor+56(FP), Y3
+	VMAXPS 128(SP), Y3, Y3
+	VMOVDQU Y3, 128(SP)
+	VMOVDQU Y3, Y1
+	TESTQ BX, BX
+	JZ   qthrdone  // an empty top has threshold -Inf: skip the THR8 chain
+	THR8_AVX2
+
+qthrdone:
+	MOVQ glist+64(FP), R11
+	MOVQ R11, 160(SP)
+	MOVQ ng+72(FP), R11
+	MOVQ R11, 168(SP)
+
+qgroup:
+	MOVQ 160(SP), R11
+	TESTQ R11, R11
+	JZ   qloop
+	MOVQ (R11), R12
+	NOTL R12
+	ADDQ $8, R11
+	MOVQ R11, 160(SP)
+	MOVQ nv+32(FP), CX
+	MOVQ R12, R13
+	IMULQ CX, R13
+	MOVQ vals+24(FP), SI
+	LEAQ (SI)(R13*4), SI
+	MOVQ base+40(FP), R9
+	ADDQ R13, R9
+	XORQ R10, R10
+
+qloop:
+	TESTQ CX, CX
+	JLE   qdone
+	CMPQ  CX, $8
+	JB    qtail
+	VMOVUPS (SI)(R10*4), Y0
+	VPAND Y15, Y0, Y6
+	VPMAXUD Y6, Y7, Y7
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VMOVMSKPS Y2, AX
+	JMP qcands
+qtail:
+	MOVQ CX, DX
+	TAILMASK_AVX2(DX, AX, Y4)
+	VMASKMOVPS (SI)(R10*4), Y4, Y0
+	VPAND Y15, Y0, Y6
+	VPMAXUD Y6, Y7, Y7
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VANDPS Y4, Y2, Y2
+	VMOVMSKPS Y2, AX
+qcands:
+	TESTL AX, AX
+	JZ    qadvance
+qbits:
+	BSFL AX, DX
+	LEAL -1(AX), R11
+	ANDL R11, AX
+	LEAQ (R10)(DX*1), R11
+	MOVL (SI)(R11*4), R12
+	XORL R13, R13
+	CMPL R12, $0x80000000
+	CMOVLEQ R13, R12
+	MOVL R12, R13
+	SARL $31, R13
+	ORL  $0x80000000, R13
+	XORL R13, R12
+	ADDQ R9, R11
+	NOTL R11
+	SHLQ $32, R12
+	ORQ  R11, R12
+	BTCQ $63, R12
+	VMOVQ R12, X11
+	VPBROADCASTQ X11, Y11
+	VPERMQ $0xFF, Y8, Y2
+	VPERMQ $0x90, Y9, Y3
+	VPBLENDD $0x03, Y2, Y3, Y3
+	VPERMQ $0x90, Y8, Y13
+	VPBLENDD $0x03, Y5, Y13, Y13
+	VPCMPGTQ Y8, Y11, Y12
+	VPCMPGTQ Y13, Y11, Y14
+	VPCMPGTQ Y9, Y11, Y2
+	VPCMPGTQ Y3, Y11, Y6
+	VBLENDVPD Y12, Y11, Y8, Y8
+	VBLENDVPD Y14, Y13, Y8, Y8
+	VBLENDVPD Y2, Y11, Y9, Y9
+	VBLENDVPD Y6, Y3, Y9, Y9
+	INCQ BX
+	CMPQ BX, R8
+	JNE  qnotfull
+	THR8_AVX2
+	VCMPPS $0x0D, Y1, Y0, Y2
+	VMOVMSKPS Y2, R11
+	ANDL R11, AX
+
+qnotfull:
+	TESTL AX, AX
+	JNZ   qbits
+	THR8_AVX2
+
+qadvance:
+	ADDQ $8, R10
+	SUBQ $8, CX
+	JMP  qloop
+
+qdone:
+	MOVQ 160(SP), R11
+	TESTQ R11, R11
+	JZ   qfinish
+	DECQ 168(SP)
+	JNZ  qgroup
+
+qfinish:
+	VPXOR Y10, Y8, Y8
+	VPXOR Y10, Y9, Y9
+	VMOVDQU 64(SP), Y3
+	VMASKMOVPD Y8, Y3, (DI)
+	VMOVDQU 96(SP), Y3
+	VMASKMOVPD Y9, Y3, 32(DI)
+	CMPQ BX, R8
+	CMOVQGT R8, BX
+	VPCMPEQD Y15, Y7, Y7
+	VPTEST Y7, Y7
+	MOVQ $-1, AX
+	CMOVQNE AX, BX
+	MOVQ BX, ret+80(FP)
+	VZEROUPPER
+	RET
+
+// func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
+// Twin: weights (route_generic.go) for 1 <= k <= 8, one vector:
+//   u[j] = Sigmoid(row[ids[j]])                 (mode&1 == 0)
+//        | ExpNeg(row[ids[j]] - m) (/ S if mode&2)   (mode&1 == 1)
+//   mode&4 (Normalize): u[j] = u[j] / ((((0+u[0])+u[1])+...+u[k-1]) + 1e-20),
+//   the sum left to right as in Go (padding lanes are +0 and add nothing);
+//   w[j] = u[j] * scale.
+// Requires: AVX, AVX2 (VGATHERDPS). Used by both amd64 implementations.
+// Registers: DI = w, SI = ids, DX = row, CX = k, BX = mode, Y4 = first-k
+// mask, Y5 = gathered logits, Y0 = u, Y8-Y15 exp constants, Y6/Y7 temps.
+TEXT ·weights8AVX2(SB), NOSPLIT, $0-52
+	MOVQ w+0(FP), DI
+	MOVQ ids+8(FP), SI
+	MOVQ row+16(FP), DX
+	MOVQ k+24(FP), CX
+	MOVQ mode+32(FP), BX
+	LOAD_CONSTS_AVX2
+	TAILMASK_AVX2(CX, AX, Y4)
+	VMASKMOVPS (SI), Y4, Y6
+	VMOVDQU Y4, Y7
+	VXORPS Y5, Y5, Y5
+	VGATHERDPS Y7, (DX)(Y6*4), Y5
+	TESTQ $1, BX
+	JZ    wsig
+	VBROADCASTSS m+40(FP), Y6
+	VSUBPS Y6, Y5, Y0
+	EXPNEG_AVX2
+	TESTQ $2, BX
+	JZ    wnorm
+	VBROADCASTSS S+44(FP), Y6
+	VDIVPS Y6, Y0, Y0
+	JMP   wnorm
+
+wsig:
+	SIGMOID_AVX2
+
+wnorm:
+	VANDPS Y4, Y0, Y0
+	TESTQ $4, BX
+	JZ    wscale
+	VXORPS X6, X6, X6
+	VADDSS X0, X6, X6
+	VMOVSHDUP X0, X7
+	VADDSS X7, X6, X6
+	VMOVHLPS X0, X0, X7
+	VADDSS X7, X6, X6
+	VPERMILPS $0xFF, X0, X7
+	VADDSS X7, X6, X6
+	VEXTRACTF128 $1, Y0, X1
+	VADDSS X1, X6, X6
+	VMOVSHDUP X1, X7
+	VADDSS X7, X6, X6
+	VMOVHLPS X1, X1, X7
+	VADDSS X7, X6, X6
+	VPERMILPS $0xFF, X1, X7
+	VADDSS X7, X6, X6
+	VADDSS consts<>+C_EPS(SB), X6, X6
+	VBROADCASTSS X6, Y6
+	VDIVPS Y6, Y0, Y0
+
+wscale:
+	VBROADCASTSS scale+48(FP), Y6
+	VMULPS Y6, Y0, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+	VZEROUPPER
+	RET

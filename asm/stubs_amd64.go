@@ -1,0 +1,51 @@
+//go:build gc && !purego
+
+package asm
+
+// Assembly kernels (route_avx2_amd64.s, route_avx512_amd64.s). Each .s
+// header names the Go twin a kernel reproduces bit for bit.
+
+//go:noescape
+func sigmoidAVX2(dst, x, bias *float32, n int) (bad bool)
+
+//go:noescape
+func maxAVX2(x *float32, n int) (m float32, bad bool)
+
+//go:noescape
+func expSumAVX2(dst, x *float32, n int, m float32) (sum float32)
+
+//go:noescape
+func divBiasAVX2(dst, bias *float32, n int, S float32)
+
+//go:noescape
+func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
+
+//go:noescape
+func sigmoidAVX512(dst, x, bias *float32, n int) (bad bool)
+
+//go:noescape
+func maxAVX512(x *float32, n int) (m float32, bad bool)
+
+//go:noescape
+func expSumAVX512(dst, x *float32, n int, m float32) (sum float32)
+
+//go:noescape
+func divBiasAVX512(dst, bias *float32, n int, S float32)
+
+//go:noescape
+func topkAVX512(top *uint64, n, k int, vals *float32, nv, base int) int
+
+//go:noescape
+func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
+
+//go:noescape
+func groupScoresAVX2(gsc, second, sel *float32, groups, gs int, gmax bool)
+
+//go:noescape
+func groupScoresAVX512(gsc, second, sel *float32, groups, gs int, gmax bool)
+
+//go:noescape
+func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
+
+//go:noescape
+func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
