@@ -55,11 +55,9 @@ func RouteGeneric(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x
 			m, S = scores(p, sel, row, bias)
 		}
 		top := s.Top[:K]
+		clear(top)
 		if p.Groups > 1 {
 			floor := chooseGroups(p, s, sel)
-			for i := range top {
-				top[i] = 0
-			}
 			n := 0
 			gs := E / p.Groups
 			for _, gk := range s.GTop[:p.TopGroups] {
@@ -67,9 +65,6 @@ func RouteGeneric(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x
 				n = topKFloor(top, n, sel[g*gs:g*gs+gs], g*gs, floor)
 			}
 		} else {
-			for i := range top {
-				top[i] = 0
-			}
 			topK(top, 0, sel, 0)
 		}
 		for j, k := range top {
@@ -110,23 +105,23 @@ func scores(p *Plan, sel, row, bias []float32) (m, S float32) {
 	if !p.Softmax {
 		sigmoidRow(sel, row, bias)
 		return 0, 0
-	} else {
-		m = row[0]
-		for _, v := range row[1:] {
-			if v > m {
-				m = v
-			}
+	}
+	m = row[0]
+	for _, v := range row[1:] {
+		if v > m {
+			m = v
 		}
-		S = SoftmaxSum(row, m, sel)
+	}
+	S = SoftmaxSum(row, m, sel)
+	if bias == nil {
 		for i := range sel {
 			sel[i] = sel[i] / S
 		}
+		return m, S
 	}
-	if bias != nil {
-		bias = bias[:len(sel)]
-		for i := range sel {
-			sel[i] = sel[i] + bias[i]
-		}
+	bias = bias[:len(sel)]
+	for i := range sel {
+		sel[i] = sel[i]/S + bias[i] // two roundings: Go has no fused divide-add
 	}
 	return m, S
 }

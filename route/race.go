@@ -41,6 +41,9 @@ func raceKernel(s *asm.Scratch, ids []int32, w []float32, load []int64, x []floa
 	if len(s.GSc) > 0 {
 		runtime.RaceWriteRange(unsafe.Pointer(&s.GSc[0]), len(s.GSc)*4)
 	}
+	if len(s.GSec) > 0 {
+		runtime.RaceWriteRange(unsafe.Pointer(&s.GSec[0]), len(s.GSec)*4)
+	}
 	if len(s.GTop) > 0 {
 		runtime.RaceWriteRange(unsafe.Pointer(&s.GTop[0]), len(s.GTop)*8)
 	}

@@ -173,11 +173,12 @@ func (r *router) Route(out Output, in Input) error {
 	for t0 := 0; t0 < T; t0 += chunk {
 		n := min(chunk, T-t0)
 		x := in.Logits[t0*stride:]
+		ids, w := out.IDs[t0*K:(t0+n)*K], out.Weights[t0*K:(t0+n)*K]
 		if raceEnabled {
 			// Exactly the memory the kernel touches (see race.go).
-			raceKernel(s, out.IDs[t0*K:(t0+n)*K], out.Weights[t0*K:(t0+n)*K], load, x[:(n-1)*stride+E], in.Bias)
+			raceKernel(s, ids, w, load, x[:(n-1)*stride+E], in.Bias)
 		}
-		b := asm.Route(r.impl, &r.plan, s, out.IDs[t0*K:(t0+n)*K], out.Weights[t0*K:(t0+n)*K], load, x, stride, in.Bias)
+		b := asm.Route(r.impl, &r.plan, s, ids, w, load, x, stride, in.Bias)
 		if b >= 0 && firstBad < 0 {
 			firstBad = t0 + b
 		}
