@@ -6,7 +6,7 @@ package route_test
 // Qwen3-MoE, Mixtral, gpt-oss and Llama 4 routers, DeepSeek's inference Gate,
 // SGLang's biased_grouped_topk), committed as testdata/golden/manifest.json
 // and golden.bin.gz. Large cases store only the seeds of their logits:
-// goldenStream below is the Go twin of gen.py's splitmix64 stream, and every
+// golden.Stream below is the Go twin of gen.py's splitmix64 stream, and every
 // case's logits and bias are checked against the SHA-256 the generator wrote.
 //
 // Regenerate (not needed by CI; needs python3-torch):
@@ -24,22 +24,17 @@ package route_test
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/moegate/moegate/internal/golden"
 	"github.com/moegate/moegate/route"
 )
 
@@ -52,78 +47,8 @@ const weightTol = 2e-6
 // preset tokens and 2 of 24,663 SGLang-grid tokens (0.04% and 0.008%).
 const nearTieBound = 0.001
 
-type goldenStreamSpec struct {
-	Seed uint64  `json:"seed"`
-	Dist string  `json:"dist"`
-	A    float64 `json:"a"`
-	B    float64 `json:"b"`
-}
-
-type goldenSource struct {
-	PRNG *goldenStreamSpec `json:"prng"`
-	Blob *int              `json:"blob"`
-}
-
-type goldenCase struct {
-	Name   string `json:"name"`
-	Family string `json:"family"`
-	Router string `json:"router"`
-	Preset string `json:"preset"`
-	Config struct {
-		Experts       int     `json:"Experts"`
-		TopK          int     `json:"TopK"`
-		Score         string  `json:"Score"`
-		Groups        int     `json:"Groups"`
-		TopGroups     int     `json:"TopGroups"`
-		GroupRule     string  `json:"GroupRule"`
-		Normalize     bool    `json:"Normalize"`
-		Scale         float64 `json:"Scale"`
-		SelectionBias bool    `json:"SelectionBias"`
-	} `json:"config"`
-	Tokens       int           `json:"tokens"`
-	Stride       int           `json:"stride"`
-	Logits       goldenSource  `json:"logits"`
-	LogitsSHA256 string        `json:"logits_sha256"`
-	Bias         *goldenSource `json:"bias"`
-	BiasSHA256   string        `json:"bias_sha256"`
-	IDs          int           `json:"ids"`
-	Weights      int           `json:"weights"`
-	Classes      int           `json:"classes"`
-	Counts       struct {
-		Order int `json:"order"`
-		Near  int `json:"near"`
-		Bad   int `json:"bad"`
-	} `json:"counts"`
-	RowKinds []int `json:"row_kinds"`
-	FirstBad *struct {
-		Token  int `json:"token"`
-		Expert int `json:"expert"`
-	} `json:"first_bad"`
-	Pairs [][4]any `json:"pairs"`
-}
-
-type goldenManifest struct {
-	Format     int          `json:"format"`
-	Blob       string       `json:"blob"`
-	BlobSize   int          `json:"blob_size"`
-	BlobSHA256 string       `json:"blob_sha256"`
-	Cases      []goldenCase `json:"cases"`
-}
-
-var loadGolden = sync.OnceValues(func() (*goldenManifest, error) {
-	dir := filepath.Join("testdata", "golden")
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		return nil, err
-	}
-	m := new(goldenManifest)
-	if err := json.Unmarshal(raw, m); err != nil {
-		return nil, fmt.Errorf("manifest.json: %v", err)
-	}
-	if m.Format != 1 {
-		return nil, fmt.Errorf("manifest.json: format %d, want 1", m.Format)
-	}
-	return m, nil
+var loadGolden = sync.OnceValues(func() (*golden.Manifest, error) {
+	return golden.LoadManifest(goldenDir)
 })
 
 var loadGoldenBlob = sync.OnceValues(func() ([]byte, error) {
@@ -131,101 +56,23 @@ var loadGoldenBlob = sync.OnceValues(func() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join("testdata", "golden", m.Blob))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, err
-	}
-	blob, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(blob)
-	if len(blob) != m.BlobSize || hex.EncodeToString(sum[:]) != m.BlobSHA256 {
-		return nil, fmt.Errorf("%s: %d bytes, sha256 %x; manifest says %d bytes, %s",
-			m.Blob, len(blob), sum, m.BlobSize, m.BlobSHA256)
-	}
-	return blob, nil
+	return golden.LoadBlob(goldenDir, m)
 })
 
-// goldenSplitmix returns output i (from 0) of gen.py's splitmix64 stream:
-// the splitmix64 finaliser of seed + (i+1)*0x9E3779B97F4A7C15 (mod 2^64).
-func goldenSplitmix(seed, i uint64) uint64 {
-	z := seed + (i+1)*0x9E3779B97F4A7C15
-	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
-	z = (z ^ z>>27) * 0x94D049BB133111EB
-	return z ^ z>>31
-}
+var goldenDir = filepath.Join("testdata", "golden")
 
-// goldenStream is gen.py's stream_values: t from 24-bit draws (uniform in
-// [0,1), or the Irwin-Hall sum of four, centred, in [-2,2)), then
-// float32(b*t + a) computed in float64. float64(b*t) keeps Go from fusing
-// the multiply-add (Python does not fuse).
-func goldenStream(s *goldenStreamSpec, n int) []float32 {
-	out := make([]float32, n)
-	for k := range out {
-		var t float64
-		switch s.Dist {
-		case "uniform":
-			t = float64(goldenSplitmix(s.Seed, uint64(k))>>40) * 0x1p-24
-		case "normal":
-			var sum int64
-			for q := 0; q < 4; q++ {
-				sum += int64(goldenSplitmix(s.Seed, uint64(4*k+q)) >> 40)
-			}
-			t = float64(sum-1<<25) * 0x1p-24
-		default:
-			panic("unknown dist " + s.Dist)
-		}
-		out[k] = float32(float64(s.B*t) + s.A)
-	}
-	return out
-}
-
-func goldenFloats(blob []byte, off, n int) []float32 {
-	out := make([]float32, n)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(blob[off+4*i:]))
-	}
-	return out
-}
-
-func goldenInts(blob []byte, off, n int) []int32 {
-	out := make([]int32, n)
-	for i := range out {
-		out[i] = int32(binary.LittleEndian.Uint32(blob[off+4*i:]))
-	}
-	return out
-}
-
-func goldenValues(t *testing.T, blob []byte, src *goldenSource, n int, wantSHA string) []float32 {
+func goldenValues(t *testing.T, blob []byte, src *golden.Source, n int, wantSHA string) []float32 {
 	t.Helper()
-	var v []float32
-	switch {
-	case src.PRNG != nil:
-		v = goldenStream(src.PRNG, n)
-	case src.Blob != nil:
-		v = goldenFloats(blob, *src.Blob, n)
-	default:
-		t.Fatal("input with neither prng nor blob")
-	}
-	b := make([]byte, 4*n)
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != wantSHA {
-		t.Fatalf("regenerated input has sha256 %x, the generator's has %s: the Go and Python streams disagree", sum, wantSHA)
+	v, err := golden.Values(blob, src, n, wantSHA)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return v
 }
 
 // goldenInput is one case's data, regenerated and checked.
 type goldenInput struct {
-	c       *goldenCase
+	c       *golden.Case
 	cfg     route.Config
 	logits  []float32 // T*E, dense
 	bias    []float32 // nil or E
@@ -234,7 +81,7 @@ type goldenInput struct {
 	classes []byte
 }
 
-func goldenConfig(t *testing.T, c *goldenCase) route.Config {
+func goldenConfig(t *testing.T, c *golden.Case) route.Config {
 	t.Helper()
 	cc := c.Config
 	cfg := route.Config{Experts: cc.Experts, TopK: cc.TopK, Groups: cc.Groups, TopGroups: cc.TopGroups,
@@ -283,7 +130,7 @@ func canonConfig(c route.Config) route.Config {
 	return c
 }
 
-func loadCase(t *testing.T, c *goldenCase) *goldenInput {
+func loadCase(t *testing.T, c *golden.Case) *goldenInput {
 	t.Helper()
 	blob, err := loadGoldenBlob()
 	if err != nil {
@@ -295,8 +142,8 @@ func loadCase(t *testing.T, c *goldenCase) *goldenInput {
 	if c.Bias != nil {
 		in.bias = goldenValues(t, blob, c.Bias, E, c.BiasSHA256)
 	}
-	in.refIDs = goldenInts(blob, c.IDs, T*K)
-	in.refW = goldenFloats(blob, c.Weights, T*K)
+	in.refIDs = golden.Ints(blob, c.IDs, T*K)
+	in.refW = golden.Floats(blob, c.Weights, T*K)
 	in.classes = blob[c.Classes : c.Classes+T]
 	return in
 }
@@ -509,7 +356,7 @@ func checkTieRule(t goldenT, in *goldenInput, tok int, ids []int32, fail func(st
 	}
 }
 
-func goldenCases(t *testing.T) []goldenCase {
+func goldenCases(t *testing.T) []golden.Case {
 	t.Helper()
 	m, err := loadGolden()
 	if err != nil {
@@ -590,7 +437,7 @@ func TestGolden(t *testing.T) {
 }
 
 // checkNonFinite checks the error of a case with NaN/Inf rows.
-func checkNonFinite(t *testing.T, c *goldenCase, err error) {
+func checkNonFinite(t *testing.T, c *golden.Case, err error) {
 	t.Helper()
 	if !errors.Is(err, route.ErrNonFinite) {
 		t.Fatalf("error %v, want one wrapping ErrNonFinite", err)
@@ -742,10 +589,10 @@ func int32Bytes(v []int32) []byte {
 func TestGoldenStream(t *testing.T) {
 	// splitmix64 with state 0: the first output is the well-known
 	// 0xE220A8397B1DCDAF.
-	if got := goldenSplitmix(0, 0); got != 0xE220A8397B1DCDAF {
+	if got := golden.Splitmix(0, 0); got != 0xE220A8397B1DCDAF {
 		t.Fatalf("splitmix64(0) first output %#x, want 0xe220a8397b1dcdaf", got)
 	}
-	u := goldenStream(&goldenStreamSpec{Seed: 0, Dist: "uniform", A: 0, B: 1}, 1)
+	u := golden.Stream(&golden.Spec{Seed: 0, Dist: "uniform", A: 0, B: 1}, 1)
 	if want := float32(0xE220A8) * 0x1p-24; u[0] != want {
 		t.Fatalf("uniform[0] = %v, want %v", u[0], want)
 	}
@@ -756,7 +603,7 @@ func TestGoldenStream(t *testing.T) {
 // real case must be reported (or, within tolerance, must not be).
 func TestGoldenCheckers(t *testing.T) {
 	cases := goldenCases(t)
-	byName := map[string]*goldenCase{}
+	byName := map[string]*golden.Case{}
 	for i := range cases {
 		byName[cases[i].Name] = &cases[i]
 	}

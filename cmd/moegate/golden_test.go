@@ -1,19 +1,16 @@
 package main
 
 import (
-	"compress/gzip"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/moegate/moegate/internal/golden"
 	"github.com/moegate/moegate/route"
 )
 
@@ -25,91 +22,17 @@ import (
 
 var goldenDir = filepath.Join("..", "..", "route", "testdata", "golden")
 
-type gSpec struct {
-	Seed uint64  `json:"seed"`
-	Dist string  `json:"dist"`
-	A    float64 `json:"a"`
-	B    float64 `json:"b"`
-}
-
-type gSource struct {
-	PRNG *gSpec `json:"prng"`
-	Blob *int   `json:"blob"`
-}
-
-type gCase struct {
-	Name   string `json:"name"`
-	Preset string `json:"preset"`
-	Config struct {
-		Experts   int     `json:"Experts"`
-		TopK      int     `json:"TopK"`
-		Score     string  `json:"Score"`
-		Groups    int     `json:"Groups"`
-		TopGroups int     `json:"TopGroups"`
-		GroupRule string  `json:"GroupRule"`
-		Normalize bool    `json:"Normalize"`
-		Scale     float64 `json:"Scale"`
-	} `json:"config"`
-	Tokens       int      `json:"tokens"`
-	Logits       gSource  `json:"logits"`
-	LogitsSHA256 string   `json:"logits_sha256"`
-	Bias         *gSource `json:"bias"`
-	BiasSHA256   string   `json:"bias_sha256"`
-	IDs          int      `json:"ids"`
-	Classes      int      `json:"classes"`
-	FirstBad     *struct {
-		Token  int `json:"token"`
-		Expert int `json:"expert"`
-	} `json:"first_bad"`
-}
-
-// gStream is gen.py's stream_values (route/golden_test.go's goldenStream).
-func gStream(s *gSpec, n int) []float32 {
-	mix := func(i uint64) uint64 {
-		z := s.Seed + (i+1)*0x9E3779B97F4A7C15
-		z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
-		z = (z ^ z>>27) * 0x94D049BB133111EB
-		return z ^ z>>31
-	}
-	out := make([]float32, n)
-	for k := range out {
-		var t float64
-		switch s.Dist {
-		case "uniform":
-			t = float64(mix(uint64(k))>>40) * 0x1p-24
-		case "normal":
-			var sum int64
-			for q := 0; q < 4; q++ {
-				sum += int64(mix(uint64(4*k+q)) >> 40)
-			}
-			t = float64(sum-1<<25) * 0x1p-24
-		default:
-			panic("unknown dist " + s.Dist)
-		}
-		out[k] = float32(float64(s.B*t) + s.A)
-	}
-	return out
-}
-
-func gValues(t *testing.T, blob []byte, src *gSource, n int, sha string) []float32 {
+func gValues(t *testing.T, blob []byte, src *golden.Source, n int, sha string) []float32 {
 	t.Helper()
-	var v []float32
-	if src.PRNG != nil {
-		v = gStream(src.PRNG, n)
-	} else {
-		v = make([]float32, n)
-		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(blob[*src.Blob+4*i:]))
-		}
-	}
-	if sum := sha256.Sum256(f32data(v)); hex.EncodeToString(sum[:]) != sha {
-		t.Fatalf("regenerated input does not match the manifest's sha256")
+	v, err := golden.Values(blob, src, n, sha)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return v
 }
 
 // hfConfig writes the case's gate as a Hugging Face config.json.
-func hfConfig(c *gCase) string {
+func hfConfig(c *golden.Case) string {
 	cc := c.Config
 	method := "greedy"
 	if cc.Groups > 1 {
@@ -131,27 +54,11 @@ func TestRouteGolden(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the golden cases take about 7 s natively, minutes under qemu")
 	}
-	raw, err := os.ReadFile(filepath.Join(goldenDir, "manifest.json"))
+	man, err := golden.LoadManifest(goldenDir)
 	if err != nil {
 		t.Skipf("no golden cases here (%v)", err)
 	}
-	var man struct {
-		Blob  string  `json:"blob"`
-		Cases []gCase `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &man); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(goldenDir, man.Blob))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blob, err := io.ReadAll(zr)
-	f.Close()
+	blob, err := golden.LoadBlob(goldenDir, man)
 	if err != nil {
 		t.Fatal(err)
 	}
