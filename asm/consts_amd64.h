@@ -196,6 +196,69 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	VMOVAPS s, k, t2; \
 	VDIVPS t1, t2, s
 
+// SIGMOID2_AVX512: SIGMOID_AVX512 on two independent vectors, instruction
+// by instruction interleaved (the exponential is a chain of ~25 dependent
+// operations; two chains in flight keep more of the FP pipes busy).
+#define SIGMOID2_AVX512(xa, sa, t1a, t2a, t3a, ka, xb, sb, t1b, t2b, t3b, kb) \
+	VPORD Z30, xa, sa; \
+	VPORD Z30, xb, sb; \
+	VMAXPS Z16, sa, sa; \
+	VMAXPS Z16, sb, sb; \
+	VMULPS Z17, sa, t1a; \
+	VMULPS Z17, sb, t1b; \
+	VADDPS Z18, t1a, t1a; \
+	VADDPS Z18, t1b, t1b; \
+	VSUBPS Z18, t1a, t2a; \
+	VSUBPS Z18, t1b, t2b; \
+	VMULPS Z19, t2a, t3a; \
+	VMULPS Z19, t2b, t3b; \
+	VSUBPS t3a, sa, sa; \
+	VSUBPS t3b, sb, sb; \
+	VMULPS Z20, t2a, t3a; \
+	VMULPS Z20, t2b, t3b; \
+	VSUBPS t3a, sa, sa; \
+	VSUBPS t3b, sb, sb; \
+	VMULPS sa, sa, t1a; \
+	VMULPS sb, sb, t1b; \
+	VMULPS Z21, sa, t3a; \
+	VMULPS Z21, sb, t3b; \
+	VADDPS Z22, t3a, t3a; \
+	VADDPS Z22, t3b, t3b; \
+	VMULPS sa, t3a, t3a; \
+	VMULPS sb, t3b, t3b; \
+	VADDPS Z23, t3a, t3a; \
+	VADDPS Z23, t3b, t3b; \
+	VMULPS sa, t3a, t3a; \
+	VMULPS sb, t3b, t3b; \
+	VADDPS Z24, t3a, t3a; \
+	VADDPS Z24, t3b, t3b; \
+	VMULPS sa, t3a, t3a; \
+	VMULPS sb, t3b, t3b; \
+	VADDPS Z25, t3a, t3a; \
+	VADDPS Z25, t3b, t3b; \
+	VMULPS sa, t3a, t3a; \
+	VMULPS sb, t3b, t3b; \
+	VADDPS Z26, t3a, t3a; \
+	VADDPS Z26, t3b, t3b; \
+	VMULPS t1a, t3a, t3a; \
+	VMULPS t1b, t3b, t3b; \
+	VADDPS sa, t3a, t3a; \
+	VADDPS sb, t3b, t3b; \
+	VADDPS Z27, t3a, t3a; \
+	VADDPS Z27, t3b, t3b; \
+	VSCALEFPS t2a, t3a, sa; \
+	VSCALEFPS t2b, t3b, sb; \
+	VADDPS Z27, sa, t1a; \
+	VADDPS Z27, sb, t1b; \
+	VPTESTMD Z30, xa, ka; \
+	VPTESTMD Z30, xb, kb; \
+	VMOVAPS Z27, t2a; \
+	VMOVAPS Z27, t2b; \
+	VMOVAPS sa, ka, t2a; \
+	VMOVAPS sb, kb, t2b; \
+	VDIVPS t1a, t2a, sa; \
+	VDIVPS t1b, t2b, sb
+
 // NONFIN_AVX512(x, t, kt, kacc): kacc |= lanes of x whose exponent is all ones.
 #define NONFIN_AVX512(x, t, kt, kacc) \
 	VPANDD Z29, x, t; \

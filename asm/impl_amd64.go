@@ -17,9 +17,12 @@ import (
 //	expSum<ISA>       ExpNeg(x-m) stored + SoftmaxSum's 16-lane striped sum
 //	divBias<ISA>      e/S + bias
 //	groupScores<ISA>  every group's top-2 sum (or max) and second best
-//	topk8<ISA>        top-K for K <= 8: keys in vector registers, branch-free
+//	topk8AVX2         top-K for K <= 8: keys in vector registers, branch-free
 //	                  insertion, a pre-pass bound or a caller's floor, one
 //	                  call for all kept groups; also the non-finite check
+//	topk8AVX512       the same contract: candidates packed with VPCOMPRESSD,
+//	                  merged 8 at a time by a bitonic network
+//	                  (topk8_avx512_amd64.s)
 //	weights8AVX2      K <= 8: gather, Sigmoid or ExpNeg(/S), normalisation,
 //	                  scale (both implementations)
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
@@ -30,8 +33,9 @@ import (
 //
 // Package bools, set once: every feature the kernels execute is named.
 // AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
-// (zmm arithmetic, k-masks, VEXTRACTF64X4) plus the AVX2 instructions they
-// share for 128/256-bit reductions. x/sys/cpu also checks that the OS
+// (zmm arithmetic, k-masks, VEXTRACTF64X4, VPCOMPRESSD, VPMINUQ) plus the
+// AVX2 instructions they share for 128/256-bit reductions, and POPCNT.
+// x/sys/cpu also checks that the OS
 // saves the ymm/zmm state, and honours GODEBUG=cpu.avx512f=off etc.
 var (
 	hasAVX2   bool
@@ -40,7 +44,7 @@ var (
 
 func init() {
 	hasAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2
-	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT
 }
 
 func appendAvailable(out []Impl) []Impl {

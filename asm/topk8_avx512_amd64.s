@@ -1,0 +1,334 @@
+//go:build gc && !purego
+
+// The AVX-512 top-K kernel for K <= 8: candidates collected with
+// compress, merged eight at a time by a sorting network.
+//
+// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
+//
+// Requires: AVX512F (VPCOMPRESSD, VPMINUQ/VPMAXUQ, VSHUFI64X2, VPMOVZXDQ,
+// VPERMQ, opmasks) and POPCNT.
+// Twin: topK (the final top is a set of unique keys, so any order of
+// merging gives topK's result) for 1 <= k <= 8, and badRow: it returns -1
+// when a scanned value is a NaN or an infinity (top is then garbage);
+// otherwise min(k, n + the number of candidates), which is topK's count
+// whenever the scan sees at least k - n values.
+//
+// Method. The top lives in Z10 as 8 unsigned keys Key(v, i) in descending
+// order (slots k..7 are spare; empty slots are 0, below every key). A value
+// is a candidate when it is >= the threshold Z1 = max(Z2, keyValue(top[k-1])
+// once k keys are known), where Z2 is the pre-pass bound raised to floor:
+// every value below Z1 is below k keys already held or known to exist, so
+// it cannot be in the final top. Each 16-value chunk's candidates become
+// keys (order bits << 32 | ^index, -0 folded to +0 as Key does) and are
+// packed with VPCOMPRESSD into a buffer on the stack; every 8 buffered keys
+// are sorted ascending by a bitonic network (6 stages of shuffle, VPMINUQ,
+// masked VPMAXUQ) and merged into the top: max(top, sorted) is the 8
+// largest of the 16 as a bitonic sequence, which 3 half-cleaners sort
+// descending. After a merge with k keys known the threshold is raised.
+// A final partial batch is padded with zero keys.
+//
+// Pre-pass (lanes = 1, 2, 4 or 8 >= k): the minimum of the maxima of
+// `lanes` disjoint subsets of vals, a lower bound of the k-th largest;
+// lanes = 0: none. Group walk: with glist != nil, vals is the whole
+// selection row and nv the group size; the kernel walks the ng kept groups
+// glist[0:ng] (group keys: index = ^low 32 bits), each at vals + g*nv with
+// base + g*nv (RouteGeneric's loop over s.GTop in one call; lanes must be 0).
+//
+// Registers: DI = top, BX = n + candidates, R8 = k, SI = vals (group start),
+// CX = remaining, R9 = base, R10 = chunk start, R12 = keys in the buffer,
+// Z0 = chunk, Z1 = threshold, Z2 = pre-pass bound / floor, Z8 = OR of
+// exponent fields (non-finite check), Z10 = top, Z11 = batch, Z12/Z13
+// network temporaries, Z14 = k-1 in every qword, Z15 = 0..15 (dwords),
+// Z16 = 0x80000000, Z29 = 0x7F800000, K5/K6/K7 = 0xF0/0xCC/0xAA (network
+// masks shared by the last sort stages and the descending merge), K1 tail
+// mask, K2 candidates, K3 scratch.
+// Frame: 0(SP) group cursor, 8(SP) groups left, 16(SP) CX while appending.
+
+#include "textflag.h"
+#include "consts_amd64.h"
+#include "topk_amd64.h"
+
+DATA topk8c<>+0(SB)/4, $0
+DATA topk8c<>+4(SB)/4, $1
+DATA topk8c<>+8(SB)/4, $2
+DATA topk8c<>+12(SB)/4, $3
+DATA topk8c<>+16(SB)/4, $4
+DATA topk8c<>+20(SB)/4, $5
+DATA topk8c<>+24(SB)/4, $6
+DATA topk8c<>+28(SB)/4, $7
+DATA topk8c<>+32(SB)/4, $8
+DATA topk8c<>+36(SB)/4, $9
+DATA topk8c<>+40(SB)/4, $10
+DATA topk8c<>+44(SB)/4, $11
+DATA topk8c<>+48(SB)/4, $12
+DATA topk8c<>+52(SB)/4, $13
+DATA topk8c<>+56(SB)/4, $14
+DATA topk8c<>+60(SB)/4, $15
+// network masks of the first three ascending stages (16-bit words for KMOVW)
+DATA topk8c<>+64(SB)/2, $0x66
+DATA topk8c<>+66(SB)/2, $0x3C
+DATA topk8c<>+68(SB)/2, $0x5A
+GLOBL topk8c<>(SB), RODATA|NOPTR, $72
+
+// KTHR8: Z1 = max(Z2, keyValue(top[k-1])); only when k keys are known.
+// Clobbers Z13, R11, R13.
+#define KTHR8 \
+	VPERMQ Z10, Z14, Z13; \
+	VMOVQ X13, R11; \
+	SHRQ $32, R11; \
+	MOVL R11, R13; \
+	SARL $31, R13; \
+	NOTL R13; \
+	ORL  $0x80000000, R13; \
+	XORL R11, R13; \
+	VPBROADCASTD R13, Z1; \
+	VMAXPS Z2, Z1, Z1
+
+// STAGE(shuf, kmask): one compare-exchange stage on Z11: partner lanes by
+// shuf into Z12; Z11 = min, lanes in kmask take max.
+#define STAGE_D1(kmask) \
+	VPSHUFD $0x4E, Z11, Z12; \
+	VPMINUQ Z12, Z11, Z13; \
+	VPMAXUQ Z12, Z11, kmask, Z13; \
+	VMOVDQA64 Z13, Z11
+#define STAGE_D2(kmask) \
+	VPERMQ $0x4E, Z11, Z12; \
+	VPMINUQ Z12, Z11, Z13; \
+	VPMAXUQ Z12, Z11, kmask, Z13; \
+	VMOVDQA64 Z13, Z11
+#define STAGE_D4(kmask) \
+	VSHUFI64X2 $0x4E, Z11, Z11, Z12; \
+	VPMINUQ Z12, Z11, Z13; \
+	VPMAXUQ Z12, Z11, kmask, Z13; \
+	VMOVDQA64 Z13, Z11
+
+// MERGE8: sort the 8 keys of Z11 ascending and merge them into the top Z10
+// (descending). Clobbers Z11-Z13, K3.
+#define MERGE8 \
+	KMOVW topk8c<>+64(SB), K3; \
+	STAGE_D1(K3); \
+	KMOVW topk8c<>+66(SB), K3; \
+	STAGE_D2(K3); \
+	KMOVW topk8c<>+68(SB), K3; \
+	STAGE_D1(K3); \
+	STAGE_D4(K5); \
+	STAGE_D2(K6); \
+	STAGE_D1(K7); \
+	VPMAXUQ Z11, Z10, Z10; \
+	VSHUFI64X2 $0x4E, Z10, Z10, Z12; \
+	VPMAXUQ Z12, Z10, Z13; \
+	VPMINUQ Z12, Z10, K5, Z13; \
+	VPERMQ $0x4E, Z13, Z12; \
+	VPMAXUQ Z12, Z13, Z10; \
+	VPMINUQ Z12, Z13, K6, Z10; \
+	VPSHUFD $0x4E, Z10, Z12; \
+	VPMAXUQ Z12, Z10, Z13; \
+	VPMINUQ Z12, Z10, K7, Z13; \
+	VMOVDQA64 Z13, Z10
+
+// APPEND8(Zn, cnt, l1, l2): append the cnt (1..8) keys in the low lanes of
+// Zn to the pending batch Z20 (R12 keys, the rest zero); when it fills,
+// merge it into the top, keep the overflow as the new pending batch and
+// raise the threshold once k keys are known. Clobbers Z11-Z13, K3, DX,
+// R11, R13.
+#define APPEND8(Zn, cnt, l1, l2) \
+	MOVL cnt, R11; \
+	MOVL R11, CX; \
+	MOVL $1, R13; \
+	SHLL CX, R13; \
+	DECL R13; \
+	MOVL R13, DX; \
+	MOVL R12, CX; \
+	SHLL CX, DX; \
+	KMOVW DX, K3; \
+	VPEXPANDQ Zn, K3, Z20; \
+	ADDQ R11, R12; \
+	CMPQ R12, $8; \
+	JB   l2; \
+	VMOVDQA64 Z20, Z11; \
+	MERGE8; \
+	NEGL CX; \
+	ADDL $8, CX; \
+	SHRL CX, R13; \
+	SHLL CX, R13; \
+	KMOVW R13, K3; \
+	VPCOMPRESSQ.Z Zn, K3, Z20; \
+	SUBQ $8, R12; \
+	CMPQ BX, R8; \
+	JB   l2; \
+	KTHR8; \
+l1: \
+l2:
+
+TEXT ·topk8AVX512(SB), NOSPLIT, $24-88
+	MOVQ top+0(FP), DI
+	MOVQ n+8(FP), BX
+	MOVQ k+16(FP), R8
+	MOVQ vals+24(FP), SI
+	MOVQ base+40(FP), R9
+	VBROADCASTSS consts<>+C_EXPM(SB), Z29
+	VBROADCASTSS consts<>+C_SIGN(SB), Z16
+	VMOVDQU32 topk8c<>+0(SB), Z15
+	VPXORD Z8, Z8, Z8
+	XORQ R10, R10
+	XORQ R12, R12
+	VPXORQ Z20, Z20, Z20
+	MOVL $0xF0, AX
+	KMOVW AX, K5
+	MOVL $0xCC, AX
+	KMOVW AX, K6
+	MOVL $0xAA, AX
+	KMOVW AX, K7
+	MOVQ R8, CX
+	MOVL $1, DX
+	SHLL CX, DX
+	DECL DX
+	KMOVW DX, K3
+	VMOVDQU64.Z (DI), K3, Z10
+	LEAQ -1(R8), AX
+	VPBROADCASTQ AX, Z14
+	MOVQ nv+32(FP), CX
+	// Pre-pass (lanes > 0): Z2 = a lower bound of the k-th largest.
+	VBROADCASTSS consts<>+C_NEGINF(SB), Z2
+	MOVQ lanes+48(FP), R11
+	TESTQ R11, R11
+	JZ   kprenone
+	VMOVAPS Z2, Z3
+	MOVQ SI, R13
+kpre:
+	CMPQ CX, $16
+	JB   kpretail
+	VMAXPS (R13), Z3, Z3
+	ADDQ $64, R13
+	SUBQ $16, CX
+	JMP  kpre
+kpretail:
+	TESTQ CX, CX
+	JZ   kprefold
+	TAILK_AVX512(DX, K1)
+	VMOVAPS Z2, Z4
+	VMOVUPS (R13), K1, Z4
+	VMAXPS Z4, Z3, Z3
+kprefold:
+	VEXTRACTF64X4 $1, Z3, Y4
+	VMAXPS Y4, Y3, Y3
+	PREPASS_LANES(Y3, Y4, X3, X4, R11, kpre8, kpre4, kpre2, kpredone)
+	VBROADCASTSS X3, Z2
+	MOVQ nv+32(FP), CX
+kprenone:
+	VBROADCASTSS floor+56(FP), Z3
+	VMAXPS Z3, Z2, Z2
+	VMOVAPS Z2, Z1
+	CMPQ BX, R8
+	JB   kthrdone
+	KTHR8
+
+kthrdone:
+	MOVQ glist+64(FP), R11
+	MOVQ R11, 0(SP)
+	MOVQ ng+72(FP), R11
+	MOVQ R11, 8(SP)
+
+kgroup:
+	MOVQ 0(SP), R11
+	TESTQ R11, R11
+	JZ   kloop
+	MOVQ (R11), R13
+	NOTL R13
+	ADDQ $8, R11
+	MOVQ R11, 0(SP)
+	MOVQ nv+32(FP), CX
+	MOVQ R13, R11
+	IMULQ CX, R11
+	MOVQ vals+24(FP), SI
+	LEAQ (SI)(R11*4), SI
+	MOVQ base+40(FP), R9
+	ADDQ R11, R9
+	XORQ R10, R10
+
+kloop:
+	TESTQ CX, CX
+	JLE   kdone
+	CMPQ  CX, $16
+	JB    ktail
+	VMOVUPS (SI)(R10*4), Z0
+	VPANDD Z29, Z0, Z6
+	VPMAXUD Z6, Z8, Z8
+	VCMPPS $0x0D, Z1, Z0, K2
+	JMP   kcands
+ktail:
+	TAILK_AVX512(DX, K1)
+	VMOVUPS.Z (SI)(R10*4), K1, Z0
+	VPANDD Z29, Z0, Z6
+	VPMAXUD Z6, Z8, Z8
+	VCMPPS $0x0D, Z1, Z0, K1, K2
+
+kcands:
+	// Keys of the candidate lanes: order bits (-0 folded) and ^index.
+	VPCMPD $4, Z16, Z0, K3
+	VMOVDQA32.Z Z0, K3, Z3
+	VPSRAD $31, Z3, Z4
+	VPORD Z16, Z4, Z4
+	VPXORD Z4, Z3, Z3
+	LEAQ (R9)(R10*1), R11
+	NOTL R11
+	VPBROADCASTD R11, Z4
+	VPSUBD Z15, Z4, Z4
+	VPCOMPRESSD.Z Z3, K2, Z3
+	VPCOMPRESSD.Z Z4, K2, Z4
+	KMOVW K2, AX
+	POPCNTL AX, AX
+	ADDQ AX, BX
+	MOVQ CX, 16(SP)
+	VPMOVZXDQ Y3, Z5
+	VPSLLQ $32, Z5, Z5
+	VPMOVZXDQ Y4, Z6
+	VPORQ Z6, Z5, Z5
+	CMPL AX, $8
+	JBE  klast
+	APPEND8(Z5, $8, kapp1, kapp1done)
+	SUBL $8, AX
+	VEXTRACTI64X4 $1, Z3, Y3
+	VEXTRACTI64X4 $1, Z4, Y4
+	VPMOVZXDQ Y3, Z5
+	VPSLLQ $32, Z5, Z5
+	VPMOVZXDQ Y4, Z6
+	VPORQ Z6, Z5, Z5
+klast:
+	APPEND8(Z5, AX, kapp2, kapp2done)
+	MOVQ 16(SP), CX
+
+kadvance:
+	ADDQ $16, R10
+	SUBQ $16, CX
+	JMP  kloop
+
+kdone:
+	MOVQ 0(SP), R11
+	TESTQ R11, R11
+	JZ   kfinish
+	DECQ 8(SP)
+	JNZ  kgroup
+
+kfinish:
+	TESTQ R12, R12
+	JZ   kstore
+	VMOVDQA64 Z20, Z11
+	MERGE8
+
+kstore:
+	MOVQ R8, CX
+	MOVL $1, DX
+	SHLL CX, DX
+	DECL DX
+	KMOVW DX, K3
+	VMOVDQU64 Z10, K3, (DI)
+	CMPQ BX, R8
+	CMOVQGT R8, BX
+	VPCMPEQD Z29, Z8, K2
+	KORTESTW K2, K2
+	MOVQ $-1, AX
+	CMOVQNE AX, BX
+	MOVQ BX, ret+80(FP)
+	VZEROUPPER
+	RET
