@@ -52,6 +52,9 @@ type Router interface {
 	// Impl names the kernel implementation in use: "go", "avx2", "avx512"
 	// or "neon".
 	Impl() string
+	// String describes the gate, the kernels and the CPU they run on (as
+	// github.com/klauspost/cpuid/v2 names it and its features).
+	String() string
 }
 
 var (

@@ -55,9 +55,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		order = append(order, impls[i])
 	}
 
-	fmt.Fprintf(stdout, "cpu: %s\n", cpuName())
+	fmt.Fprintf(stdout, "cpu: %s\n", route.CPUName())
 	for _, i := range order {
-		fmt.Fprintf(stdout, "  %-7s %s\n", i, implFeatures(i))
+		fmt.Fprintf(stdout, "  %-7s %s\n", i, route.ImplFeatures(i))
 	}
 	fmt.Fprintf(stdout, "tokens/s, one goroutine, batches of %d tokens, >= %v per cell\n\n", *tokens, *dur)
 	fmt.Fprintf(stdout, "%-18s %5s %3s", "preset", "E", "K")

@@ -30,7 +30,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	c := cpuid.CPU
 	fmt.Fprintf(stdout, "moegate %s\n", version())
 	fmt.Fprintf(stdout, "go:      %s %s/%s, GOMAXPROCS %d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(stdout, "cpu:     %s\n", cpuName())
+	fmt.Fprintf(stdout, "cpu:     %s\n", route.CPUName())
 	fmt.Fprintf(stdout, "         vendor %s, family %d model %d, %d CPUs usable here", c.VendorString, c.Family, c.Model, runtime.NumCPU())
 	if lvl := c.X64Level(); lvl > 0 {
 		fmt.Fprintf(stdout, ", x86-64-v%d", lvl)
@@ -54,47 +54,10 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// cpuName is the brand string, or the vendor when the CPU reports none
-// (for example under qemu).
-func cpuName() string {
-	if b := strings.TrimSpace(cpuid.CPU.BrandName); b != "" {
-		return b
-	}
-	if v := cpuid.CPU.VendorString; v != "" {
-		return v + " " + runtime.GOARCH
-	}
-	return "unknown " + runtime.GOARCH + " CPU"
-}
-
-// implFeatures names, as cpuid reports them, the CPU features an
-// implementation's dispatch requires (asm/impl_*.go decides, with
-// golang.org/x/sys/cpu), marking any this CPU lacks.
-func implFeatures(impl string) string {
-	var ids []cpuid.FeatureID
-	switch impl {
-	case "avx2":
-		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2}
-	case "avx512":
-		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.AVX512F}
-	case "neon":
-		ids = []cpuid.FeatureID{cpuid.ASIMD}
-	default:
-		return "portable Go"
-	}
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = id.String()
-		if !cpuid.CPU.Supports(id) {
-			parts[i] += "(absent)"
-		}
-	}
-	return strings.Join(parts, " ")
-}
-
 func implNames() []string {
 	var out []string
 	for _, i := range route.Implementations() {
-		out = append(out, fmt.Sprintf("%s [%s]", i, implFeatures(i)))
+		out = append(out, fmt.Sprintf("%s [%s]", i, route.ImplFeatures(i)))
 	}
 	return out
 }

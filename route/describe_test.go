@@ -1,0 +1,33 @@
+package route
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRouterString(t *testing.T) {
+	p, err := LookupPreset("deepseek-v3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, impl := range Implementations() {
+		r, err := NewImpl(p.Config, impl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := r.String()
+		for _, want := range []string{"moegate router", p.Config.String(), "kernels " + impl + " [" + ImplFeatures(impl) + "]", " on " + CPUName()} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%s: String() = %q, missing %q", impl, s, want)
+			}
+		}
+		// A kernel that runs here has every feature it needs.
+		if strings.Contains(ImplFeatures(impl), "(absent)") {
+			t.Errorf("%s runs here, but its features read %q", impl, ImplFeatures(impl))
+		}
+		t.Log(s)
+	}
+	if got := ImplFeatures("go"); got != "portable Go" {
+		t.Errorf(`ImplFeatures("go") = %q`, got)
+	}
+}
