@@ -245,9 +245,9 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 	gs := p.E / p.Groups
 	gsc := s.GSc[:p.Groups]
-	var second [maxFloorGroups]float32
+	second := s.GSec[:p.Groups]
 	var sp *float32
-	if p.K <= 8 && p.Groups <= maxFloorGroups {
+	if p.K <= 8 {
 		sp = &second[0]
 	}
 	if impl == AVX512 {
@@ -266,25 +266,17 @@ func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 		if p.K <= p.TopGroups {
 			floor = gsc[KeyIndex(gt[0])]
 			for _, gk := range gt[1:] {
-				if v := gsc[KeyIndex(gk)]; v < floor {
-					floor = v
-				}
+				floor = min(floor, gsc[KeyIndex(gk)]) // no NaN: a plain minimum
 			}
 		}
 	} else if p.K <= 2*p.TopGroups {
 		floor = second[KeyIndex(gt[0])]
 		for _, gk := range gt[1:] {
-			if v := second[KeyIndex(gk)]; v < floor {
-				floor = v
-			}
+			floor = min(floor, second[KeyIndex(gk)]) // branch-free: the order is random
 		}
 	}
 	return floor
 }
-
-// maxFloorGroups bounds the groups for which simdGroups derives a floor
-// (a stack array holds their second-best scores).
-const maxFloorGroups = 64
 
 var negInf = float32(math.Inf(-1))
 
