@@ -9,6 +9,9 @@ import (
 )
 
 // BenchmarkTopKAMD64 compares the top-K kernels on random rows (k = 8).
+// The "oracle" rows give topk8AVX512 the exact 8th-largest value as its
+// floor (no pre-pass, exactly 8 candidates): the cost of the kernel with
+// a perfect threshold, a bound for any better threshold.
 // Run: go test -run '^$' -bench BenchmarkTopKAMD64 ./asm/
 func BenchmarkTopKAMD64(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -33,6 +36,23 @@ func BenchmarkTopKAMD64(b *testing.B) {
 				for b.Loop() {
 					top = [8]uint64{}
 					kv.f(&top[0], 0, 8, &x[i*n], n, 0)
+					i = (i + 1) % rows
+				}
+			})
+		}
+		if Supported(AVX512) {
+			floors := make([]float32, rows)
+			for i := range floors {
+				var top [8]uint64
+				topK(top[:], 0, x[i*n:i*n+n], 0)
+				floors[i] = keyValue(top[7])
+			}
+			b.Run(fmt.Sprintf("topk8AVX512oracle/%d", n), func(b *testing.B) {
+				var top [8]uint64
+				i := 0
+				for b.Loop() {
+					top = [8]uint64{}
+					topk8AVX512(&top[0], 0, 8, &x[i*n], n, 0, 0, floors[i], nil, 0)
 					i = (i + 1) % rows
 				}
 			})
