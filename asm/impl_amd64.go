@@ -34,7 +34,7 @@ import (
 // Package bools, set once: every feature the kernels execute is named.
 // AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
 // (zmm arithmetic, k-masks, VEXTRACTF64X4, VPCOMPRESSD, VPMINUQ) plus the
-// AVX2 instructions they share for 128/256-bit reductions, and POPCNT.
+// AVX2 instructions they share for 128/256-bit reductions, POPCNT and BMI2.
 // x/sys/cpu also checks that the OS
 // saves the ymm/zmm state, and honours GODEBUG=cpu.avx512f=off etc.
 var (
@@ -44,7 +44,7 @@ var (
 
 func init() {
 	hasAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2
-	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT && cpu.X86.HasBMI2
 }
 
 func appendAvailable(out []Impl) []Impl {

@@ -5,8 +5,8 @@
 //
 // func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
 //
-// Requires: AVX512F (VPCOMPRESSD, VPMINUQ/VPMAXUQ, VSHUFI64X2, VPMOVZXDQ,
-// VPERMQ, opmasks) and POPCNT.
+// Requires: AVX512F (VPCOMPRESSD, VPEXPANDQ, VPMINUQ/VPMAXUQ, VSHUFI64X2,
+// VPERMI2D, VPTERNLOGD, VPERMQ, opmasks), POPCNT and BMI2 (SHLX/SHRX).
 // Twin: topK (the final top is a set of unique keys, so any order of
 // merging gives topK's result) for 1 <= k <= 8, and badRow: it returns -1
 // when a scanned value is a NaN or an infinity (top is then garbage);
@@ -19,13 +19,15 @@
 // once k keys are known), where Z2 is the pre-pass bound raised to floor:
 // every value below Z1 is below k keys already held or known to exist, so
 // it cannot be in the final top. Each 16-value chunk's candidates become
-// keys (order bits << 32 | ^index, -0 folded to +0 as Key does) and are
-// packed with VPCOMPRESSD into a buffer on the stack; every 8 buffered keys
+// keys (order bits << 32 | ^index, -0 folded to +0 as Key does), packed
+// with VPCOMPRESSD and appended (VPEXPANDQ) to a pending batch; every 8 keys
 // are sorted ascending by a bitonic network (6 stages of shuffle, VPMINUQ,
 // masked VPMAXUQ) and merged into the top: max(top, sorted) is the 8
 // largest of the 16 as a bitonic sequence, which 3 half-cleaners sort
 // descending. After a merge with k keys known the threshold is raised.
-// A final partial batch is padded with zero keys.
+// A final partial batch is padded with zero keys. The scan has no
+// per-chunk branch: whether a chunk holds candidates is unpredictable, and
+// the mispredictions cost more than appending an empty set.
 //
 // Pre-pass (lanes = 1, 2, 4 or 8 >= k): the minimum of the maxima of
 // `lanes` disjoint subsets of vals, a lower bound of the k-th largest;
@@ -35,14 +37,16 @@
 // base + g*nv (RouteGeneric's loop over s.GTop in one call; lanes must be 0).
 //
 // Registers: DI = top, BX = n + candidates, R8 = k, SI = vals (group start),
-// CX = remaining, R9 = base, R10 = chunk start, R12 = keys in the buffer,
-// Z0 = chunk, Z1 = threshold, Z2 = pre-pass bound / floor, Z8 = OR of
+// CX = remaining, R9 = base, R10 = chunk start, R12 = keys pending in Z20,
+// Z0 = chunk, Z1 = threshold, Z2 = pre-pass bound / floor, Z8 = max of
 // exponent fields (non-finite check), Z10 = top, Z11 = batch, Z12/Z13
 // network temporaries, Z14 = k-1 in every qword, Z15 = 0..15 (dwords),
-// Z16 = 0x80000000, Z29 = 0x7F800000, K5/K6/K7 = 0xF0/0xCC/0xAA (network
-// masks shared by the last sort stages and the descending merge), K1 tail
-// mask, K2 candidates, K3 scratch.
-// Frame: 0(SP) group cursor, 8(SP) groups left, 16(SP) CX while appending.
+// Z16 = 0x80000000, Z17 = 0, Z18 = ^index of the chunk's lanes, Z19/Z21 =
+// VPERMI2D key-pairing indices, Z20 = pending keys, Z22 = 16 (dwords),
+// Z29 = 0x7F800000, K5/K6/K7 = 0xF0/0xCC/0xAA (network masks shared by the
+// last sort stages and the descending merge), K1 tail mask, K2 candidates,
+// K3 scratch; AX, DX, R11, R13 scratch.
+// Frame: 0(SP) group cursor, 8(SP) groups left.
 
 #include "textflag.h"
 #include "consts_amd64.h"
@@ -68,7 +72,43 @@ DATA topk8c<>+60(SB)/4, $15
 DATA topk8c<>+64(SB)/2, $0x66
 DATA topk8c<>+66(SB)/2, $0x3C
 DATA topk8c<>+68(SB)/2, $0x5A
-GLOBL topk8c<>(SB), RODATA|NOPTR, $72
+DATA topk8c<>+70(SB)/2, $0
+// VPERMI2D indices interleaving ^index (first table) and order bits
+// (second) into keys: lanes 0..7 of each, then lanes 8..15.
+DATA topk8c<>+72(SB)/4, $0
+DATA topk8c<>+76(SB)/4, $16
+DATA topk8c<>+80(SB)/4, $1
+DATA topk8c<>+84(SB)/4, $17
+DATA topk8c<>+88(SB)/4, $2
+DATA topk8c<>+92(SB)/4, $18
+DATA topk8c<>+96(SB)/4, $3
+DATA topk8c<>+100(SB)/4, $19
+DATA topk8c<>+104(SB)/4, $4
+DATA topk8c<>+108(SB)/4, $20
+DATA topk8c<>+112(SB)/4, $5
+DATA topk8c<>+116(SB)/4, $21
+DATA topk8c<>+120(SB)/4, $6
+DATA topk8c<>+124(SB)/4, $22
+DATA topk8c<>+128(SB)/4, $7
+DATA topk8c<>+132(SB)/4, $23
+DATA topk8c<>+136(SB)/4, $8
+DATA topk8c<>+140(SB)/4, $24
+DATA topk8c<>+144(SB)/4, $9
+DATA topk8c<>+148(SB)/4, $25
+DATA topk8c<>+152(SB)/4, $10
+DATA topk8c<>+156(SB)/4, $26
+DATA topk8c<>+160(SB)/4, $11
+DATA topk8c<>+164(SB)/4, $27
+DATA topk8c<>+168(SB)/4, $12
+DATA topk8c<>+172(SB)/4, $28
+DATA topk8c<>+176(SB)/4, $13
+DATA topk8c<>+180(SB)/4, $29
+DATA topk8c<>+184(SB)/4, $14
+DATA topk8c<>+188(SB)/4, $30
+DATA topk8c<>+192(SB)/4, $15
+DATA topk8c<>+196(SB)/4, $31
+DATA topk8c<>+200(SB)/4, $16
+GLOBL topk8c<>(SB), RODATA|NOPTR, $204
 
 // KTHR8: Z1 = max(Z2, keyValue(top[k-1])); only when k keys are known.
 // Clobbers Z13, R11, R13.
@@ -133,13 +173,10 @@ GLOBL topk8c<>(SB), RODATA|NOPTR, $72
 // R11, R13.
 #define APPEND8(Zn, cnt, l1, l2) \
 	MOVL cnt, R11; \
-	MOVL R11, CX; \
 	MOVL $1, R13; \
-	SHLL CX, R13; \
+	SHLXL R11, R13, R13; \
 	DECL R13; \
-	MOVL R13, DX; \
-	MOVL R12, CX; \
-	SHLL CX, DX; \
+	SHLXL R12, R13, DX; \
 	KMOVW DX, K3; \
 	VPEXPANDQ Zn, K3, Z20; \
 	ADDQ R11, R12; \
@@ -147,10 +184,11 @@ GLOBL topk8c<>(SB), RODATA|NOPTR, $72
 	JB   l2; \
 	VMOVDQA64 Z20, Z11; \
 	MERGE8; \
-	NEGL CX; \
-	ADDL $8, CX; \
-	SHRL CX, R13; \
-	SHLL CX, R13; \
+	MOVL R11, DX; \
+	SUBL R12, DX; \
+	ADDL $8, DX; \
+	SHRXL DX, R13, R13; \
+	SHLXL DX, R13, R13; \
 	KMOVW R13, K3; \
 	VPCOMPRESSQ.Z Zn, K3, Z20; \
 	SUBQ $8, R12; \
@@ -160,7 +198,7 @@ GLOBL topk8c<>(SB), RODATA|NOPTR, $72
 l1: \
 l2:
 
-TEXT ·topk8AVX512(SB), NOSPLIT, $24-88
+TEXT ·topk8AVX512(SB), NOSPLIT, $16-88
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
@@ -173,6 +211,10 @@ TEXT ·topk8AVX512(SB), NOSPLIT, $24-88
 	XORQ R10, R10
 	XORQ R12, R12
 	VPXORQ Z20, Z20, Z20
+	VPXORD Z17, Z17, Z17
+	VMOVDQU32 topk8c<>+72(SB), Z19
+	VMOVDQU32 topk8c<>+136(SB), Z21
+	VPBROADCASTD topk8c<>+200(SB), Z22
 	MOVL $0xF0, AX
 	KMOVW AX, K5
 	MOVL $0xCC, AX
@@ -224,6 +266,10 @@ kprenone:
 	KTHR8
 
 kthrdone:
+	MOVL R9, R11
+	NOTL R11
+	VPBROADCASTD R11, Z18
+	VPSUBD Z15, Z18, Z18
 	MOVQ glist+64(FP), R11
 	MOVQ R11, 0(SP)
 	MOVQ ng+72(FP), R11
@@ -245,6 +291,10 @@ kgroup:
 	MOVQ base+40(FP), R9
 	ADDQ R11, R9
 	XORQ R10, R10
+	MOVL R9, R11
+	NOTL R11
+	VPBROADCASTD R11, Z18
+	VPSUBD Z15, Z18, Z18
 
 kloop:
 	TESTQ CX, CX
@@ -264,41 +314,30 @@ ktail:
 	VCMPPS $0x0D, Z1, Z0, K1, K2
 
 kcands:
-	// Keys of the candidate lanes: order bits (-0 folded) and ^index.
-	VPCMPD $4, Z16, Z0, K3
-	VMOVDQA32.Z Z0, K3, Z3
+	// Keys of the candidate lanes: order bits of x + 0 (which turns -0
+	// into +0, as Key folds them, and keeps every other value) and ^index
+	// (Z18), paired into qwords by VPERMI2D.
+	VADDPS Z17, Z0, Z3
 	VPSRAD $31, Z3, Z4
-	VPORD Z16, Z4, Z4
-	VPXORD Z4, Z3, Z3
-	LEAQ (R9)(R10*1), R11
-	NOTL R11
-	VPBROADCASTD R11, Z4
-	VPSUBD Z15, Z4, Z4
+	VPTERNLOGD $0x1E, Z16, Z4, Z3
 	VPCOMPRESSD.Z Z3, K2, Z3
-	VPCOMPRESSD.Z Z4, K2, Z4
+	VPCOMPRESSD.Z Z18, K2, Z4
 	KMOVW K2, AX
 	POPCNTL AX, AX
 	ADDQ AX, BX
-	MOVQ CX, 16(SP)
-	VPMOVZXDQ Y3, Z5
-	VPSLLQ $32, Z5, Z5
-	VPMOVZXDQ Y4, Z6
-	VPORQ Z6, Z5, Z5
+	VMOVDQA32 Z19, Z5
+	VPERMI2D Z3, Z4, Z5
 	CMPL AX, $8
 	JBE  klast
 	APPEND8(Z5, $8, kapp1, kapp1done)
 	SUBL $8, AX
-	VEXTRACTI64X4 $1, Z3, Y3
-	VEXTRACTI64X4 $1, Z4, Y4
-	VPMOVZXDQ Y3, Z5
-	VPSLLQ $32, Z5, Z5
-	VPMOVZXDQ Y4, Z6
-	VPORQ Z6, Z5, Z5
+	VMOVDQA32 Z21, Z5
+	VPERMI2D Z3, Z4, Z5
 klast:
 	APPEND8(Z5, AX, kapp2, kapp2done)
-	MOVQ 16(SP), CX
 
 kadvance:
+	VPSUBD Z22, Z18, Z18
 	ADDQ $16, R10
 	SUBQ $16, CX
 	JMP  kloop
