@@ -23,6 +23,8 @@ import (
 //	topk8AVX512       the same contract: candidates packed with VPCOMPRESSD,
 //	                  merged 8 at a time by a bitonic network
 //	                  (topk8_avx512_amd64.s)
+//	groupsAVX512      groups <= 8: every group's score, the kept groups and
+//	                  the top-K floor in one call (topk8_avx512_amd64.s)
 //	weights8AVX2      K <= 8: gather, Sigmoid or ExpNeg(/S), normalisation,
 //	                  scale (both implementations)
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
@@ -246,6 +248,19 @@ func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 	gs := p.E / p.Groups
 	gsc := s.GSc[:p.Groups]
 	second := s.GSec[:p.Groups]
+	gt := s.GTop[:p.TopGroups]
+	if impl == AVX512 && p.Groups <= 8 {
+		// One kernel: scores, choice (a sorting network on the group keys)
+		// and the floor below.
+		mode := 0
+		if p.GroupMax {
+			mode |= 1
+		}
+		if p.K <= 8 && (p.GroupMax && p.K <= p.TopGroups || !p.GroupMax && p.K <= 2*p.TopGroups) {
+			mode |= 2
+		}
+		return groupsAVX512(&gt[0], &gsc[0], &second[0], &sel[0], p.Groups, gs, p.TopGroups, mode)
+	}
 	var sp *float32
 	if p.K <= 8 {
 		sp = &second[0]
@@ -255,7 +270,6 @@ func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 	} else {
 		groupScoresAVX2(&gsc[0], sp, &sel[0], p.Groups, gs, p.GroupMax)
 	}
-	gt := s.GTop[:p.TopGroups]
 	clear(gt)
 	kTopK(impl, gt, 0, gsc, 0, negInf)
 	floor := negInf

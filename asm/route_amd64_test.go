@@ -3,6 +3,7 @@
 package asm
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -520,5 +521,81 @@ func TestExpNegSweep(t *testing.T) {
 			}
 		}
 		flush()
+	}
+}
+
+// TestKernelGroupsAVX512 holds the one-call group kernel to chooseGroups:
+// scores, second bests, kept group keys (in order) and the floor, for every
+// group count it serves, odd group sizes (tails), ties and -0.
+func TestKernelGroupsAVX512(t *testing.T) {
+	if !Supported(AVX512) {
+		t.Skip("no AVX-512 on this CPU or build")
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	for groups := 1; groups <= 8; groups++ {
+		for gs := 1; gs <= 40; gs++ {
+			for _, gmax := range []bool{false, true} {
+				if !gmax && gs < 2 {
+					continue
+				}
+				for tg := 1; tg <= groups; tg++ {
+					E := gs * groups
+					x := kernelInput(r, E)
+					sel := make([]float32, E)
+					for i := range sel {
+						switch r.IntN(4) {
+						case 0:
+							sel[i] = x[i] // -0, ties, subnormals from kernelInput
+						case 1:
+							sel[i] = float32(r.IntN(3)) * 0.5 // exact ties
+						default:
+							sel[i] = Sigmoid(x[i]) + float32(r.NormFloat64()*0.1)
+						}
+					}
+					K := 1 + r.IntN(min(8, tg*gs))
+					p := Plan{E: E, K: K, Groups: groups, TopGroups: tg, GroupMax: gmax}
+					s := p.NewScratch()
+					chooseGroups(&p, s, sel)
+					mode, want := 0, negInf
+					src := s.GSec
+					if gmax {
+						mode |= 1
+						src = s.GSc
+					}
+					if gmax && K <= tg || !gmax && K <= 2*tg {
+						mode |= 2
+						want = src[KeyIndex(s.GTop[0])]
+						for _, gk := range s.GTop[1:] {
+							want = min(want, src[KeyIndex(gk)])
+						}
+					}
+					gt := make([]uint64, tg+1)
+					gt[tg] = 77
+					gsc := make([]float32, groups+1)
+					sec := make([]float32, groups+1)
+					gsc[groups], sec[groups] = canary, canary
+					floor := groupsAVX512(&gt[0], &gsc[0], &sec[0], &sel[0], groups, gs, tg, mode)
+					name := func() string {
+						return fmt.Sprintf("groups=%d gs=%d tg=%d gmax=%v K=%d", groups, gs, tg, gmax, K)
+					}
+					for g := 0; g < groups; g++ {
+						if OrderBits(gsc[g]) != OrderBits(s.GSc[g]) || (!gmax && OrderBits(sec[g]) != OrderBits(s.GSec[g])) {
+							t.Fatalf("%s: group %d score %g second %g, want %g %g", name(), g, gsc[g], sec[g], s.GSc[g], s.GSec[g])
+						}
+					}
+					for i := 0; i < tg; i++ {
+						if gt[i] != s.GTop[i] {
+							t.Fatalf("%s: kept %x, want %x", name(), gt[:tg], s.GTop)
+						}
+					}
+					if gt[tg] != 77 || gsc[groups] != canary || sec[groups] != canary {
+						t.Fatalf("%s: canary overwritten", name())
+					}
+					if floor != want {
+						t.Fatalf("%s: floor %g, want %g", name(), floor, want)
+					}
+				}
+			}
+		}
 	}
 }

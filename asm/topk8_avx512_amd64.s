@@ -108,7 +108,24 @@ DATA topk8c<>+188(SB)/4, $30
 DATA topk8c<>+192(SB)/4, $15
 DATA topk8c<>+196(SB)/4, $31
 DATA topk8c<>+200(SB)/4, $16
-GLOBL topk8c<>(SB), RODATA|NOPTR, $204
+// group lanes after the reduction of groupsAVX512
+DATA topk8c<>+204(SB)/4, $0
+DATA topk8c<>+208(SB)/4, $4
+DATA topk8c<>+212(SB)/4, $8
+DATA topk8c<>+216(SB)/4, $12
+DATA topk8c<>+220(SB)/4, $2
+DATA topk8c<>+224(SB)/4, $6
+DATA topk8c<>+228(SB)/4, $10
+DATA topk8c<>+232(SB)/4, $14
+DATA topk8c<>+236(SB)/4, $0
+DATA topk8c<>+240(SB)/4, $0
+DATA topk8c<>+244(SB)/4, $0
+DATA topk8c<>+248(SB)/4, $0
+DATA topk8c<>+252(SB)/4, $0
+DATA topk8c<>+256(SB)/4, $0
+DATA topk8c<>+260(SB)/4, $0
+DATA topk8c<>+264(SB)/4, $0
+GLOBL topk8c<>(SB), RODATA|NOPTR, $268
 
 // KTHR8: Z1 = max(Z2, keyValue(top[k-1])); only when k keys are known.
 // Clobbers Z13, R11, R13.
@@ -369,5 +386,172 @@ kstore:
 	MOVQ $-1, AX
 	CMOVQNE AX, BX
 	MOVQ BX, ret+80(FP)
+	VZEROUPPER
+	RET
+
+// func groupsAVX512(gtop *uint64, gsc, second, sel *float32, groups, gs, topGroups, mode int) (floor float32)
+// Twin: chooseGroups (the group scores of groupScore, the top TopGroups
+// groups by Key order, the floor) for groups <= 8, in one call:
+//  1. per group, the lane-wise top two of its values (16 lanes, tail
+//     masked) into Z16+2g (largest) and Z17+2g (second); absent groups
+//     -Inf;
+//  2. all eight groups reduced together, halving the lanes per group and
+//     packing two groups into the freed halves at each level (VSHUFF64X2,
+//     VSHUFF32X4, VSHUFPS, VPERMILPS), TOP2_COMBINE at every level: the
+//     top two of a multiset do not depend on the order of combination, so
+//     the values equal groupScore's; then score = largest + second (mode
+//     bit 0 clear) or largest (bit 0 set, GroupMax), both stored to gsc
+//     and second;
+//  3. the group keys (order bits of score+0, ^g; absent lanes 0) sorted
+//     descending in one register by MERGE8 into an empty top, the first
+//     topGroups stored to gtop;
+//  4. the floor: mode bit 1 set: the minimum over the kept groups of second
+//     (top-2 sums) or of the score (GroupMax); otherwise -Inf.
+// Registers: SI = group start, R8 = groups left, R9 = gs, R10 = cursor,
+// CX = left in group, Z7 = -Inf, Z0-Z3/Z6 temporaries, Z16-Z31 per-group
+// pairs, Z8/Z9 = scores / second bests by lane g, Z10 = sorted keys,
+// Z11-Z13 network, K1 = first `groups` lanes (also the tail mask in 1.),
+// K2 = first topGroups lanes, K5-K7 as in topk8AVX512.
+
+// GROUPA(a1, a2, loop, tail, done, skip): step 1 for the next group.
+#define GROUPA(a1, a2, loop, tail, done, skip) \
+	VMOVAPS Z7, a1; \
+	VMOVAPS Z7, a2; \
+	TESTQ R8, R8; \
+	JLE  skip; \
+	MOVQ R9, CX; \
+	MOVQ SI, R10; \
+loop: \
+	CMPQ CX, $16; \
+	JB   tail; \
+	VMOVUPS (R10), Z0; \
+	TOP2_COMBINE(a1, a2, Z0, Z7, Z6); \
+	ADDQ $64, R10; \
+	SUBQ $16, CX; \
+	JMP  loop; \
+tail: \
+	TESTQ CX, CX; \
+	JZ   done; \
+	TAILK_AVX512(AX, K1); \
+	VMOVAPS Z7, Z0; \
+	VMOVUPS (R10), K1, Z0; \
+	TOP2_COMBINE(a1, a2, Z0, Z7, Z6); \
+done: \
+	LEAQ (SI)(R9*4), SI; \
+	DECQ R8; \
+skip:
+
+// FOLD(shuf, imm1, imm2, a1g, a2g, a1h, a2h): one level of step 2: the
+// lanes of pair g and pair h split by two shuffles into lower and upper
+// halves, which TOP2_COMBINE merges; the result replaces (a1g, a2g).
+#define FOLD(shuf, imm1, imm2, a1g, a2g, a1h, a2h) \
+	shuf $imm1, a1h, a1g, Z0; \
+	shuf $imm2, a1h, a1g, Z1; \
+	shuf $imm1, a2h, a2g, Z2; \
+	shuf $imm2, a2h, a2g, Z3; \
+	TOP2_COMBINE(Z0, Z2, Z1, Z3, Z6); \
+	VMOVAPS Z0, a1g; \
+	VMOVAPS Z2, a2g
+
+TEXT ·groupsAVX512(SB), NOSPLIT, $0-68
+	MOVQ sel+24(FP), SI
+	MOVQ groups+32(FP), R8
+	MOVQ gs+40(FP), R9
+	VBROADCASTSS consts<>+C_NEGINF(SB), Z7
+	GROUPA(Z16, Z17, ga0l, ga0t, ga0d, ga0s)
+	GROUPA(Z18, Z19, ga1l, ga1t, ga1d, ga1s)
+	GROUPA(Z20, Z21, ga2l, ga2t, ga2d, ga2s)
+	GROUPA(Z22, Z23, ga3l, ga3t, ga3d, ga3s)
+	GROUPA(Z24, Z25, ga4l, ga4t, ga4d, ga4s)
+	GROUPA(Z26, Z27, ga5l, ga5t, ga5d, ga5s)
+	GROUPA(Z28, Z29, ga6l, ga6t, ga6d, ga6s)
+	GROUPA(Z30, Z31, ga7l, ga7t, ga7d, ga7s)
+
+	// 16 -> 8 lanes a group: (g, g+1) pairs, g's lanes low, g+1's high.
+	FOLD(VSHUFF64X2, 0x44, 0xEE, Z16, Z17, Z18, Z19)
+	FOLD(VSHUFF64X2, 0x44, 0xEE, Z20, Z21, Z22, Z23)
+	FOLD(VSHUFF64X2, 0x44, 0xEE, Z24, Z25, Z26, Z27)
+	FOLD(VSHUFF64X2, 0x44, 0xEE, Z28, Z29, Z30, Z31)
+	// 8 -> 4: 128-bit block i = group i (0..3) in Z16/Z17, 4+i in Z24/Z25.
+	FOLD(VSHUFF32X4, 0x88, 0xDD, Z16, Z17, Z20, Z21)
+	FOLD(VSHUFF32X4, 0x88, 0xDD, Z24, Z25, Z28, Z29)
+	// 4 -> 2: block i holds group i in elements 0-1, group 4+i in 2-3.
+	FOLD(VSHUFPS, 0x44, 0xEE, Z16, Z17, Z24, Z25)
+	// 2 -> 1: each element pair with its neighbour.
+	VPERMILPS $0xB1, Z16, Z1
+	VPERMILPS $0xB1, Z17, Z3
+	TOP2_COMBINE(Z16, Z17, Z1, Z3, Z6)
+	// Lane g: element 4g (g < 4) or 4(g-4)+2.
+	VMOVDQU32 topk8c<>+204(SB), Z0
+	VPERMPS Z16, Z0, Z8
+	VPERMPS Z17, Z0, Z9
+	TESTQ $1, mode+56(FP)
+	JNZ  ggmax
+	VADDPS Z9, Z8, Z8
+
+ggmax:
+	MOVQ groups+32(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ gsc+8(FP), DI
+	VMOVUPS Z8, K1, (DI)
+	MOVQ second+16(FP), DI
+	VMOVUPS Z9, K1, (DI)
+
+	// Keys of the group scores, sorted descending.
+	MOVQ topGroups+48(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K2
+	MOVL $0xF0, AX
+	KMOVW AX, K5
+	MOVL $0xCC, AX
+	KMOVW AX, K6
+	MOVL $0xAA, AX
+	KMOVW AX, K7
+	VMOVAPS.Z Z8, K1, Z0
+	VPXORD Z4, Z4, Z4
+	VADDPS Z4, Z0, Z3
+	VPSRAD $31, Z3, Z4
+	VPBROADCASTD consts<>+C_SIGN(SB), Z5
+	VPTERNLOGD $0x1E, Z5, Z4, Z3
+	VMOVDQU32 topk8c<>+0(SB), Z4
+	VPTERNLOGD $0x0F, Z4, Z4, Z4
+	VMOVDQU32 topk8c<>+72(SB), Z11
+	VPERMI2D Z3, Z4, Z11
+	VMOVDQA64.Z Z11, K1, Z11
+	VPXORQ Z10, Z10, Z10
+	MERGE8
+	MOVQ gtop+0(FP), DI
+	VMOVDQU64 Z10, K2, (DI)
+
+	// Floor.
+	VMOVSS consts<>+C_NEGINF(SB), X6
+	TESTQ $2, mode+56(FP)
+	JZ   ggret
+	VMOVAPS Z9, Z3
+	TESTQ $1, mode+56(FP)
+	JZ   ggsec
+	VMOVAPS Z8, Z3
+ggsec:
+	VPMOVQD Z10, Y4
+	VPTERNLOGD $0x0F, Z4, Z4, Z4
+	VPERMPS Z3, Z4, Z5
+	VBROADCASTSS consts<>+C_EXPM(SB), Z6
+	VMOVAPS Z5, K2, Z6
+	VEXTRACTF64X4 $1, Z6, Y5
+	VMINPS Y5, Y6, Y6
+	VEXTRACTF128 $1, Y6, X5
+	VMINPS X5, X6, X6
+	VPERMILPS $0x4E, X6, X5
+	VMINPS X5, X6, X6
+	VPERMILPS $0xB1, X6, X5
+	VMINPS X5, X6, X6
+
+ggret:
+	VMOVSS X6, floor+64(FP)
 	VZEROUPPER
 	RET
