@@ -116,6 +116,89 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	VBLENDVPS Y5, Y0, Y13, Y0; \
 	VDIVPS Y1, Y0, Y0
 
+// SIGMOID2_AVX2(xa, sa, t1a, t2a, t3a, xb, sb, t1b, t2b, t3b): sa =
+// Sigmoid(xa), sb = Sigmoid(xb), exactly SIGMOID_AVX2's operations on two
+// independent vectors, instruction by instruction interleaved: one chain
+// is latency-bound (about 30 dependent operations), two keep twice as many
+// in flight. Constants from memory, except Y4 = 1.5*2^23, Y13 = 1.0,
+// Y14 = int32 127 (LOAD_CONSTS2_AVX2); xa, xb kept.
+#define SIGMOID2_AVX2(xa, sa, t1a, t2a, t3a, xb, sb, t1b, t2b, t3b) \
+	VORPS consts<>+C_SIGN(SB), xa, sa; \
+	VORPS consts<>+C_SIGN(SB), xb, sb; \
+	VMAXPS consts<>+C_LO(SB), sa, sa; \
+	VMAXPS consts<>+C_LO(SB), sb, sb; \
+	VMULPS consts<>+C_LOG2E(SB), sa, t1a; \
+	VMULPS consts<>+C_LOG2E(SB), sb, t1b; \
+	VADDPS Y4, t1a, t1a; \
+	VADDPS Y4, t1b, t1b; \
+	VSUBPS Y4, t1a, t2a; \
+	VSUBPS Y4, t1b, t2b; \
+	VPSUBD Y4, t1a, t1a; \
+	VPSUBD Y4, t1b, t1b; \
+	VMULPS consts<>+C_C1(SB), t2a, t3a; \
+	VMULPS consts<>+C_C1(SB), t2b, t3b; \
+	VSUBPS t3a, sa, sa; \
+	VSUBPS t3b, sb, sb; \
+	VMULPS consts<>+C_C2(SB), t2a, t3a; \
+	VMULPS consts<>+C_C2(SB), t2b, t3b; \
+	VSUBPS t3a, sa, sa; \
+	VSUBPS t3b, sb, sb; \
+	VMULPS sa, sa, t2a; \
+	VMULPS sb, sb, t2b; \
+	VMULPS consts<>+C_P0(SB), sa, t3a; \
+	VMULPS consts<>+C_P0(SB), sb, t3b; \
+	VADDPS consts<>+C_P1(SB), t3a, t3a; \
+	VADDPS consts<>+C_P1(SB), t3b, t3b; \
+	VMULPS sa, t3a, t3a; \
+	VMULPS sb, t3b, t3b; \
+	VADDPS consts<>+C_P2(SB), t3a, t3a; \
+	VADDPS consts<>+C_P2(SB), t3b, t3b; \
+	VMULPS sa, t3a, t3a; \
+	VMULPS sb, t3b, t3b; \
+	VADDPS consts<>+C_P3(SB), t3a, t3a; \
+	VADDPS consts<>+C_P3(SB), t3b, t3b; \
+	VMULPS sa, t3a, t3a; \
+	VMULPS sb, t3b, t3b; \
+	VADDPS consts<>+C_P4(SB), t3a, t3a; \
+	VADDPS consts<>+C_P4(SB), t3b, t3b; \
+	VMULPS sa, t3a, t3a; \
+	VMULPS sb, t3b, t3b; \
+	VADDPS consts<>+C_P5(SB), t3a, t3a; \
+	VADDPS consts<>+C_P5(SB), t3b, t3b; \
+	VMULPS t2a, t3a, t3a; \
+	VMULPS t2b, t3b, t3b; \
+	VADDPS sa, t3a, t3a; \
+	VADDPS sb, t3b, t3b; \
+	VADDPS Y13, t3a, t3a; \
+	VADDPS Y13, t3b, t3b; \
+	VPSRAD $1, t1a, t2a; \
+	VPSRAD $1, t1b, t2b; \
+	VPSUBD t2a, t1a, t1a; \
+	VPSUBD t2b, t1b, t1b; \
+	VPADDD Y14, t2a, t2a; \
+	VPADDD Y14, t2b, t2b; \
+	VPSLLD $23, t2a, t2a; \
+	VPSLLD $23, t2b, t2b; \
+	VPADDD Y14, t1a, t1a; \
+	VPADDD Y14, t1b, t1b; \
+	VPSLLD $23, t1a, t1a; \
+	VPSLLD $23, t1b, t1b; \
+	VMULPS t2a, t3a, t3a; \
+	VMULPS t2b, t3b, t3b; \
+	VMULPS t1a, t3a, sa; \
+	VMULPS t1b, t3b, sb; \
+	VADDPS Y13, sa, t1a; \
+	VADDPS Y13, sb, t1b; \
+	VBLENDVPS xa, sa, Y13, sa; \
+	VBLENDVPS xb, sb, Y13, sb; \
+	VDIVPS t1a, sa, sa; \
+	VDIVPS t1b, sb, sb
+
+#define LOAD_CONSTS2_AVX2 \
+	VMOVDQU consts<>+C_MAGIC(SB), Y4; \
+	VMOVDQU consts<>+C_ONE(SB), Y13; \
+	VMOVDQU consts<>+C_127(SB), Y14
+
 // NONFIN_AVX2: acc |= lanes of Yx whose exponent is all ones. Clobbers Y6.
 #define NONFIN_AVX2(Yx, acc) \
 	VPAND Y15, Yx, Y6; \
