@@ -20,13 +20,14 @@ import (
 //	topk8<ISA>        top-K for K <= 8: keys in vector registers, branch-free
 //	                  insertion, a pre-pass bound or a caller's floor, one
 //	                  call for all kept groups; also the non-finite check
-//	weights8AVX2      K <= 8: gather, Sigmoid or ExpNeg(/S), normalisation,
-//	                  scale (both implementations)
+//	weights8<ISA>     K <= 8: gather, Sigmoid or ExpNeg(/S), normalisation,
+//	                  scale (AVX512: also the load counts)
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
 //	                  insertion); K > 32 uses RouteGeneric's heap
 //
-// routeSIMD (below) is the per-token glue in Go; load counts and the
-// weights of K > 8 stay in Go (they are O(K)).
+// routeSIMD (below) is the per-token glue in Go; the weights of K > 8 and
+// the load counts stay in Go (they are O(K)), except that weights8AVX512
+// also counts the load.
 //
 // Package bools, set once: every feature the kernels execute is named.
 // AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
@@ -84,9 +85,20 @@ const simdMinE = 9
 
 func kSigmoid(impl Impl, dst, x []float32, bias *float32) bool {
 	if impl == AVX512 {
-		return sigmoidAVX512(&dst[0], &x[0], bias, len(x))
+		return sigmoidAVX512(&dst[0], nil, &x[0], bias, len(x))
 	}
 	return sigmoidAVX2(&dst[0], &x[0], bias, len(x))
+}
+
+// kSigmoidSig is kSigmoid that, with a bias, also keeps the sigmoid
+// (without the bias) in sig, for simdWeights. It reports whether sig now
+// holds it (AVX512 only).
+func kSigmoidSig(impl Impl, dst, sig, x []float32, bias *float32) (bad, kept bool) {
+	if impl == AVX512 {
+		sig = sig[:len(x)]
+		return sigmoidAVX512(&dst[0], &sig[0], &x[0], bias, len(x)), true
+	}
+	return sigmoidAVX2(&dst[0], &x[0], bias, len(x)), false
 }
 
 func kMax(impl Impl, x []float32) (float32, bool) {
@@ -160,12 +172,19 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	}
 	selBuf := s.Sel[:E]
 	load = load[:E]
+	// Sigmoid scores with a bias: the sigmoid kernel also keeps the
+	// unbiased sigmoid in sigBuf, and the weights gather it.
+	var sigBuf []float32
+	if !p.Softmax && bias != nil && len(s.Sig) >= E {
+		sigBuf = s.Sig[:E]
+	}
 	for t := 0; t < T; t++ {
 		row := x[t*stride : t*stride+E]
 		oid := ids[t*K : t*K+K]
 		ow := w[t*K : t*K+K]
 		var m, S float32
 		var bad bool
+		var sig []float32 // Sigmoid(row) when a kernel left it in memory
 		sel := row
 		top := s.Top[:K]
 		clear(top)
@@ -178,7 +197,18 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		case logitSel:
 			_, bad = kMax(impl, row)
 		case !p.Softmax:
-			bad = kSigmoid(impl, selBuf, row, bp)
+			if bias == nil {
+				bad = kSigmoid(impl, selBuf, row, nil)
+				sig = selBuf
+			} else if sigBuf != nil {
+				var kept bool
+				bad, kept = kSigmoidSig(impl, selBuf, sigBuf, row, bp)
+				if kept {
+					sig = sigBuf
+				}
+			} else {
+				bad = kSigmoid(impl, selBuf, row, bp)
+			}
 			sel = selBuf
 		default:
 			m, bad = kMax(impl, row)
@@ -221,10 +251,7 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		for j, k := range top {
 			oid[j] = int32(KeyIndex(k))
 		}
-		simdWeights(impl, p, selBuf, ow, oid, row, logitSel, m, S)
-		for _, id := range oid {
-			load[id]++
-		}
+		simdWeights(impl, p, selBuf, ow, oid, row, sig, logitSel, m, S, load)
 	}
 	return firstBad
 }
@@ -285,11 +312,18 @@ const maxFloorGroups = 64
 var negInf = float32(math.Inf(-1))
 
 // simdWeights is weights, with the K exponentials or sigmoids in one
-// kernel call over the gathered logits.
-func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
+// kernel call over the gathered logits, followed by RouteGeneric's load
+// counts (load[id]++ for every chosen id; load nil: none). load and row
+// cover every id. sig, when not nil, holds Sigmoid(row[i]) for every i
+// (sigmoid plans): K <= 8 gathers it instead of computing the K sigmoids.
+func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []float32, logitSel bool, m, S float32, load []int64) {
 	if len(w) <= 8 {
 		// One kernel: gather, scores, normalisation and scale.
 		mode := 0
+		if !p.Softmax && sig != nil {
+			row = sig[:len(row)]
+			mode |= 8
+		}
 		if p.Softmax {
 			mode |= 1
 			if logitSel {
@@ -305,14 +339,33 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float3
 		if p.Normalize {
 			mode |= 4
 		}
+		if impl == AVX512 {
+			var lp *int64
+			if load != nil {
+				lp = &load[0]
+			}
+			weights8AVX512(&w[0], &ids[0], &row[0], lp, len(w), mode, m, S, p.Scale)
+			return
+		}
 		weights8AVX2(&w[0], &ids[0], &row[0], len(w), mode, m, S, p.Scale)
+		if load != nil {
+			for _, id := range ids {
+				load[id]++
+			}
+		}
 		return
 	}
 	if !p.Softmax {
-		for j, id := range ids {
-			w[j] = row[id]
+		if sig != nil {
+			for j, id := range ids {
+				w[j] = sig[id]
+			}
+		} else {
+			for j, id := range ids {
+				w[j] = row[id]
+			}
+			kSigmoid(impl, w, w, nil)
 		}
-		kSigmoid(impl, w, w, nil)
 	} else {
 		if logitSel {
 			m = row[ids[0]]
@@ -343,5 +396,10 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float3
 	}
 	for j := range w {
 		w[j] = float32(w[j] * p.Scale)
+	}
+	if load != nil {
+		for _, id := range ids {
+			load[id]++
+		}
 	}
 }

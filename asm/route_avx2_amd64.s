@@ -637,7 +637,9 @@ qfinish:
 
 // func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
 // Twin: weights (route_generic.go) for 1 <= k <= 8, one vector:
-//   u[j] = Sigmoid(row[ids[j]])                 (mode&1 == 0)
+//   u[j] = row[ids[j]]                          (mode&8: row holds the
+//                                                sigmoid scores already)
+//        | Sigmoid(row[ids[j]])                 (mode&1 == 0)
 //        | ExpNeg(row[ids[j]] - m) (/ S if mode&2)   (mode&1 == 1)
 //   mode&4 (Normalize): u[j] = u[j] / ((((0+u[0])+u[1])+...+u[k-1]) + 1e-20),
 //   the sum left to right as in Go (padding lanes are +0 and add nothing);
@@ -657,6 +659,12 @@ TEXT ·weights8AVX2(SB), NOSPLIT, $0-52
 	VMOVDQU Y4, Y7
 	VXORPS Y5, Y5, Y5
 	VGATHERDPS Y7, (DX)(Y6*4), Y5
+	TESTQ $8, BX
+	JZ    wscores
+	VMOVAPS Y5, Y0
+	JMP   wnorm
+
+wscores:
 	TESTQ $1, BX
 	JZ    wsig
 	VBROADCASTSS m+40(FP), Y6

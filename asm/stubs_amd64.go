@@ -21,7 +21,7 @@ func divBiasAVX2(dst, bias *float32, n int, S float32)
 func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
 
 //go:noescape
-func sigmoidAVX512(dst, x, bias *float32, n int) (bad bool)
+func sigmoidAVX512(dst, sig, x, bias *float32, n int) (bad bool)
 
 //go:noescape
 func maxAVX512(x *float32, n int) (m float32, bad bool)
@@ -49,3 +49,6 @@ func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor 
 
 //go:noescape
 func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
+
+//go:noescape
+func weights8AVX512(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)
