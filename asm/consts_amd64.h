@@ -107,6 +107,48 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	VMULPS Y2, Y3, Y3; \
 	VMULPS Y1, Y3, Y0
 
+// GATHER8_AVX(done): Y5 = {row[ids[0]], ..., row[ids[k-1]], 0, ...} for
+// SI = ids (int32), DX = row, CX = k (1..8); clobbers AX, X6; done is a
+// label name for the macro's use. Scalar loads only: ids were just
+// written by scalar stores, and a vector load of them (VMASKMOVPS,
+// VGATHERDPS indices) would miss store forwarding and wait for those
+// stores to retire, serialising the caller's tokens. Reads ids[0:k] only.
+#define GATHER8_AVX(done) \
+	VPXOR X5, X5, X5; \
+	VPXOR X6, X6, X6; \
+	MOVLQSX 0(SI), AX; \
+	VPINSRD $0, (DX)(AX*4), X5, X5; \
+	CMPQ CX, $2; \
+	JB   done; \
+	MOVLQSX 4(SI), AX; \
+	VPINSRD $1, (DX)(AX*4), X5, X5; \
+	CMPQ CX, $3; \
+	JB   done; \
+	MOVLQSX 8(SI), AX; \
+	VPINSRD $2, (DX)(AX*4), X5, X5; \
+	CMPQ CX, $4; \
+	JB   done; \
+	MOVLQSX 12(SI), AX; \
+	VPINSRD $3, (DX)(AX*4), X5, X5; \
+	CMPQ CX, $5; \
+	JB   done; \
+	MOVLQSX 16(SI), AX; \
+	VPINSRD $0, (DX)(AX*4), X6, X6; \
+	CMPQ CX, $6; \
+	JB   done; \
+	MOVLQSX 20(SI), AX; \
+	VPINSRD $1, (DX)(AX*4), X6, X6; \
+	CMPQ CX, $7; \
+	JB   done; \
+	MOVLQSX 24(SI), AX; \
+	VPINSRD $2, (DX)(AX*4), X6, X6; \
+	CMPQ CX, $8; \
+	JB   done; \
+	MOVLQSX 28(SI), AX; \
+	VPINSRD $3, (DX)(AX*4), X6, X6; \
+done: \
+	VINSERTI128 $1, X6, Y5, Y5
+
 // SIGMOID_AVX2: Y0 = Sigmoid(Y5) exactly as asm.Sigmoid; Y5 is kept.
 // Clobbers Y1, Y2, Y3.
 #define SIGMOID_AVX2 \

@@ -644,9 +644,10 @@ qfinish:
 //   mode&4 (Normalize): u[j] = u[j] / ((((0+u[0])+u[1])+...+u[k-1]) + 1e-20),
 //   the sum left to right as in Go (padding lanes are +0 and add nothing);
 //   w[j] = u[j] * scale.
-// Requires: AVX, AVX2 (VGATHERDPS). Used by both amd64 implementations.
+// Requires: AVX, AVX2. Used by the AVX2 implementation.
 // Registers: DI = w, SI = ids, DX = row, CX = k, BX = mode, Y4 = first-k
-// mask, Y5 = gathered logits, Y0 = u, Y8-Y15 exp constants, Y6/Y7 temps.
+// mask, Y5 = gathered logits (GATHER8_AVX), Y0 = u, Y8-Y15 exp constants,
+// Y6/Y7 temps.
 TEXT ·weights8AVX2(SB), NOSPLIT, $0-52
 	MOVQ w+0(FP), DI
 	MOVQ ids+8(FP), SI
@@ -654,11 +655,8 @@ TEXT ·weights8AVX2(SB), NOSPLIT, $0-52
 	MOVQ k+24(FP), CX
 	MOVQ mode+32(FP), BX
 	LOAD_CONSTS_AVX2
+	GATHER8_AVX(wgathered)
 	TAILMASK_AVX2(CX, AX, Y4)
-	VMASKMOVPS (SI), Y4, Y6
-	VMOVDQU Y4, Y7
-	VXORPS Y5, Y5, Y5
-	VGATHERDPS Y7, (DX)(Y6*4), Y5
 	TESTQ $8, BX
 	JZ    wscores
 	VMOVAPS Y5, Y0
@@ -706,6 +704,13 @@ wnorm:
 wscale:
 	VBROADCASTSS scale+48(FP), Y6
 	VMULPS Y6, Y0, Y0
+	CMPQ k+24(FP), $8
+	JNE  wmasked
+	VMOVUPS Y0, (DI)
+	VZEROUPPER
+	RET
+
+wmasked:
 	VMASKMOVPS Y0, Y4, (DI)
 	VZEROUPPER
 	RET

@@ -587,9 +587,10 @@ gstore:
 //   left to right as Go's sum (Go starts from +0, and +0 + u[0] = u[0]
 //   since u[0] >= +0; lanes k..7 are +0 and add nothing);
 //   w[j] = u[j] * scale.
-// Requires: AVX512F (zmm gather, masks, VSCALEFPS), AVX (VEXTRACTF128 etc.).
+// Requires: AVX512F (masks, VSCALEFPS), AVX, AVX2 (VPINSRD, VINSERTI128,
+// VEXTRACTF128 etc.).
 // Registers: DI = w, SI = ids, DX = row, R8 = load, CX = k, BX = mode,
-// K1 = first-k lanes, K2 gather mask, K3 sigmoid scratch, Z5 = logits,
+// K1 = first-k lanes, K3 sigmoid scratch, Z5 = logits (GATHER8_AVX),
 // Z0 = u, Z1-Z3 exp temporaries, Z16-Z31 constants, Z6/X2-X7 temps.
 // Preconditions: ids[0:k] in [0, len(row)), distinct (load counts).
 TEXT ·weights8AVX512(SB), NOSPLIT, $0-60
@@ -603,10 +604,7 @@ TEXT ·weights8AVX512(SB), NOSPLIT, $0-60
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	KMOVW AX, K2
-	VMOVDQU32.Z (SI), K1, Z6
-	VPXORD Z5, Z5, Z5
-	VGATHERDPS (DX)(Z6*4), K2, Z5
+	GATHER8_AVX(wgathered)
 	// load counts (independent of the float work)
 	TESTQ R8, R8
 	JZ    wnoload
@@ -658,12 +656,13 @@ wnorm:
 	VADDSS X6, X2, X2
 	VADDSS X7, X2, X2
 	VADDSS consts<>+C_EPS(SB), X2, X2
-	VBROADCASTSS X2, Z2
-	VDIVPS Z2, Z0, Z0
+	VBROADCASTSS X2, Y2
+	VDIVPS Y2, Y0, Y0
 
 wscale:
-	VBROADCASTSS scale+56(FP), Z6
-	VMULPS Z6, Z0, Z0
+	// 8 lanes: the VEX forms (a ymm division is cheaper than a zmm one).
+	VBROADCASTSS scale+56(FP), Y6
+	VMULPS Y6, Y0, Y0
 	VMOVUPS Z0, K1, (DI)
 	VZEROUPPER
 	RET
