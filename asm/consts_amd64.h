@@ -174,7 +174,8 @@ done: \
 
 // ---- AVX-512 ----
 
-// LOAD_CONSTS_AVX512: Z16 = -104, Z17 = log2e, Z18 = 1.5*2^23, Z19 = C1,
+// LOAD_CONSTS_AVX512: Z16 = -104, Z17 = log2e, Z18 = 1.5*2^23 (unused by
+// EXPNEG_AVX512), Z19 = C1,
 // Z20 = C2, Z21..Z26 = P0..P5, Z27 = 1.0, Z28 = int32 127,
 // Z29 = 0x7F800000, Z30 = sign bit, Z31 = -Inf.
 #define LOAD_CONSTS_AVX512 \
@@ -196,17 +197,30 @@ done: \
 	VBROADCASTSS consts<>+C_NEGINF(SB), Z31
 
 // EXPNEG_AVX512(x, t1, t2, t3): x = ExpNeg(x) lane by lane, exactly as
-// asm.ExpNeg. Clobbers t1, t2, t3. The spec's two-step scaling
-// (y * 2^(n>>1)) * 2^(n - n>>1) is one correctly rounded product y*2^n
-// (the first factor keeps y*2^(n>>1) normal, so it is exact), which is
-// what VSCALEFPS computes (y * 2^n with one rounding, unbounded exponent
-// range before rounding); n is the integral float t - 1.5*2^23.
-// TestExpNegSweepAVX512 checks this over a dense sweep of float32 inputs.
+// asm.ExpNeg. Clobbers t1, t2, t3 (22 instructions).
+//
+// n: the spec's t = float32(x*log2e) + 1.5*2^23 lies in [2^23, 2^24), where
+// the float32 are the integers, and 1.5*2^23 is even, so t - 1.5*2^23 is
+// x*log2e rounded to an integer, ties to even: one VRNDSCALEPS (imm 8:
+// nearest-even, no precision exception). It differs from the spec's n
+// only by giving -0 instead of +0 for x*log2e in [-0.5, -0]; then
+// n*C1 = -0 and n*C2 = +0 instead of +0 and -0, and r = (x - n*C1) - n*C2
+// is the same (x when x != 0, +0 when x = +-0), and 2^-0 = 2^+0.
+//
+// Scaling: the spec's (y * 2^(n>>1)) * 2^(n - n>>1) is one correctly
+// rounded product y*2^n: n is in [-150, 0], so n>>1 >= -75, y is in
+// [0.7, 1.5], and y*2^(n>>1) >= 2^-76 is a normal float32: the first
+// product is exact. VSCALEFPS computes y*2^floor(n) with one rounding,
+// subnormal results included (Go runs with MXCSR.FTZ = DAZ = 0).
+// TestExpNegSweep (MOEGATE_LONG=1: every float32) holds both to the spec.
 #define EXPNEG_AVX512(x, t1, t2, t3) \
 	VMAXPS Z16, x, x; \
+	EXPNEG_AVX512_CLAMPED(x, t1, t2, t3)
+
+// EXPNEG_AVX512_CLAMPED: EXPNEG_AVX512 for x already >= -104.
+#define EXPNEG_AVX512_CLAMPED(x, t1, t2, t3) \
 	VMULPS Z17, x, t1; \
-	VADDPS Z18, t1, t1; \
-	VSUBPS Z18, t1, t2; \
+	VRNDSCALEPS $8, t1, t2; \
 	VMULPS Z19, t2, t3; \
 	VSUBPS t3, x, x; \
 	VMULPS Z20, t2, t3; \
@@ -228,20 +242,32 @@ done: \
 	VSCALEFPS t2, t3, x
 
 // SIGMOID_AVX512(x, s, t1, t2, t3, k): s = Sigmoid(x) exactly as
-// asm.Sigmoid; x kept. Clobbers t1, t2, t3 and mask register k.
+// asm.Sigmoid; x kept. Clobbers t1, t2, t3 and mask register k
+// (25 instructions; AVX512DQ for VRANGEPS).
+// The spec's max(-|x|, -104) is one VRANGEPS: imm 0x0E = the operand of
+// smaller magnitude (|x| against |-104|), sign bit set; it is exact and
+// gives -0 for x = +-0, as the spec's x | sign bit. The numerator
+// (x < 0 ? e : 1) is e with 1 merged into the lanes whose sign bit is
+// clear.
 #define SIGMOID_AVX512(x, s, t1, t2, t3, k) \
-	VPORD Z30, x, s; \
-	EXPNEG_AVX512(s, t1, t2, t3); \
+	VRANGEPS $0x0E, Z16, x, s; \
+	EXPNEG_AVX512_CLAMPED(s, t1, t2, t3); \
 	VADDPS Z27, s, t1; \
-	VPTESTMD Z30, x, k; \
-	VMOVAPS Z27, t2; \
-	VMOVAPS s, k, t2; \
-	VDIVPS t1, t2, s
+	VPTESTNMD Z30, x, k; \
+	VMOVAPS Z27, k, s; \
+	VDIVPS t1, s, s
 
 // NONFIN_AVX512(x, t, kt, kacc): kacc |= lanes of x whose exponent is all ones.
 #define NONFIN_AVX512(x, t, kt, kacc) \
 	VPANDD Z29, x, t; \
 	VPCMPEQD Z29, t, kt; \
+	KORW kt, kacc, kacc
+
+// NONFIN_DQ(x, kt, kacc): NONFIN_AVX512 in two instructions (AVX512DQ):
+// VFPCLASSPS class bits 0x99 = QNaN | +Inf | -Inf | SNaN, the lanes
+// whose exponent is all ones.
+#define NONFIN_DQ(x, kt, kacc) \
+	VFPCLASSPSZ $0x99, x, kt; \
 	KORW kt, kacc, kacc
 
 // TAILK_AVX512(Rr, Rt, k): k = mask of the first Rr lanes (0 < Rr < 16);

@@ -31,8 +31,9 @@ import (
 //
 // Package bools, set once: every feature the kernels execute is named.
 // AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
-// (zmm arithmetic, k-masks, VEXTRACTF64X4) plus the AVX2 instructions they
-// share for 128/256-bit reductions. x/sys/cpu also checks that the OS
+// (zmm arithmetic, k-masks, VEXTRACTF64X4), AVX512DQ (VRANGEPS and
+// VFPCLASSPS in the sigmoid) plus the AVX2 instructions they share for
+// 128/256-bit reductions. x/sys/cpu also checks that the OS
 // saves the ymm/zmm state, and honours GODEBUG=cpu.avx512f=off etc.
 var (
 	hasAVX2   bool
@@ -41,7 +42,7 @@ var (
 
 func init() {
 	hasAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2
-	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 }
 
 func appendAvailable(out []Impl) []Impl {
@@ -87,18 +88,17 @@ func kSigmoid(impl Impl, dst, x []float32, bias *float32) bool {
 	if impl == AVX512 {
 		return sigmoidAVX512(&dst[0], nil, &x[0], bias, len(x))
 	}
-	return sigmoidAVX2(&dst[0], &x[0], bias, len(x))
+	return sigmoidAVX2(&dst[0], nil, &x[0], bias, len(x))
 }
 
 // kSigmoidSig is kSigmoid that, with a bias, also keeps the sigmoid
-// (without the bias) in sig, for simdWeights. It reports whether sig now
-// holds it (AVX512 only).
-func kSigmoidSig(impl Impl, dst, sig, x []float32, bias *float32) (bad, kept bool) {
+// (without the bias) in sig, for simdWeights.
+func kSigmoidSig(impl Impl, dst, sig, x []float32, bias *float32) bool {
+	sig = sig[:len(x)]
 	if impl == AVX512 {
-		sig = sig[:len(x)]
-		return sigmoidAVX512(&dst[0], &sig[0], &x[0], bias, len(x)), true
+		return sigmoidAVX512(&dst[0], &sig[0], &x[0], bias, len(x))
 	}
-	return sigmoidAVX2(&dst[0], &x[0], bias, len(x)), false
+	return sigmoidAVX2(&dst[0], &sig[0], &x[0], bias, len(x))
 }
 
 func kMax(impl Impl, x []float32) (float32, bool) {
@@ -201,11 +201,8 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 				bad = kSigmoid(impl, selBuf, row, nil)
 				sig = selBuf
 			} else if sigBuf != nil {
-				var kept bool
-				bad, kept = kSigmoidSig(impl, selBuf, sigBuf, row, bp)
-				if kept {
-					sig = sigBuf
-				}
+				bad = kSigmoidSig(impl, selBuf, sigBuf, row, bp)
+				sig = sigBuf
 			} else {
 				bad = kSigmoid(impl, selBuf, row, bp)
 			}

@@ -16,11 +16,16 @@ func BenchmarkKernelAMD64(b *testing.B) {
 		x[i] = float32(i%37) * -0.1
 	}
 	dst := make([]float32, 4096)
+	sig := make([]float32, 4096)
+	bias := make([]float32, 4096)
+	for i := range bias {
+		bias[i] = float32(i%5) * 0.01
+	}
 	for _, impl := range Available() {
 		if impl == Go {
 			continue
 		}
-		for _, n := range []int{2, 8, 16, 128, 256} {
+		for _, n := range []int{2, 8, 16, 128, 256, 384} {
 			b.Run(fmt.Sprintf("expSum/%v/%d", impl, n), func(b *testing.B) {
 				for b.Loop() {
 					kExpSum(impl, dst[:n], x[:n], 0)
@@ -29,6 +34,16 @@ func BenchmarkKernelAMD64(b *testing.B) {
 			b.Run(fmt.Sprintf("sigmoid/%v/%d", impl, n), func(b *testing.B) {
 				for b.Loop() {
 					kSigmoid(impl, dst[:n], x[:n], nil)
+				}
+			})
+			b.Run(fmt.Sprintf("sigmoidBias/%v/%d", impl, n), func(b *testing.B) {
+				for b.Loop() {
+					kSigmoid(impl, dst[:n], x[:n], &bias[0])
+				}
+			})
+			b.Run(fmt.Sprintf("sigmoidBiasSig/%v/%d", impl, n), func(b *testing.B) {
+				for b.Loop() {
+					kSigmoidSig(impl, dst[:n], sig[:n], x[:n], &bias[0])
 				}
 			})
 		}

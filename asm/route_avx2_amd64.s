@@ -19,14 +19,21 @@
 #include "textflag.h"
 #include "consts_amd64.h"
 
-// func sigmoidAVX2(dst, x, bias *float32, n int) (bad bool)
+// func sigmoidAVX2(dst, sig, x, bias *float32, n int) (bad bool)
 // Twin: dst[i] = Sigmoid(x[i]) (+ bias[i] when bias != nil); bad = badRow(x[:n]).
-// Registers: DI = dst, SI = x, DX = bias (may be nil), CX = n remaining.
-TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-33
+// With bias and sig != nil, also sig[i] = Sigmoid(x[i]) (the weights reuse
+// it); sig is ignored without bias (dst holds the sigmoid then).
+// Registers: DI = dst, R9 = sig (dst when nil: the sigmoid is stored there
+// first, then overwritten by the sum), SI = x, DX = bias (may be nil),
+// CX = n remaining.
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-41
 	MOVQ dst+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ bias+16(FP), DX
-	MOVQ n+24(FP), CX
+	MOVQ sig+8(FP), R9
+	MOVQ x+16(FP), SI
+	MOVQ bias+24(FP), DX
+	MOVQ n+32(FP), CX
+	TESTQ R9, R9
+	CMOVQEQ DI, R9
 	LOAD_CONSTS_AVX2
 	VPXOR Y7, Y7, Y7
 	TESTQ DX, DX
@@ -38,11 +45,13 @@ loopb:
 	VMOVUPS (SI), Y5
 	NONFIN_AVX2(Y5, Y7)
 	SIGMOID_AVX2
+	VMOVUPS Y0, (R9)
 	VADDPS (DX), Y0, Y0
 	VMOVUPS Y0, (DI)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	ADDQ $32, DX
+	ADDQ $32, R9
 	SUBQ $8, CX
 	JMP  loopb
 
@@ -53,6 +62,7 @@ tailb:
 	VMASKMOVPS (SI), Y4, Y5
 	NONFIN_AVX2(Y5, Y7)
 	SIGMOID_AVX2
+	VMASKMOVPS Y0, Y4, (R9)
 	VMASKMOVPS (DX), Y4, Y1
 	VADDPS Y1, Y0, Y0
 	VMASKMOVPS Y0, Y4, (DI)
@@ -81,7 +91,7 @@ tailn:
 
 done:
 	VPTEST Y7, Y7
-	SETNE  bad+32(FP)
+	SETNE  bad+40(FP)
 	VZEROUPPER
 	RET
 

@@ -2,9 +2,10 @@
 
 // AVX-512 kernels of moegate's routing pipeline.
 //
-// Requires: AVX512F (zmm arithmetic, VSCALEFPS, opmasks, VEXTRACTF64X4, VPTESTMD,
-// KORW/KMOVW), plus AVX and AVX2 for the VEX-encoded 128/256-bit
-// reductions. No FMA, no approximate reciprocals.
+// Requires: AVX512F (zmm arithmetic, VSCALEFPS, VRNDSCALEPS, opmasks,
+// VEXTRACTF64X4, VPTESTMD, KORW/KMOVW), AVX512DQ (VRANGEPS and VFPCLASSPS
+// in the sigmoid), plus AVX and AVX2 for the VEX-encoded 128/256-bit
+// reductions and the weights' gather. No FMA, no approximate reciprocals.
 // Twins: as route_avx2_amd64.s (Sigmoid, ExpNeg, SoftmaxSum, the softmax
 // steps of scores, badRow, the group scores of chooseGroups, topK); each
 // function names its twin and its own registers. weights8AVX512 is the
@@ -43,7 +44,7 @@ loopb:
 	CMPQ CX, $16
 	JB   tailb
 	VMOVUPS (SI), Z5
-	NONFIN_AVX512(Z5, Z6, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
 	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K2)
 	VMOVUPS Z0, (R9)
 	VADDPS (DX), Z0, Z0
@@ -60,7 +61,7 @@ tailb:
 	JZ    done
 	TAILK_AVX512(AX, K1)
 	VMOVUPS.Z (SI), K1, Z5
-	NONFIN_AVX512(Z5, Z6, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
 	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K2)
 	VMOVUPS Z0, K1, (R9)
 	VMOVUPS.Z (DX), K1, Z1
@@ -72,7 +73,7 @@ nobias:
 	CMPQ CX, $16
 	JB   tailn
 	VMOVUPS (SI), Z5
-	NONFIN_AVX512(Z5, Z6, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
 	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K2)
 	VMOVUPS Z0, (DI)
 	ADDQ $64, SI
@@ -85,7 +86,7 @@ tailn:
 	JZ    done
 	TAILK_AVX512(AX, K1)
 	VMOVUPS.Z (SI), K1, Z5
-	NONFIN_AVX512(Z5, Z6, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
 	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K2)
 	VMOVUPS Z0, K1, (DI)
 

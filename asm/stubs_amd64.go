@@ -6,7 +6,7 @@ package asm
 // header names the Go twin a kernel reproduces bit for bit.
 
 //go:noescape
-func sigmoidAVX2(dst, x, bias *float32, n int) (bad bool)
+func sigmoidAVX2(dst, sig, x, bias *float32, n int) (bad bool)
 
 //go:noescape
 func maxAVX2(x *float32, n int) (m float32, bad bool)
