@@ -12,7 +12,8 @@ import (
 // pipeline with these kernels (route_avx2_amd64.s, route_avx512_amd64.s;
 // each .s header names its Go twin):
 //
-//	sigmoid<ISA>      non-finite check + Sigmoid + bias, one pass
+//	sigmoid<ISA>      non-finite check + Sigmoid + bias, one pass; with a
+//	                  bias it also keeps the unbiased sigmoid (Scratch.Sig)
 //	max<ISA>          non-finite check + softmax maximum
 //	expSum<ISA>       ExpNeg(x-m) stored + SoftmaxSum's 16-lane striped sum
 //	divBias<ISA>      e/S + bias
@@ -20,8 +21,9 @@ import (
 //	topk8<ISA>        top-K for K <= 8: keys in vector registers, branch-free
 //	                  insertion, a pre-pass bound or a caller's floor, one
 //	                  call for all kept groups; also the non-finite check
-//	weights8<ISA>     K <= 8: gather, Sigmoid or ExpNeg(/S), normalisation,
-//	                  scale (AVX512: also the load counts)
+//	weights8<ISA>     K <= 8: gather, Sigmoid (or the kept sigmoid) or
+//	                  ExpNeg(/S), normalisation, scale (AVX512: also the
+//	                  load counts)
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
 //	                  insertion); K > 32 uses RouteGeneric's heap
 //
