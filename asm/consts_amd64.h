@@ -113,41 +113,43 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 // written by scalar stores, and a vector load of them (VMASKMOVPS,
 // VGATHERDPS indices) would miss store forwarding and wait for those
 // stores to retire, serialising the caller's tokens. Reads ids[0:k] only.
-#define GATHER8_AVX(done) \
+// GATHER8_LOAD_AVX(done) also increments the int64 load[ids[j]] (R8 = load).
+#define G8_LANE(off, lane, X) \
+	MOVLQSX off(SI), AX; \
+	VPINSRD $lane, (DX)(AX*4), X, X
+#define G8_LANE_LOAD(off, lane, X) \
+	MOVLQSX off(SI), AX; \
+	INCQ (R8)(AX*8); \
+	VPINSRD $lane, (DX)(AX*4), X, X
+#define G8_BODY(done, LANE) \
 	VPXOR X5, X5, X5; \
 	VPXOR X6, X6, X6; \
-	MOVLQSX 0(SI), AX; \
-	VPINSRD $0, (DX)(AX*4), X5, X5; \
+	LANE(0, 0, X5); \
 	CMPQ CX, $2; \
 	JB   done; \
-	MOVLQSX 4(SI), AX; \
-	VPINSRD $1, (DX)(AX*4), X5, X5; \
+	LANE(4, 1, X5); \
 	CMPQ CX, $3; \
 	JB   done; \
-	MOVLQSX 8(SI), AX; \
-	VPINSRD $2, (DX)(AX*4), X5, X5; \
+	LANE(8, 2, X5); \
 	CMPQ CX, $4; \
 	JB   done; \
-	MOVLQSX 12(SI), AX; \
-	VPINSRD $3, (DX)(AX*4), X5, X5; \
+	LANE(12, 3, X5); \
 	CMPQ CX, $5; \
 	JB   done; \
-	MOVLQSX 16(SI), AX; \
-	VPINSRD $0, (DX)(AX*4), X6, X6; \
+	LANE(16, 0, X6); \
 	CMPQ CX, $6; \
 	JB   done; \
-	MOVLQSX 20(SI), AX; \
-	VPINSRD $1, (DX)(AX*4), X6, X6; \
+	LANE(20, 1, X6); \
 	CMPQ CX, $7; \
 	JB   done; \
-	MOVLQSX 24(SI), AX; \
-	VPINSRD $2, (DX)(AX*4), X6, X6; \
+	LANE(24, 2, X6); \
 	CMPQ CX, $8; \
 	JB   done; \
-	MOVLQSX 28(SI), AX; \
-	VPINSRD $3, (DX)(AX*4), X6, X6; \
+	LANE(28, 3, X6); \
 done: \
 	VINSERTI128 $1, X6, Y5, Y5
+#define GATHER8_AVX(done) G8_BODY(done, G8_LANE)
+#define GATHER8_LOAD_AVX(done) G8_BODY(done, G8_LANE_LOAD)
 
 // SIGMOID_AVX2: Y0 = Sigmoid(Y5) exactly as asm.Sigmoid; Y5 is kept.
 // Clobbers Y1, Y2, Y3.

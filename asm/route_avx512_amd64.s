@@ -588,12 +588,14 @@ gstore:
 //   left to right as Go's sum (Go starts from +0, and +0 + u[0] = u[0]
 //   since u[0] >= +0; lanes k..7 are +0 and add nothing);
 //   w[j] = u[j] * scale.
-// Requires: AVX512F (masks, VSCALEFPS), AVX, AVX2 (VPINSRD, VINSERTI128,
-// VEXTRACTF128 etc.).
+// Requires: AVX512F (masks, VSCALEFPS), AVX512DQ (the sigmoid), AVX, AVX2
+// (VPINSRD, VINSERTI128, VEXTRACTF128 etc.).
 // Registers: DI = w, SI = ids, DX = row, R8 = load, CX = k, BX = mode,
-// K1 = first-k lanes, K3 sigmoid scratch, Z5 = logits (GATHER8_AVX),
-// Z0 = u, Z1-Z3 exp temporaries, Z16-Z31 constants, Z6/X2-X7 temps.
-// Preconditions: ids[0:k] in [0, len(row)), distinct (load counts).
+// K1 = first-k lanes, K3 sigmoid scratch, Z5 = logits (GATHER8_LOAD_AVX
+// counts the load while it gathers; GATHER8_AVX when load is nil),
+// Z0 = u, Z1-Z3 exp temporaries, Z16-Z31 constants, Z6/X2-X7 temps; the
+// normalisation and the scale run on the low 8 lanes in ymm (VEX).
+// Preconditions: ids[0:k] in [0, len(row)) and in [0, len(load)).
 TEXT ·weights8AVX512(SB), NOSPLIT, $0-60
 	MOVQ w+0(FP), DI
 	MOVQ ids+8(FP), SI
@@ -605,18 +607,13 @@ TEXT ·weights8AVX512(SB), NOSPLIT, $0-60
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	GATHER8_AVX(wgathered)
-	// load counts (independent of the float work)
 	TESTQ R8, R8
 	JZ    wnoload
-	XORQ  R9, R9
-wloadl:
-	MOVLQSX (SI)(R9*4), AX
-	INCQ  (R8)(AX*8)
-	INCQ  R9
-	CMPQ  R9, CX
-	JB    wloadl
+	GATHER8_LOAD_AVX(wgatheredl)
+	JMP   wgot
 wnoload:
+	GATHER8_AVX(wgathered)
+wgot:
 	TESTQ $8, BX
 	JZ    wscores
 	VMOVAPS Z5, Z0
