@@ -107,6 +107,50 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	VMULPS Y2, Y3, Y3; \
 	VMULPS Y1, Y3, Y0
 
+// GATHER8_AVX(done): Y5 = {row[ids[0]], ..., row[ids[k-1]], 0, ...} for
+// SI = ids (int32), DX = row, CX = k (1..8); clobbers AX, X6; done is a
+// label name for the macro's use. Scalar loads only: ids were just
+// written by scalar stores, and a vector load of them (VMASKMOVPS,
+// VGATHERDPS indices) would miss store forwarding and wait for those
+// stores to retire, serialising the caller's tokens. Reads ids[0:k] only.
+// GATHER8_LOAD_AVX(done) also increments the int64 load[ids[j]] (R8 = load).
+#define G8_LANE(off, lane, X) \
+	MOVLQSX off(SI), AX; \
+	VPINSRD $lane, (DX)(AX*4), X, X
+#define G8_LANE_LOAD(off, lane, X) \
+	MOVLQSX off(SI), AX; \
+	INCQ (R8)(AX*8); \
+	VPINSRD $lane, (DX)(AX*4), X, X
+#define G8_BODY(done, LANE) \
+	VPXOR X5, X5, X5; \
+	VPXOR X6, X6, X6; \
+	LANE(0, 0, X5); \
+	CMPQ CX, $2; \
+	JB   done; \
+	LANE(4, 1, X5); \
+	CMPQ CX, $3; \
+	JB   done; \
+	LANE(8, 2, X5); \
+	CMPQ CX, $4; \
+	JB   done; \
+	LANE(12, 3, X5); \
+	CMPQ CX, $5; \
+	JB   done; \
+	LANE(16, 0, X6); \
+	CMPQ CX, $6; \
+	JB   done; \
+	LANE(20, 1, X6); \
+	CMPQ CX, $7; \
+	JB   done; \
+	LANE(24, 2, X6); \
+	CMPQ CX, $8; \
+	JB   done; \
+	LANE(28, 3, X6); \
+done: \
+	VINSERTI128 $1, X6, Y5, Y5
+#define GATHER8_AVX(done) G8_BODY(done, G8_LANE)
+#define GATHER8_LOAD_AVX(done) G8_BODY(done, G8_LANE_LOAD)
+
 // SIGMOID_AVX2: Y0 = Sigmoid(Y5) exactly as asm.Sigmoid; Y5 is kept.
 // Clobbers Y1, Y2, Y3.
 #define SIGMOID_AVX2 \
@@ -215,7 +259,8 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 
 // ---- AVX-512 ----
 
-// LOAD_CONSTS_AVX512: Z16 = -104, Z17 = log2e, Z18 = 1.5*2^23, Z19 = C1,
+// LOAD_CONSTS_AVX512: Z16 = -104, Z17 = log2e, Z18 = 1.5*2^23 (unused by
+// EXPNEG_AVX512), Z19 = C1,
 // Z20 = C2, Z21..Z26 = P0..P5, Z27 = 1.0, Z28 = int32 127,
 // Z29 = 0x7F800000, Z30 = sign bit, Z31 = -Inf.
 #define LOAD_CONSTS_AVX512 \
@@ -237,17 +282,30 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	VBROADCASTSS consts<>+C_NEGINF(SB), Z31
 
 // EXPNEG_AVX512(x, t1, t2, t3): x = ExpNeg(x) lane by lane, exactly as
-// asm.ExpNeg. Clobbers t1, t2, t3. The spec's two-step scaling
-// (y * 2^(n>>1)) * 2^(n - n>>1) is one correctly rounded product y*2^n
-// (the first factor keeps y*2^(n>>1) normal, so it is exact), which is
-// what VSCALEFPS computes (y * 2^n with one rounding, unbounded exponent
-// range before rounding); n is the integral float t - 1.5*2^23.
-// TestExpNegSweepAVX512 checks this over a dense sweep of float32 inputs.
+// asm.ExpNeg. Clobbers t1, t2, t3 (22 instructions).
+//
+// n: the spec's t = float32(x*log2e) + 1.5*2^23 lies in [2^23, 2^24), where
+// the float32 are the integers, and 1.5*2^23 is even, so t - 1.5*2^23 is
+// x*log2e rounded to an integer, ties to even: one VRNDSCALEPS (imm 8:
+// nearest-even, no precision exception). It differs from the spec's n
+// only by giving -0 instead of +0 for x*log2e in [-0.5, -0]; then
+// n*C1 = -0 and n*C2 = +0 instead of +0 and -0, and r = (x - n*C1) - n*C2
+// is the same (x when x != 0, +0 when x = +-0), and 2^-0 = 2^+0.
+//
+// Scaling: the spec's (y * 2^(n>>1)) * 2^(n - n>>1) is one correctly
+// rounded product y*2^n: n is in [-150, 0], so n>>1 >= -75, y is in
+// [0.7, 1.5], and y*2^(n>>1) >= 2^-76 is a normal float32: the first
+// product is exact. VSCALEFPS computes y*2^floor(n) with one rounding,
+// subnormal results included (Go runs with MXCSR.FTZ = DAZ = 0).
+// TestExpNegSweep (MOEGATE_LONG=1: every float32) holds both to the spec.
 #define EXPNEG_AVX512(x, t1, t2, t3) \
 	VMAXPS Z16, x, x; \
+	EXPNEG_AVX512_CLAMPED(x, t1, t2, t3)
+
+// EXPNEG_AVX512_CLAMPED: EXPNEG_AVX512 for x already >= -104.
+#define EXPNEG_AVX512_CLAMPED(x, t1, t2, t3) \
 	VMULPS Z17, x, t1; \
-	VADDPS Z18, t1, t1; \
-	VSUBPS Z18, t1, t2; \
+	VRNDSCALEPS $8, t1, t2; \
 	VMULPS Z19, t2, t3; \
 	VSUBPS t3, x, x; \
 	VMULPS Z20, t2, t3; \
@@ -269,30 +327,31 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	VSCALEFPS t2, t3, x
 
 // SIGMOID_AVX512(x, s, t1, t2, t3, k): s = Sigmoid(x) exactly as
-// asm.Sigmoid; x kept. Clobbers t1, t2, t3 and mask register k.
+// asm.Sigmoid; x kept. Clobbers t1, t2, t3 and mask register k
+// (25 instructions; AVX512DQ for VRANGEPS).
+// The spec's max(-|x|, -104) is one VRANGEPS: imm 0x0E = the operand of
+// smaller magnitude (|x| against |-104|), sign bit set; it is exact and
+// gives -0 for x = +-0, as the spec's x | sign bit. The numerator
+// (x < 0 ? e : 1) is e with 1 merged into the lanes whose sign bit is
+// clear.
 #define SIGMOID_AVX512(x, s, t1, t2, t3, k) \
-	VPORD Z30, x, s; \
-	EXPNEG_AVX512(s, t1, t2, t3); \
+	VRANGEPS $0x0E, Z16, x, s; \
+	EXPNEG_AVX512_CLAMPED(s, t1, t2, t3); \
 	VADDPS Z27, s, t1; \
-	VPTESTMD Z30, x, k; \
-	VMOVAPS Z27, t2; \
-	VMOVAPS s, k, t2; \
-	VDIVPS t1, t2, s
+	VPTESTNMD Z30, x, k; \
+	VMOVAPS Z27, k, s; \
+	VDIVPS t1, s, s
 
 // SIGMOID2_AVX512: SIGMOID_AVX512 on two independent vectors, instruction
 // by instruction interleaved (the exponential is a chain of ~25 dependent
 // operations; two chains in flight keep more of the FP pipes busy).
 #define SIGMOID2_AVX512(xa, sa, t1a, t2a, t3a, ka, xb, sb, t1b, t2b, t3b, kb) \
-	VPORD Z30, xa, sa; \
-	VPORD Z30, xb, sb; \
-	VMAXPS Z16, sa, sa; \
-	VMAXPS Z16, sb, sb; \
+	VRANGEPS $0x0E, Z16, xa, sa; \
+	VRANGEPS $0x0E, Z16, xb, sb; \
 	VMULPS Z17, sa, t1a; \
 	VMULPS Z17, sb, t1b; \
-	VADDPS Z18, t1a, t1a; \
-	VADDPS Z18, t1b, t1b; \
-	VSUBPS Z18, t1a, t2a; \
-	VSUBPS Z18, t1b, t2b; \
+	VRNDSCALEPS $8, t1a, t2a; \
+	VRNDSCALEPS $8, t1b, t2b; \
 	VMULPS Z19, t2a, t3a; \
 	VMULPS Z19, t2b, t3b; \
 	VSUBPS t3a, sa, sa; \
@@ -333,19 +392,24 @@ GLOBL consts<>(SB), RODATA|NOPTR, $608
 	VSCALEFPS t2b, t3b, sb; \
 	VADDPS Z27, sa, t1a; \
 	VADDPS Z27, sb, t1b; \
-	VPTESTMD Z30, xa, ka; \
-	VPTESTMD Z30, xb, kb; \
-	VMOVAPS Z27, t2a; \
-	VMOVAPS Z27, t2b; \
-	VMOVAPS sa, ka, t2a; \
-	VMOVAPS sb, kb, t2b; \
-	VDIVPS t1a, t2a, sa; \
-	VDIVPS t1b, t2b, sb
+	VPTESTNMD Z30, xa, ka; \
+	VPTESTNMD Z30, xb, kb; \
+	VMOVAPS Z27, ka, sa; \
+	VMOVAPS Z27, kb, sb; \
+	VDIVPS t1a, sa, sa; \
+	VDIVPS t1b, sb, sb
 
 // NONFIN_AVX512(x, t, kt, kacc): kacc |= lanes of x whose exponent is all ones.
 #define NONFIN_AVX512(x, t, kt, kacc) \
 	VPANDD Z29, x, t; \
 	VPCMPEQD Z29, t, kt; \
+	KORW kt, kacc, kacc
+
+// NONFIN_DQ(x, kt, kacc): NONFIN_AVX512 in two instructions (AVX512DQ):
+// VFPCLASSPS class bits 0x99 = QNaN | +Inf | -Inf | SNaN, the lanes
+// whose exponent is all ones.
+#define NONFIN_DQ(x, kt, kacc) \
+	VFPCLASSPSZ $0x99, x, kt; \
 	KORW kt, kacc, kacc
 
 // TAILK_AVX512(Rr, Rt, k): k = mask of the first Rr lanes (0 < Rr < 16);

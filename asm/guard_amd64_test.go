@@ -57,6 +57,26 @@ func TestKernelGuardPage(t *testing.T) {
 				checkRoute(t, impl, &p, 1, n, 0, x, bias)
 				checkRoute(t, impl, &p, 1, n, 0, x, nil)
 			}
+			// kSigmoidSig's sig, the weights kernels' ids and output.
+			sig, freeS := guarded(t, n)
+			kSigmoidSig(impl, dst, sig, x, &bias[0])
+			for k := 1; k <= min(n, 8); k++ {
+				idm, freeI := guarded(t, k)
+				ids := unsafe.Slice((*int32)(unsafe.Pointer(&idm[0])), k)
+				w, freeW := guarded(t, k)
+				for j := range ids {
+					ids[j] = int32(n - 1 - j)
+				}
+				for mode := 0; mode < 4; mode++ {
+					p := Plan{E: n, K: k, Softmax: mode&1 != 0, Normalize: mode&2 != 0, Scale: 2}
+					for _, sg := range [][]float32{nil, sig} {
+						simdWeights(impl, &p, dst, w, ids, x, sg, false, 3, 2, make([]int64, n))
+					}
+				}
+				freeW()
+				freeI()
+			}
+			freeS()
 			free()
 			freeB()
 		}

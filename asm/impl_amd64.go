@@ -12,7 +12,8 @@ import (
 // pipeline with these kernels (route_avx2_amd64.s, route_avx512_amd64.s;
 // each .s header names its Go twin):
 //
-//	sigmoid<ISA>      non-finite check + Sigmoid + bias, one pass
+//	sigmoid<ISA>      non-finite check + Sigmoid + bias, one pass; with a
+//	                  bias it also keeps the unbiased sigmoid (Scratch.Sig)
 //	max<ISA>          non-finite check + softmax maximum
 //	expSum<ISA>       ExpNeg(x-m) stored + SoftmaxSum's 16-lane striped sum
 //	divBias<ISA>      e/S + bias
@@ -25,18 +26,21 @@ import (
 //	                  (topk8_avx512_amd64.s)
 //	groupsAVX512      groups <= 8: every group's score, the kept groups and
 //	                  the top-K floor in one call (topk8_avx512_amd64.s)
-//	weights8AVX2      K <= 8: gather, Sigmoid or ExpNeg(/S), normalisation,
-//	                  scale (both implementations)
+//	weights8<ISA>     K <= 8: gather, Sigmoid (or the kept sigmoid) or
+//	                  ExpNeg(/S), normalisation, scale (AVX512: also the
+//	                  load counts)
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
 //	                  insertion); K > 32 uses RouteGeneric's heap
 //
-// routeSIMD (below) is the per-token glue in Go; load counts and the
-// weights of K > 8 stay in Go (they are O(K)).
+// routeSIMD (below) is the per-token glue in Go; the weights of K > 8 and
+// the load counts stay in Go (they are O(K)), except that weights8AVX512
+// also counts the load.
 //
 // Package bools, set once: every feature the kernels execute is named.
 // AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
-// (zmm arithmetic, k-masks, VEXTRACTF64X4, VPCOMPRESSD, VPMINUQ) plus the
-// AVX2 instructions they share for 128/256-bit reductions, POPCNT and BMI2.
+// (zmm arithmetic, k-masks, VEXTRACTF64X4, VPCOMPRESSD, VPMINUQ), AVX512DQ
+// (VRANGEPS and VFPCLASSPS in the sigmoid) plus the AVX2 instructions they
+// share for 128/256-bit reductions, POPCNT and BMI2.
 // x/sys/cpu also checks that the OS
 // saves the ymm/zmm state, and honours GODEBUG=cpu.avx512f=off etc.
 var (
@@ -46,7 +50,7 @@ var (
 
 func init() {
 	hasAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2
-	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT && cpu.X86.HasBMI2
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasPOPCNT && cpu.X86.HasBMI2
 }
 
 func appendAvailable(out []Impl) []Impl {
@@ -90,9 +94,19 @@ const simdMinE = 9
 
 func kSigmoid(impl Impl, dst, x []float32, bias *float32) bool {
 	if impl == AVX512 {
-		return sigmoidAVX512(&dst[0], &x[0], bias, len(x))
+		return sigmoidAVX512(&dst[0], nil, &x[0], bias, len(x))
 	}
-	return sigmoidAVX2(&dst[0], &x[0], bias, len(x))
+	return sigmoidAVX2(&dst[0], nil, &x[0], bias, len(x))
+}
+
+// kSigmoidSig is kSigmoid that, with a bias, also keeps the sigmoid
+// (without the bias) in sig, for simdWeights.
+func kSigmoidSig(impl Impl, dst, sig, x []float32, bias *float32) bool {
+	sig = sig[:len(x)]
+	if impl == AVX512 {
+		return sigmoidAVX512(&dst[0], &sig[0], &x[0], bias, len(x))
+	}
+	return sigmoidAVX2(&dst[0], &sig[0], &x[0], bias, len(x))
 }
 
 func kMax(impl Impl, x []float32) (float32, bool) {
@@ -166,12 +180,19 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	}
 	selBuf := s.Sel[:E]
 	load = load[:E]
+	// Sigmoid scores with a bias: the sigmoid kernel also keeps the
+	// unbiased sigmoid in sigBuf, and the weights gather it.
+	var sigBuf []float32
+	if !p.Softmax && bias != nil && len(s.Sig) >= E {
+		sigBuf = s.Sig[:E]
+	}
 	for t := 0; t < T; t++ {
 		row := x[t*stride : t*stride+E]
 		oid := ids[t*K : t*K+K]
 		ow := w[t*K : t*K+K]
 		var m, S float32
 		var bad bool
+		var sig []float32 // Sigmoid(row) when a kernel left it in memory
 		sel := row
 		top := s.Top[:K]
 		clear(top)
@@ -184,7 +205,15 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		case logitSel:
 			_, bad = kMax(impl, row)
 		case !p.Softmax:
-			bad = kSigmoid(impl, selBuf, row, bp)
+			if bias == nil {
+				bad = kSigmoid(impl, selBuf, row, nil)
+				sig = selBuf
+			} else if sigBuf != nil {
+				bad = kSigmoidSig(impl, selBuf, sigBuf, row, bp)
+				sig = sigBuf
+			} else {
+				bad = kSigmoid(impl, selBuf, row, bp)
+			}
 			sel = selBuf
 		default:
 			m, bad = kMax(impl, row)
@@ -227,10 +256,7 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		for j, k := range top {
 			oid[j] = int32(KeyIndex(k))
 		}
-		simdWeights(impl, p, selBuf, ow, oid, row, logitSel, m, S)
-		for _, id := range oid {
-			load[id]++
-		}
+		simdWeights(impl, p, selBuf, ow, oid, row, sig, logitSel, m, S, load)
 	}
 	return firstBad
 }
@@ -295,11 +321,18 @@ func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 var negInf = float32(math.Inf(-1))
 
 // simdWeights is weights, with the K exponentials or sigmoids in one
-// kernel call over the gathered logits.
-func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
+// kernel call over the gathered logits, followed by RouteGeneric's load
+// counts (load[id]++ for every chosen id; load nil: none). load and row
+// cover every id. sig, when not nil, holds Sigmoid(row[i]) for every i
+// (sigmoid plans): K <= 8 gathers it instead of computing the K sigmoids.
+func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []float32, logitSel bool, m, S float32, load []int64) {
 	if len(w) <= 8 {
 		// One kernel: gather, scores, normalisation and scale.
 		mode := 0
+		if !p.Softmax && sig != nil {
+			row = sig[:len(row)]
+			mode |= 8
+		}
 		if p.Softmax {
 			mode |= 1
 			if logitSel {
@@ -315,14 +348,33 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float3
 		if p.Normalize {
 			mode |= 4
 		}
+		if impl == AVX512 {
+			var lp *int64
+			if load != nil {
+				lp = &load[0]
+			}
+			weights8AVX512(&w[0], &ids[0], &row[0], lp, len(w), mode, m, S, p.Scale)
+			return
+		}
 		weights8AVX2(&w[0], &ids[0], &row[0], len(w), mode, m, S, p.Scale)
+		if load != nil {
+			for _, id := range ids {
+				load[id]++
+			}
+		}
 		return
 	}
 	if !p.Softmax {
-		for j, id := range ids {
-			w[j] = row[id]
+		if sig != nil {
+			for j, id := range ids {
+				w[j] = sig[id]
+			}
+		} else {
+			for j, id := range ids {
+				w[j] = row[id]
+			}
+			kSigmoid(impl, w, w, nil)
 		}
-		kSigmoid(impl, w, w, nil)
 	} else {
 		if logitSel {
 			m = row[ids[0]]
@@ -353,5 +405,10 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row []float3
 	}
 	for j := range w {
 		w[j] = float32(w[j] * p.Scale)
+	}
+	if load != nil {
+		for _, id := range ids {
+			load[id]++
+		}
 	}
 }

@@ -35,6 +35,7 @@ func (p *Plan) LogitSelect(hasBias bool) bool {
 // callers keep scratch per goroutine (package route pools it).
 type Scratch struct {
 	Sel  []float32 // E: selection scores of the current token
+	Sig  []float32 // E (sigmoid plans): the current token's sigmoid scores without the bias (amd64 kernels reuse them for the weights)
 	Top  []uint64  // K: keys of the chosen experts, descending
 	GSc  []float32 // Groups: group scores
 	GSec []float32 // Groups: each group's second-best selection score (top-2 sum)
@@ -53,13 +54,17 @@ func (s *Scratch) Load(E int) []int64 {
 
 // NewScratch returns scratch memory sized for p.
 func (p *Plan) NewScratch() *Scratch {
-	return &Scratch{
+	s := &Scratch{
 		Sel:  make([]float32, p.E),
 		Top:  make([]uint64, p.K),
 		GSc:  make([]float32, p.Groups),
 		GSec: make([]float32, p.Groups),
 		GTop: make([]uint64, p.TopGroups),
 	}
+	if !p.Softmax {
+		s.Sig = make([]float32, p.E)
+	}
+	return s
 }
 
 // keyValue returns the score a Key was made from (inverse of OrderBits;

@@ -50,7 +50,7 @@ func TestAvailableAMD64(t *testing.T) {
 	}
 	av := Available()
 	want := []Impl{}
-	if cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasAVX512F {
+	if cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ {
 		want = append(want, AVX512)
 	}
 	if cpu.X86.HasAVX && cpu.X86.HasAVX2 {
@@ -159,6 +159,30 @@ func TestKernelSigmoid(t *testing.T) {
 					for i := n; i < len(dst); i++ {
 						if dst[i] != canary {
 							t.Fatalf("%v n=%d: canary %d overwritten", impl, n, i-n)
+						}
+					}
+					// kSigmoidSig: the same, and (when kept) the sigmoid
+					// without the bias in sig.
+					dst2 := make([]float32, n+8)
+					sig := make([]float32, n+8)
+					for i := range sig {
+						sig[i] = canary
+					}
+					bad2 := kSigmoidSig(impl, dst2[:n], sig[:n], x, bp)
+					if bad2 != bad {
+						t.Fatalf("%v n=%d: kSigmoidSig bad = %v, want %v", impl, n, bad2, bad)
+					}
+					for i := 0; i < n; i++ {
+						if !same(dst2[i], dst[i]) {
+							t.Fatalf("%v n=%d: kSigmoidSig dst[%d] = %g, want %g", impl, n, i, dst2[i], dst[i])
+						}
+						if withBias && !same(sig[i], Sigmoid(x[i])) {
+							t.Fatalf("%v n=%d: sig[%d] = %g, want Sigmoid(%g) = %g", impl, n, i, sig[i], x[i], Sigmoid(x[i]))
+						}
+					}
+					for i := n; i < len(sig); i++ {
+						if sig[i] != canary || dst2[i] != 0 {
+							t.Fatalf("%v n=%d: kSigmoidSig wrote past n", impl, n)
 						}
 					}
 				}
@@ -423,53 +447,172 @@ func TestKernelGroupScores(t *testing.T) {
 	}
 }
 
-func TestKernelWeights8(t *testing.T) {
-	simdImpls(t)
-	r := rand.New(rand.NewPCG(21, 22))
-	for trial := 0; trial < 4000; trial++ {
-		E := 1 + r.IntN(40)
-		k := 1 + r.IntN(min(E, 8))
-		row := kernelInput(r, E)
-		ids := make([]int32, k)
-		for j, i := range r.Perm(E)[:k] {
-			ids[j] = int32(i)
+// checkWeights runs simdWeights (K <= 8: the weights8 kernel of impl) and
+// compares the weights and the load counts with weights and RouteGeneric's
+// load loop.
+func checkWeights(t *testing.T, impl Impl, p *Plan, row []float32, ids []int32, logitSel bool, m, S float32) {
+	t.Helper()
+	k := len(ids)
+	want := make([]float32, k)
+	weights(p, want, ids, row, logitSel, m, S)
+	got := make([]float32, k+1)
+	got[k] = canary
+	load := make([]int64, len(row)+1)
+	wantLoad := make([]int64, len(row)+1)
+	for i := range load {
+		load[i] = int64(i * 3)
+		wantLoad[i] = load[i]
+	}
+	for _, id := range ids {
+		wantLoad[id]++
+	}
+	// Sigmoid plans: also with the sigmoid scores given (the kernel's
+	// sigmoid, which the sweep holds to Sigmoid).
+	var sig []float32
+	if !p.Softmax {
+		sig = make([]float32, len(row))
+		kSigmoid(impl, sig, row, nil)
+	}
+	for _, sg := range [][]float32{nil, sig} {
+		for i := range load {
+			load[i] = int64(i * 3)
 		}
-		p := Plan{E: E, K: k, Softmax: r.IntN(2) == 0, Normalize: r.IntN(2) == 0, Scale: []float32{1, 2.5, 16}[r.IntN(3)]}
-		logitSel := r.IntN(2) == 0
-		var m, S float32
-		if p.Softmax {
-			m = row[0]
-			for _, v := range row {
-				if v > m {
-					m = v
-				}
-			}
-			if logitSel {
-				// logit selection: ids[0] is the maximum
-				for j, id := range ids {
-					if row[id] == m {
-						ids[0], ids[j] = ids[j], ids[0]
-						break
-					}
-				}
-				if row[ids[0]] != m {
-					continue
-				}
-			}
-			S = SoftmaxSum(row, m, nil)
-		}
-		want := make([]float32, k)
-		weights(&p, want, ids, row, logitSel, m, S)
-		got := make([]float32, k+1)
 		got[k] = canary
-		simdWeights(AVX2, &p, make([]float32, E), got[:k], ids, row, logitSel, m, S)
+		simdWeights(impl, p, make([]float32, len(row)), got[:k], ids, row, sg, logitSel, m, S, load[:len(row)])
 		for j := range want {
 			if !same(got[j], want[j]) {
-				t.Fatalf("plan %+v logitSel=%v ids %v: w = %v, want %v", p, logitSel, ids, got[:k], want)
+				t.Fatalf("%v plan %+v sig=%v logitSel=%v m=%g S=%g ids %v row %v: w = %v, want %v", impl, *p, sg != nil, logitSel, m, S, ids, row, got[:k], want)
 			}
 		}
 		if got[k] != canary {
-			t.Fatalf("canary overwritten")
+			t.Fatalf("%v: canary overwritten", impl)
+		}
+		for i := range load {
+			if load[i] != wantLoad[i] {
+				t.Fatalf("%v plan %+v ids %v: load[%d] = %d, want %d", impl, *p, ids, i, load[i], wantLoad[i])
+			}
+		}
+		// nil load: weights only.
+		got2 := make([]float32, k)
+		simdWeights(impl, p, make([]float32, len(row)), got2, ids, row, sg, logitSel, m, S, nil)
+		for j := range want {
+			if !same(got2[j], want[j]) {
+				t.Fatalf("%v (nil load) plan %+v sig=%v: w = %v, want %v", impl, *p, sg != nil, got2, want)
+			}
+		}
+		if sig == nil {
+			break
+		}
+	}
+}
+
+// weightsCase completes a weights test case: for softmax, m = max(row) and
+// S = SoftmaxSum(row, m) unless given (S > 0), and with logit selection
+// ids[0] is moved to a maximum (false when no id is one).
+func weightsCase(p *Plan, row []float32, ids []int32, logitSel bool, S float32) (float32, float32, bool) {
+	if !p.Softmax {
+		return 0, 0, true
+	}
+	m := row[0]
+	for _, v := range row {
+		if v > m {
+			m = v
+		}
+	}
+	if logitSel {
+		for j, id := range ids {
+			if row[id] == m {
+				ids[0], ids[j] = ids[j], ids[0]
+				break
+			}
+		}
+		if row[ids[0]] != m {
+			return 0, 0, false
+		}
+	}
+	if S <= 0 {
+		S = SoftmaxSum(row, m, nil)
+	}
+	return m, S, true
+}
+
+// TestKernelWeights8 covers the K <= 8 weights kernels: random rows for
+// every K and mode, then rows whose weights are subnormal or whose sum is
+// near 0 or far below 1e-20, arbitrary S and several scales.
+func TestKernelWeights8(t *testing.T) {
+	impls := simdImpls(t)
+	r := rand.New(rand.NewPCG(21, 22))
+	scales := []float32{1, 2.5, 16, 2.827, 1e-3, 3e-39, 1e30, -1.5}
+	for _, impl := range impls {
+		for trial := 0; trial < 6000; trial++ {
+			k := 1 + trial%8
+			E := k + r.IntN(40)
+			row := kernelInput(r, E)
+			ids := make([]int32, k)
+			for j, i := range r.Perm(E)[:k] {
+				ids[j] = int32(i)
+			}
+			mode := (trial / 8) % 8
+			p := Plan{E: E, K: k, Softmax: mode&1 != 0, Normalize: mode&2 != 0, Scale: scales[r.IntN(len(scales))]}
+			logitSel := mode&4 != 0
+			m, S, ok := weightsCase(&p, row, ids, logitSel, 0)
+			if !ok {
+				continue
+			}
+			checkWeights(t, impl, &p, row, ids, logitSel, m, S)
+		}
+		// Special rows: every K and mode.
+		tiny := func(k, E int, f func(i int) float32) []float32 {
+			row := make([]float32, E)
+			for i := range row {
+				row[i] = f(i)
+			}
+			return row
+		}
+		for k := 1; k <= 8; k++ {
+			E := k + 3
+			rows := [][]float32{
+				// sigmoid subnormal (x < -87.3), sums far below 1e-20
+				tiny(k, E, func(i int) float32 { return -88 - float32(i)*1.7 }),
+				tiny(k, E, func(i int) float32 { return -100 - float32(i)*0.3 }),
+				tiny(k, E, func(i int) float32 { return -103.97 + float32(i)*0.01 }),
+				// sums near 1e-20 (sigmoid(-46) ~ 1.05e-20)
+				tiny(k, E, func(i int) float32 { return -46 - float32(i)*0.37 }),
+				tiny(k, E, func(i int) float32 { return -45 - float32(i)*1.1 }),
+				// one large, the rest tiny; wide spread
+				tiny(k, E, func(i int) float32 { return float32(i)*-13.5 + 3 }),
+				tiny(k, E, func(i int) float32 { return float32(i%3)*-40 - float32(i)*0.001 }),
+				// zeros and -0
+				tiny(k, E, func(i int) float32 { return float32(math.Copysign(0, float64(i%2)-0.5)) }),
+				// saturating and huge
+				tiny(k, E, func(i int) float32 {
+					return []float32{math.MaxFloat32, -math.MaxFloat32, 1e30, -1e30, 104, -104, 20}[i%7]
+				}),
+				// random spread in magnitudes (sum order matters)
+				tiny(k, E, func(i int) float32 { return float32(r.NormFloat64() * 30) }),
+			}
+			for _, row := range rows {
+				for mode := 0; mode < 8; mode++ {
+					for _, S := range []float32{0, 1, 3e-39, 1e30, 7.5} {
+						if mode&1 == 0 && S != 0 {
+							continue
+						}
+						for _, sc := range scales {
+							p := Plan{E: E, K: k, Softmax: mode&1 != 0, Normalize: mode&2 != 0, Scale: sc}
+							logitSel := mode&4 != 0
+							ids := make([]int32, k)
+							for j, i := range r.Perm(E)[:k] {
+								ids[j] = int32(i)
+							}
+							m, S2, ok := weightsCase(&p, row, ids, logitSel, S)
+							if !ok {
+								continue
+							}
+							checkWeights(t, impl, &p, row, ids, logitSel, m, S2)
+						}
+					}
+				}
+			}
 		}
 	}
 }

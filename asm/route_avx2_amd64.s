@@ -19,14 +19,21 @@
 #include "textflag.h"
 #include "consts_amd64.h"
 
-// func sigmoidAVX2(dst, x, bias *float32, n int) (bad bool)
+// func sigmoidAVX2(dst, sig, x, bias *float32, n int) (bad bool)
 // Twin: dst[i] = Sigmoid(x[i]) (+ bias[i] when bias != nil); bad = badRow(x[:n]).
-// Registers: DI = dst, SI = x, DX = bias (may be nil), CX = n remaining.
-TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-33
+// With bias and sig != nil, also sig[i] = Sigmoid(x[i]) (the weights reuse
+// it); sig is ignored without bias (dst holds the sigmoid then).
+// Registers: DI = dst, R9 = sig (dst when nil: the sigmoid is stored there
+// first, then overwritten by the sum), SI = x, DX = bias (may be nil),
+// CX = n remaining.
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-41
 	MOVQ dst+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ bias+16(FP), DX
-	MOVQ n+24(FP), CX
+	MOVQ sig+8(FP), R9
+	MOVQ x+16(FP), SI
+	MOVQ bias+24(FP), DX
+	MOVQ n+32(FP), CX
+	TESTQ R9, R9
+	CMOVQEQ DI, R9
 	LOAD_CONSTS_AVX2
 	LOAD_CONSTS2_AVX2
 	VPXOR Y7, Y7, Y7
@@ -41,6 +48,8 @@ loopb2:
 	NONFIN_AVX2(Y5, Y7)
 	NONFIN_AVX2(Y8, Y7)
 	SIGMOID2_AVX2(Y5, Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11, Y12)
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y9, 32(R9)
 	VADDPS (DX), Y0, Y0
 	VADDPS 32(DX), Y9, Y9
 	VMOVUPS Y0, (DI)
@@ -48,6 +57,7 @@ loopb2:
 	ADDQ $64, SI
 	ADDQ $64, DI
 	ADDQ $64, DX
+	ADDQ $64, R9
 	SUBQ $16, CX
 	JMP  loopb2
 
@@ -60,11 +70,13 @@ loopb:
 	VMOVUPS (SI), Y5
 	NONFIN_AVX2(Y5, Y7)
 	SIGMOID_AVX2
+	VMOVUPS Y0, (R9)
 	VADDPS (DX), Y0, Y0
 	VMOVUPS Y0, (DI)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	ADDQ $32, DX
+	ADDQ $32, R9
 	SUBQ $8, CX
 	JMP  loopb
 
@@ -75,6 +87,7 @@ tailb:
 	VMASKMOVPS (SI), Y4, Y5
 	NONFIN_AVX2(Y5, Y7)
 	SIGMOID_AVX2
+	VMASKMOVPS Y0, Y4, (R9)
 	VMASKMOVPS (DX), Y4, Y1
 	VADDPS Y1, Y0, Y0
 	VMASKMOVPS Y0, Y4, (DI)
@@ -121,7 +134,7 @@ tailn:
 
 done:
 	VPTEST Y7, Y7
-	SETNE  bad+32(FP)
+	SETNE  bad+40(FP)
 	VZEROUPPER
 	RET
 
@@ -677,14 +690,17 @@ qfinish:
 
 // func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
 // Twin: weights (route_generic.go) for 1 <= k <= 8, one vector:
-//   u[j] = Sigmoid(row[ids[j]])                 (mode&1 == 0)
+//   u[j] = row[ids[j]]                          (mode&8: row holds the
+//                                                sigmoid scores already)
+//        | Sigmoid(row[ids[j]])                 (mode&1 == 0)
 //        | ExpNeg(row[ids[j]] - m) (/ S if mode&2)   (mode&1 == 1)
 //   mode&4 (Normalize): u[j] = u[j] / ((((0+u[0])+u[1])+...+u[k-1]) + 1e-20),
 //   the sum left to right as in Go (padding lanes are +0 and add nothing);
 //   w[j] = u[j] * scale.
-// Requires: AVX, AVX2 (VGATHERDPS). Used by both amd64 implementations.
+// Requires: AVX, AVX2. Used by the AVX2 implementation.
 // Registers: DI = w, SI = ids, DX = row, CX = k, BX = mode, Y4 = first-k
-// mask, Y5 = gathered logits, Y0 = u, Y8-Y15 exp constants, Y6/Y7 temps.
+// mask, Y5 = gathered logits (GATHER8_AVX), Y0 = u, Y8-Y15 exp constants,
+// Y6/Y7 temps.
 TEXT ·weights8AVX2(SB), NOSPLIT, $0-52
 	MOVQ w+0(FP), DI
 	MOVQ ids+8(FP), SI
@@ -692,11 +708,14 @@ TEXT ·weights8AVX2(SB), NOSPLIT, $0-52
 	MOVQ k+24(FP), CX
 	MOVQ mode+32(FP), BX
 	LOAD_CONSTS_AVX2
+	GATHER8_AVX(wgathered)
 	TAILMASK_AVX2(CX, AX, Y4)
-	VMASKMOVPS (SI), Y4, Y6
-	VMOVDQU Y4, Y7
-	VXORPS Y5, Y5, Y5
-	VGATHERDPS Y7, (DX)(Y6*4), Y5
+	TESTQ $8, BX
+	JZ    wscores
+	VMOVAPS Y5, Y0
+	JMP   wnorm
+
+wscores:
 	TESTQ $1, BX
 	JZ    wsig
 	VBROADCASTSS m+40(FP), Y6
@@ -738,6 +757,13 @@ wnorm:
 wscale:
 	VBROADCASTSS scale+48(FP), Y6
 	VMULPS Y6, Y0, Y0
+	CMPQ k+24(FP), $8
+	JNE  wmasked
+	VMOVUPS Y0, (DI)
+	VZEROUPPER
+	RET
+
+wmasked:
 	VMASKMOVPS Y0, Y4, (DI)
 	VZEROUPPER
 	RET

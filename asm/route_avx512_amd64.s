@@ -2,16 +2,15 @@
 
 // AVX-512 kernels of moegate's routing pipeline.
 //
-// Requires: AVX512F (zmm arithmetic, VSCALEFPS, opmasks, VEXTRACTF64X4, VPTESTMD,
-// KORW/KMOVW), plus AVX and AVX2 for the VEX-encoded 128/256-bit
-// reductions. No FMA, no approximate reciprocals.
+// Requires: AVX512F (zmm arithmetic, VSCALEFPS, VRNDSCALEPS, opmasks,
+// VEXTRACTF64X4, VPTESTMD, KORW/KMOVW), AVX512DQ (VRANGEPS and VFPCLASSPS
+// in the sigmoid), plus AVX and AVX2 for the VEX-encoded 128/256-bit
+// reductions and the weights' gather. No FMA, no approximate reciprocals.
 // Twins: as route_avx2_amd64.s (Sigmoid, ExpNeg, SoftmaxSum, the softmax
 // steps of scores, badRow, the group scores of chooseGroups, topK); each
-// function names its twin and its own registers. (The K <= 8 weights
-// kernel is weights8AVX2, shared by both implementations; the K <= 8
-// top-K kernel is in topk8_avx512_amd64.s.)
-// sigmoidAVX512 runs two vectors per iteration, their instructions
-// interleaved (SIGMOID2_AVX512): 9% faster than one chain at n = 256.
+// function names its twin and its own registers. weights8AVX512 is the
+// K <= 8 weights kernel (weights8AVX2's twin, plus the load counts); the
+// K <= 8 top-K and the groups <= 8 kernels are in topk8_avx512_amd64.s.
 //
 // Shared register map: Z16-Z31 constants (see LOAD_CONSTS_AVX512),
 // Z0-Z3 exp temporaries, Z5 = x, Z6 scratch, K1 = tail mask,
@@ -22,14 +21,21 @@
 #include "textflag.h"
 #include "consts_amd64.h"
 
-// func sigmoidAVX512(dst, x, bias *float32, n int) (bad bool)
+// func sigmoidAVX512(dst, sig, x, bias *float32, n int) (bad bool)
 // Twin: dst[i] = Sigmoid(x[i]) (+ bias[i] when bias != nil); bad = badRow(x[:n]).
-// Registers: DI = dst, SI = x, DX = bias (may be nil), CX = n remaining.
-TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-33
+// With bias and sig != nil, also sig[i] = Sigmoid(x[i]) (the weights reuse
+// it); sig is ignored without bias (dst holds the sigmoid then).
+// Registers: DI = dst, R9 = sig (dst when nil: the sigmoid is stored there
+// first, then overwritten by the sum), SI = x, DX = bias (may be nil),
+// CX = n remaining.
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-41
 	MOVQ dst+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ bias+16(FP), DX
-	MOVQ n+24(FP), CX
+	MOVQ sig+8(FP), R9
+	MOVQ x+16(FP), SI
+	MOVQ bias+24(FP), DX
+	MOVQ n+32(FP), CX
+	TESTQ R9, R9
+	CMOVQEQ DI, R9
 	LOAD_CONSTS_AVX512
 	KXORW K4, K4, K4
 	TESTQ DX, DX
@@ -40,9 +46,11 @@ loopb2:
 	JB   loopb
 	VMOVUPS (SI), Z5
 	VMOVUPS 64(SI), Z7
-	NONFIN_AVX512(Z5, Z6, K3, K4)
-	NONFIN_AVX512(Z7, Z11, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
+	NONFIN_DQ(Z7, K3, K4)
 	SIGMOID2_AVX512(Z5, Z0, Z1, Z2, Z3, K2, Z7, Z4, Z8, Z9, Z10, K5)
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z4, 64(R9)
 	VADDPS (DX), Z0, Z0
 	VADDPS 64(DX), Z4, Z4
 	VMOVUPS Z0, (DI)
@@ -50,6 +58,7 @@ loopb2:
 	ADDQ $128, SI
 	ADDQ $128, DI
 	ADDQ $128, DX
+	ADDQ $128, R9
 	SUBQ $32, CX
 	JMP  loopb2
 
@@ -57,13 +66,15 @@ loopb:
 	CMPQ CX, $16
 	JB   tailb
 	VMOVUPS (SI), Z5
-	NONFIN_AVX512(Z5, Z6, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
 	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K2)
+	VMOVUPS Z0, (R9)
 	VADDPS (DX), Z0, Z0
 	VMOVUPS Z0, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI
 	ADDQ $64, DX
+	ADDQ $64, R9
 	SUBQ $16, CX
 	JMP  loopb
 
@@ -72,8 +83,9 @@ tailb:
 	JZ    done
 	TAILK_AVX512(AX, K1)
 	VMOVUPS.Z (SI), K1, Z5
-	NONFIN_AVX512(Z5, Z6, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
 	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K2)
+	VMOVUPS Z0, K1, (R9)
 	VMOVUPS.Z (DX), K1, Z1
 	VADDPS Z1, Z0, Z0
 	VMOVUPS Z0, K1, (DI)
@@ -84,8 +96,8 @@ nobias2:
 	JB   nobias
 	VMOVUPS (SI), Z5
 	VMOVUPS 64(SI), Z7
-	NONFIN_AVX512(Z5, Z6, K3, K4)
-	NONFIN_AVX512(Z7, Z11, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
+	NONFIN_DQ(Z7, K3, K4)
 	SIGMOID2_AVX512(Z5, Z0, Z1, Z2, Z3, K2, Z7, Z4, Z8, Z9, Z10, K5)
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z4, 64(DI)
@@ -98,7 +110,7 @@ nobias:
 	CMPQ CX, $16
 	JB   tailn
 	VMOVUPS (SI), Z5
-	NONFIN_AVX512(Z5, Z6, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
 	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K2)
 	VMOVUPS Z0, (DI)
 	ADDQ $64, SI
@@ -111,13 +123,13 @@ tailn:
 	JZ    done
 	TAILK_AVX512(AX, K1)
 	VMOVUPS.Z (SI), K1, Z5
-	NONFIN_AVX512(Z5, Z6, K3, K4)
+	NONFIN_DQ(Z5, K3, K4)
 	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K2)
 	VMOVUPS Z0, K1, (DI)
 
 done:
 	KORTESTW K4, K4
-	SETNE    bad+32(FP)
+	SETNE    bad+40(FP)
 	VZEROUPPER
 	RET
 
@@ -399,5 +411,93 @@ gstore:
 	LEAQ (SI)(R9*4), SI
 	DECQ R8
 	JNZ  gloop
+	VZEROUPPER
+	RET
+
+// func weights8AVX512(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)
+// Twin: weights (route_generic.go) for 1 <= k <= 8, then RouteGeneric's
+// load[ids[j]]++ for j < k (load may be nil: no counts). As weights8AVX2:
+//   u[j] = row[ids[j]]                          (mode&8: row holds the
+//                                                sigmoid scores already)
+//        | Sigmoid(row[ids[j]])                 (mode&1 == 0)
+//        | ExpNeg(row[ids[j]] - m) (/ S if mode&2)   (mode&1 == 1)
+//   mode&4 (Normalize): u[j] = u[j] / (((u[0]+u[1])+...+u[7]) + 1e-20),
+//   left to right as Go's sum (Go starts from +0, and +0 + u[0] = u[0]
+//   since u[0] >= +0; lanes k..7 are +0 and add nothing);
+//   w[j] = u[j] * scale.
+// Requires: AVX512F (masks, VSCALEFPS), AVX512DQ (the sigmoid), AVX, AVX2
+// (VPINSRD, VINSERTI128, VEXTRACTF128 etc.).
+// Registers: DI = w, SI = ids, DX = row, R8 = load, CX = k, BX = mode,
+// K1 = first-k lanes, K3 sigmoid scratch, Z5 = logits (GATHER8_LOAD_AVX
+// counts the load while it gathers; GATHER8_AVX when load is nil),
+// Z0 = u, Z1-Z3 exp temporaries, Z16-Z31 constants, Z6/X2-X7 temps; the
+// normalisation and the scale run on the low 8 lanes in ymm (VEX).
+// Preconditions: ids[0:k] in [0, len(row)) and in [0, len(load)).
+TEXT ·weights8AVX512(SB), NOSPLIT, $0-60
+	MOVQ w+0(FP), DI
+	MOVQ ids+8(FP), SI
+	MOVQ row+16(FP), DX
+	MOVQ load+24(FP), R8
+	MOVQ k+32(FP), CX
+	MOVQ mode+40(FP), BX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	TESTQ R8, R8
+	JZ    wnoload
+	GATHER8_LOAD_AVX(wgatheredl)
+	JMP   wgot
+wnoload:
+	GATHER8_AVX(wgathered)
+wgot:
+	TESTQ $8, BX
+	JZ    wscores
+	VMOVAPS Z5, Z0
+	JMP   wnorm
+
+wscores:
+	LOAD_CONSTS_AVX512
+	TESTQ $1, BX
+	JZ    wsig
+	VBROADCASTSS m+48(FP), Z6
+	VSUBPS Z6, Z5, Z0
+	EXPNEG_AVX512(Z0, Z1, Z2, Z3)
+	TESTQ $2, BX
+	JZ    wnorm
+	VBROADCASTSS S+52(FP), Z6
+	VDIVPS Z6, Z0, Z0
+	JMP   wnorm
+
+wsig:
+	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K3)
+
+wnorm:
+	VMOVAPS.Z Z0, K1, Z0
+	TESTQ $4, BX
+	JZ    wscale
+	VEXTRACTF128 $1, Y0, X1
+	VMOVSHDUP X0, X2
+	VMOVHLPS X0, X0, X3
+	VPERMILPS $0xFF, X0, X4
+	VMOVSHDUP X1, X5
+	VMOVHLPS X1, X1, X6
+	VPERMILPS $0xFF, X1, X7
+	VADDSS X2, X0, X2
+	VADDSS X3, X2, X2
+	VADDSS X4, X2, X2
+	VADDSS X1, X2, X2
+	VADDSS X5, X2, X2
+	VADDSS X6, X2, X2
+	VADDSS X7, X2, X2
+	VADDSS consts<>+C_EPS(SB), X2, X2
+	VBROADCASTSS X2, Y2
+	VDIVPS Y2, Y0, Y0
+
+wscale:
+	// 8 lanes: the VEX forms (a ymm division is cheaper than a zmm one).
+	VBROADCASTSS scale+56(FP), Y6
+	VMULPS Y6, Y0, Y0
+	VMOVUPS Z0, K1, (DI)
 	VZEROUPPER
 	RET

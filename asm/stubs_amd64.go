@@ -6,7 +6,7 @@ package asm
 // header names the Go twin a kernel reproduces bit for bit.
 
 //go:noescape
-func sigmoidAVX2(dst, x, bias *float32, n int) (bad bool)
+func sigmoidAVX2(dst, sig, x, bias *float32, n int) (bad bool)
 
 //go:noescape
 func maxAVX2(x *float32, n int) (m float32, bad bool)
@@ -21,7 +21,7 @@ func divBiasAVX2(dst, bias *float32, n int, S float32)
 func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
 
 //go:noescape
-func sigmoidAVX512(dst, x, bias *float32, n int) (bad bool)
+func sigmoidAVX512(dst, sig, x, bias *float32, n int) (bad bool)
 
 //go:noescape
 func maxAVX512(x *float32, n int) (m float32, bad bool)
@@ -52,3 +52,6 @@ func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale
 
 //go:noescape
 func groupsAVX512(gtop *uint64, gsc, second, sel *float32, groups, gs, topGroups, mode int) (floor float32)
+
+//go:noescape
+func weights8AVX512(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)

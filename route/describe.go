@@ -32,7 +32,7 @@ func ImplFeatures(impl string) string {
 	case "avx2":
 		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2}
 	case "avx512":
-		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.AVX512F, cpuid.POPCNT, cpuid.BMI2}
+		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.AVX512F, cpuid.AVX512DQ, cpuid.POPCNT, cpuid.BMI2}
 	case "neon":
 		ids = []cpuid.FeatureID{cpuid.ASIMD}
 	default:
@@ -51,7 +51,7 @@ func ImplFeatures(impl string) string {
 // String describes the router: its gate, the kernels it runs and the CPU
 // they run on, e.g.
 //
-//	moegate router: E=256 K=8 sigmoid ...; kernels avx512 [AVX AVX2 AVX512F POPCNT BMI2] on AMD EPYC 9B45 (family 26, model 2)
+//	moegate router: E=256 K=8 sigmoid ...; kernels avx512 [AVX AVX2 AVX512F AVX512DQ POPCNT BMI2] on AMD EPYC 9B45 (family 26, model 2)
 func (r *router) String() string {
 	c := cpuid.CPU
 	impl := r.impl.String()
