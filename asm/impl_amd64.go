@@ -186,7 +186,21 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	if !p.Softmax && bias != nil && len(s.Sig) >= E {
 		sigBuf = s.Sig[:E]
 	}
+	// Softmax with logit selection and Normalize, K <= 8 (Qwen3, gpt-oss):
+	// the weights of a block of up to 64 tokens in one kernel call after
+	// their top-K, so that the tokens' exponential chains overlap.
+	deferW := impl == AVX512 && p.Softmax && logitSel && p.Normalize && K <= 8
+	block, badBits := 0, uint64(0)
+	flush := func(end int) {
+		if end > block {
+			weightsSoftmaxNAVX512(&w[block*K], &ids[block*K], &x[block*stride], stride, &load[0], end-block, K, badBits, p.Scale)
+		}
+		block, badBits = end, 0
+	}
 	for t := 0; t < T; t++ {
+		if deferW && t-block == 64 {
+			flush(t)
+		}
 		row := x[t*stride : t*stride+E]
 		oid := ids[t*K : t*K+K]
 		ow := w[t*K : t*K+K]
@@ -228,6 +242,7 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 			if firstBad < 0 {
 				firstBad = t
 			}
+			badBits |= 1 << (t - block)
 			continue
 		}
 		if selected {
@@ -256,7 +271,12 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		for j, k := range top {
 			oid[j] = int32(KeyIndex(k))
 		}
-		simdWeights(impl, p, selBuf, ow, oid, row, sig, logitSel, m, S, load)
+		if !deferW {
+			simdWeights(impl, p, selBuf, ow, oid, row, sig, logitSel, m, S, load)
+		}
+	}
+	if deferW {
+		flush(T)
 	}
 	return firstBad
 }

@@ -501,3 +501,78 @@ wscale:
 	VMOVUPS Z0, K1, (DI)
 	VZEROUPPER
 	RET
+
+// func weightsSoftmaxNAVX512(w *float32, ids *int32, x *float32, stride int, load *int64, T, k int, bad uint64, scale float32)
+// Twin: weights (route_generic.go) for softmax with logit selection and
+// Normalize (S cancels, m = row[ids[0]]), 1 <= k <= 8, then
+// load[ids[j]]++, for the T <= 64 tokens of a block whose bit in bad is
+// clear (token t's logits at x + t*stride, its ids and weights at t*k);
+// exactly weights8AVX512's mode 1|4 per token. One call per block: the
+// exponential's chain of one token overlaps the next token's (a call per
+// token leaves each chain exposed behind the top-K of the next).
+// Registers: R9 = t, R10 = T, R11 = w, R12 = ids, R13 = row, BX = bad,
+// DI = stride*4; per token as weights8AVX512: SI = ids, DX = row, R8 =
+// load, CX = k, DI = w, K1 = first-k lanes, Z5 = logits, Z0 = u, Z1-Z3
+// exp temporaries, Z6/X2-X7 temporaries, Z16-Z31 constants.
+// Preconditions: ids of good tokens in [0, stride) and in [0, len(load));
+// load non-nil.
+TEXT ·weightsSoftmaxNAVX512(SB), NOSPLIT, $0-68
+	MOVQ w+0(FP), R11
+	MOVQ ids+8(FP), R12
+	MOVQ x+16(FP), R13
+	MOVQ stride+24(FP), DI
+	SHLQ $2, DI
+	MOVQ load+32(FP), R8
+	MOVQ T+40(FP), R10
+	MOVQ k+48(FP), CX
+	MOVQ bad+56(FP), BX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	LOAD_CONSTS_AVX512
+	VBROADCASTSS scale+64(FP), Y15
+	XORQ R9, R9
+
+wsloop:
+	CMPQ R9, R10
+	JAE  wsdone
+	BTQ  R9, BX
+	JC   wsnext
+	MOVQ R12, SI
+	MOVQ R13, DX
+	GATHER8_LOAD_AVX(wsgathered)
+	VBROADCASTSS X5, Z6
+	VSUBPS Z6, Z5, Z0
+	EXPNEG_AVX512(Z0, Z1, Z2, Z3)
+	VMOVAPS.Z Z0, K1, Z0
+	VEXTRACTF128 $1, Y0, X1
+	VMOVSHDUP X0, X2
+	VMOVHLPS X0, X0, X3
+	VPERMILPS $0xFF, X0, X4
+	VMOVSHDUP X1, X5
+	VMOVHLPS X1, X1, X6
+	VPERMILPS $0xFF, X1, X7
+	VADDSS X2, X0, X2
+	VADDSS X3, X2, X2
+	VADDSS X4, X2, X2
+	VADDSS X1, X2, X2
+	VADDSS X5, X2, X2
+	VADDSS X6, X2, X2
+	VADDSS X7, X2, X2
+	VADDSS consts<>+C_EPS(SB), X2, X2
+	VBROADCASTSS X2, Y2
+	VDIVPS Y2, Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Z0, K1, (R11)
+
+wsnext:
+	LEAQ (R11)(CX*4), R11
+	LEAQ (R12)(CX*4), R12
+	ADDQ DI, R13
+	INCQ R9
+	JMP  wsloop
+
+wsdone:
+	VZEROUPPER
+	RET

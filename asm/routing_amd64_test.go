@@ -243,3 +243,28 @@ func TestRouteRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteDeferredWeightBlocks: softmax with logit selection and
+// Normalize, K <= 8, computes weights per block of 64 tokens after their
+// top-K (weightsSoftmaxNAVX512); bad tokens at and around every block
+// boundary, odd strides and start offsets.
+func TestRouteDeferredWeightBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, impl := range simdImpls(t) {
+		for _, E := range []int{9, 32, 128} {
+			for _, K := range []int{1, 4, 8} {
+				for _, T := range []int{1, 63, 64, 65, 129, 200} {
+					p := Plan{E: E, K: K, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1.5}
+					stride, off := E+r.IntN(3), r.IntN(4)
+					x := routeInput(r, E, T, stride, off, false)
+					for tk := 0; tk < T; tk++ {
+						if m := tk % 64; m == 0 || m == 63 || m == 1 || r.IntN(9) == 0 {
+							x[off+tk*stride+r.IntN(E)] = float32(math.NaN())
+						}
+					}
+					checkRoute(t, impl, &p, T, stride, off, x, nil)
+				}
+			}
+		}
+	}
+}

@@ -55,3 +55,6 @@ func groupsAVX512(gtop *uint64, gsc, second, sel *float32, groups, gs, topGroups
 
 //go:noescape
 func weights8AVX512(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)
+
+//go:noescape
+func weightsSoftmaxNAVX512(w *float32, ids *int32, x *float32, stride int, load *int64, T, k int, bad uint64, scale float32)
