@@ -189,11 +189,15 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	// Softmax with logit selection and Normalize, K <= 8 (Qwen3, gpt-oss):
 	// the weights of a block of up to 64 tokens in one kernel call after
 	// their top-K, so that the tokens' exponential chains overlap.
-	deferW := impl == AVX512 && p.Softmax && logitSel && p.Normalize && K <= 8
+	deferW := p.Softmax && logitSel && p.Normalize && K <= 8
 	block, badBits := 0, uint64(0)
 	flush := func(end int) {
 		if end > block {
-			weightsSoftmaxNAVX512(&w[block*K], &ids[block*K], &x[block*stride], stride, &load[0], end-block, K, badBits, p.Scale)
+			if impl == AVX512 {
+				weightsSoftmaxNAVX512(&w[block*K], &ids[block*K], &x[block*stride], stride, &load[0], end-block, K, badBits, p.Scale)
+			} else {
+				weightsSoftmaxNAVX2(&w[block*K], &ids[block*K], &x[block*stride], stride, &load[0], end-block, K, badBits, p.Scale)
+			}
 		}
 		block, badBits = end, 0
 	}

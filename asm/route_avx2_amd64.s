@@ -767,3 +767,83 @@ wmasked:
 	VMASKMOVPS Y0, Y4, (DI)
 	VZEROUPPER
 	RET
+
+// func weightsSoftmaxNAVX2(w *float32, ids *int32, x *float32, stride int, load *int64, T, k int, bad uint64, scale float32)
+// Twin: weights (route_generic.go) for softmax with logit selection and
+// Normalize (S cancels, m = row[ids[0]]), 1 <= k <= 8, then
+// load[ids[j]]++, for the T <= 64 tokens of a block whose bit in bad is
+// clear (token t's logits at x + t*stride, its ids and weights at t*k);
+// exactly weights8AVX2's mode 1|4 per token, in one call per block so the
+// tokens' exponential chains overlap (see weightsSoftmaxNAVX512).
+// Requires: AVX, AVX2.
+// Registers: R9 = t, R10 = T, R11 = w, R12 = ids, R13 = row, BX = bad,
+// DI = stride*4; per token: SI = ids, DX = row, R8 = load, CX = k (as
+// GATHER8_LOAD_AVX wants them), Y4 = first-k mask, Y5 = logits, Y0 = u,
+// Y1-Y3 exp temporaries, Y8-Y15 exp constants, Y6/Y7 temporaries.
+// Preconditions: ids of good tokens in [0, stride) and in [0, len(load));
+// load non-nil.
+TEXT ·weightsSoftmaxNAVX2(SB), NOSPLIT, $0-68
+	MOVQ w+0(FP), R11
+	MOVQ ids+8(FP), R12
+	MOVQ x+16(FP), R13
+	MOVQ stride+24(FP), DI
+	SHLQ $2, DI
+	MOVQ load+32(FP), R8
+	MOVQ T+40(FP), R10
+	MOVQ bad+56(FP), BX
+	LOAD_CONSTS_AVX2
+	MOVQ k+48(FP), CX
+	TAILMASK_AVX2(CX, AX, Y4)
+	MOVQ k+48(FP), CX
+	XORQ R9, R9
+
+wsloop:
+	CMPQ R9, R10
+	JAE  wsdone
+	BTQ  R9, BX
+	JC   wsnext
+	MOVQ R12, SI
+	MOVQ R13, DX
+	GATHER8_LOAD_AVX(wsgathered)
+	VBROADCASTSS X5, Y6
+	VSUBPS Y6, Y5, Y0
+	EXPNEG_AVX2
+	VANDPS Y4, Y0, Y0
+	VXORPS X6, X6, X6
+	VADDSS X0, X6, X6
+	VMOVSHDUP X0, X7
+	VADDSS X7, X6, X6
+	VMOVHLPS X0, X0, X7
+	VADDSS X7, X6, X6
+	VPERMILPS $0xFF, X0, X7
+	VADDSS X7, X6, X6
+	VEXTRACTF128 $1, Y0, X1
+	VADDSS X1, X6, X6
+	VMOVSHDUP X1, X7
+	VADDSS X7, X6, X6
+	VMOVHLPS X1, X1, X7
+	VADDSS X7, X6, X6
+	VPERMILPS $0xFF, X1, X7
+	VADDSS X7, X6, X6
+	VADDSS consts<>+C_EPS(SB), X6, X6
+	VBROADCASTSS X6, Y6
+	VDIVPS Y6, Y0, Y0
+	VBROADCASTSS scale+64(FP), Y6
+	VMULPS Y6, Y0, Y0
+	CMPQ CX, $8
+	JNE  wsmasked
+	VMOVUPS Y0, (R11)
+	JMP  wsnext
+wsmasked:
+	VMASKMOVPS Y0, Y4, (R11)
+
+wsnext:
+	LEAQ (R11)(CX*4), R11
+	LEAQ (R12)(CX*4), R12
+	ADDQ DI, R13
+	INCQ R9
+	JMP  wsloop
+
+wsdone:
+	VZEROUPPER
+	RET

@@ -58,3 +58,6 @@ func weights8AVX512(w *float32, ids *int32, row *float32, load *int64, k, mode i
 
 //go:noescape
 func weightsSoftmaxNAVX512(w *float32, ids *int32, x *float32, stride int, load *int64, T, k int, bad uint64, scale float32)
+
+//go:noescape
+func weightsSoftmaxNAVX2(w *float32, ids *int32, x *float32, stride int, load *int64, T, k int, bad uint64, scale float32)
