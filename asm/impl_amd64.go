@@ -17,12 +17,12 @@ import (
 //	expSum<ISA>       ExpNeg(x-m) stored + SoftmaxSum's 16-lane striped sum
 //	divBias<ISA>      e/S + bias
 //	groupScores<ISA>  every group's top-2 sum (or max) and second best
-//	topk8AVX2         top-K for K <= 8: keys in vector registers, branch-free
-//	                  insertion, a pre-pass bound or a caller's floor, one
-//	                  call for all kept groups; also the non-finite check
-//	topk8AVX512       the same contract: candidates packed with VPCOMPRESSD,
-//	                  merged 8 at a time by a bitonic network
-//	                  (topk8_avx512_amd64.s)
+//	topk8<ISA>        top-K for K <= 8: candidates packed (AVX2: VPERMD by a
+//	                  mask table; AVX-512: VPCOMPRESSD) and merged 8 at a
+//	                  time by a bitonic network, a pre-pass bound or a
+//	                  caller's floor, one call for all kept groups; also the
+//	                  non-finite check (topk8_avx2_amd64.s,
+//	                  topk8_avx512_amd64.s)
 //	weights8AVX2      K <= 8: gather, Sigmoid or ExpNeg(/S), normalisation,
 //	                  scale (both implementations)
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
@@ -32,19 +32,20 @@ import (
 // weights of K > 8 stay in Go (they are O(K)).
 //
 // Package bools, set once: every feature the kernels execute is named.
-// AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
-// (zmm arithmetic, k-masks, VEXTRACTF64X4, VPCOMPRESSD, VPMINUQ) plus the
-// AVX2 instructions they share for 128/256-bit reductions, and POPCNT.
-// x/sys/cpu also checks that the OS
-// saves the ymm/zmm state, and honours GODEBUG=cpu.avx512f=off etc.
+// AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA) and POPCNT (topk8AVX2).
+// AVX-512 kernels: AVX512F (zmm arithmetic, k-masks, VEXTRACTF64X4,
+// VPCOMPRESSD, VPMINUQ) plus the AVX2 instructions they share for
+// 128/256-bit reductions, and POPCNT (topk8AVX512). x/sys/cpu also checks
+// that the OS saves the ymm/zmm state, and honours GODEBUG=cpu.avx512f=off
+// etc.
 var (
 	hasAVX2   bool
 	hasAVX512 bool
 )
 
 func init() {
-	hasAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2
-	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT
+	hasAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
 }
 
 func appendAvailable(out []Impl) []Impl {
