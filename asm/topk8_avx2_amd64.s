@@ -13,51 +13,59 @@
 // otherwise min(k, n + the number of candidates), which is topK's count
 // whenever the scan sees at least k - n values. Preconditions: top[:k] is
 // valid memory, top[:n] holds keys in descending order and top[n:k] zeros
-// (as topK leaves them); vals holds no NaN in the values it selects.
+// (as topK leaves them).
 //
 // Method. Keys are handled as signed int64 skey = Key ^ 1<<63, so that
 // VPCMPGTQ orders them as Key's unsigned order: skey's high dword is
-// OrderBits(v) ^ 0x80000000 = b ^ (int32(b)>>31 >>> 1) (b = the float bits,
-// -0 folded to +0), its low dword ^index; an empty slot is INT64_MIN (Key
+// HI(v) = OrderBits(v) ^ 0x80000000 = b ^ (int32(b)>>31 >>> 1) (b = the
+// float bits, -0 folded to +0), whose signed order is the float order of
+// finite values; its low dword is ^index. An empty slot is INT64_MIN (Key
 // 0, below every key of a finite value). The top lives in Y8 (slots 0-3)
 // and Y9 (slots 4-7) in descending order (slots k..7 are spare). A value
-// is a candidate when it is >= the threshold Y1 = max(Y2, keyValue(top[k-1])
-// once k keys are known), where Y2 is the pre-pass bound raised to floor:
-// every value below Y1 is below k keys already held or known to exist, so
-// it cannot be in the final top. Each 8-value chunk (branch-free): VCMPPS
-// >= Y1, VMOVMSKPS; the lanes' high and low dwords are compressed by two
-// VPERMD with the indices of table topk8t<> (8 bytes per mask, widened by
-// VPMOVZXBD), interleaved into qword keys by VPUNPCKLDQ/VPUNPCKHDQ (the
-// table orders the lanes so that the POPCNT candidates come first in the
-// 8 stored keys), and written blindly, 64 bytes, at the pending count of
-// a stack buffer. Every 8 pending keys are sorted ascending by a bitonic
-// network (distance 1, 2, 1 with per-lane directions, then 4 between the
-// two registers, 2, 1: VPCMPGTQ, VPXOR with the direction, VBLENDVPD) and
-// merged into the top: max(top, sorted) lane by lane is the 8 largest of
-// the 16 as a bitonic sequence, which three half-cleaners (distance 4, 2,
-// 1) sort descending. A merge of 8 real keys leaves >= 8 >= k keys in the
-// top, so after each the threshold is raised. A final partial batch is
-// padded with INT64_MIN.
+// is a candidate when HI(v) >= the threshold max(Y2, HI(top[k-1]) once k
+// keys are known), kept minus 1 in Y1 for VPCMPGTD; Y2 is HI of the
+// pre-pass bound raised to floor: every value below the threshold is below
+// k keys already held or known to exist, so it cannot be in the final top.
+// Each 8-value chunk (branch-free): HI of the lanes, VPCMPGTD, VMOVMSKPS;
+// the lanes' HI and ^index dwords are compressed by two VPERMD with the
+// indices of table topk8t<> (8 bytes per mask, widened by VPMOVZXBD),
+// interleaved into qword keys by VPUNPCKLDQ/VPUNPCKHDQ (the table orders
+// the lanes so that the POPCNT candidates come first in the 8 stored
+// keys), and written blindly, 64 bytes, at the pending count of a stack
+// buffer. Every 8 pending keys are loaded one qword at a time (each load
+// lies inside one store, so it is store-forwarded; a 32-byte load
+// spanning two stores waits for them to reach the cache), sorted
+// ascending by a bitonic network (distance 1, 2, 1 with per-lane
+// directions, then 4 between the two registers, 2, 1: VPCMPGTQ, VPXOR
+// with the direction, VBLENDVPD) and merged into the top: max(top,
+// sorted) lane by lane is the 8 largest of the 16 as a bitonic sequence,
+// which three half-cleaners (distance 4, 2, 1) sort descending. A merge of
+// 8 real keys leaves >= 8 >= k keys in the top, so after each the
+// threshold is raised (VPERMD of slot k-1's high dword, VPMAXSD). A final
+// partial batch is padded with INT64_MIN.
 //
 // Pre-pass (lanes = 1, 2, 4 or 8 >= k): the minimum of the maxima of
-// `lanes` disjoint subsets of vals, a lower bound of the k-th largest;
-// lanes = 0: none. Group walk: with glist != nil, vals is the whole
-// selection row and nv the group size; the kernel walks the ng kept groups
-// glist[0:ng] (group keys: index = ^low 32 bits), each at vals + g*nv with
-// base + g*nv (RouteGeneric's loop over s.GTop in one call; lanes must be
-// 0). With glist == nil it scans vals[0:nv] once.
+// `lanes` disjoint subsets of vals (lane j mod 8, four accumulators), a
+// lower bound of the k-th largest; lanes = 0: none. Group walk: with
+// glist != nil, vals is the whole selection row and nv the group size;
+// the kernel walks the ng kept groups glist[0:ng] (group keys: index =
+// ^low 32 bits), each at vals + g*nv with base + g*nv (RouteGeneric's loop
+// over s.GTop in one call; lanes must be 0). With glist == nil it scans
+// vals[0:nv] once. k = 8 loads and stores the top with plain moves, other
+// k with VMASKMOVPD.
 //
 // Registers: DI = top, BX = n + candidates, R8 = k, SI = vals (group
 // start), CX = remaining, R9 = base, then the table topk8t<>, R10 = chunk
-// start, R12 = keys pending, AX = candidate mask, DX = its popcount,
-// Y0 = chunk, Y1 = threshold, Y2 = pre-pass bound / floor, Y7 = maximum
-// of exponent fields (non-finite check), Y8/Y9 = top, Y10/Y11 = batch,
-// Y12 = ^(base+R10+lane) (dwords), Y15 = 0x7F800000, Y3-Y6/Y13 scan and
-// network temporaries.
+// start, R12 = keys pending, AX = candidate mask, DX = lanes in range,
+// then their candidates' count, Y0 = chunk, Y1 = threshold - 1 (HI),
+// Y2 = HI(pre-pass bound / floor), Y7 = maximum of exponent fields
+// (non-finite check), Y8/Y9 = top, Y10/Y11 = batch, Y12 =
+// ^(base+R10+lane) (dwords), Y14 = 2*((k-1)&3)+1 (dwords: slot k-1's high
+// dword), Y15 = 0x7F800000, Y3-Y6/Y13 scan and network temporaries
+// (Y3/Y10/Y11/Y13 the pre-pass accumulators).
 // Frame: 0(SP) pending keys (16 slots: 7 pending + 8 appended, blind
-// 64-byte writes), 128(SP) top spill (threshold), 192(SP)/224(SP) load and
-// store masks of the top's two halves, 256(SP) group cursor, 264(SP)
-// groups left.
+// 64-byte writes), 128(SP)/160(SP) load and store masks of the top's two
+// halves (k < 8), 192(SP) group cursor, 200(SP) groups left.
 
 #include "textflag.h"
 #include "consts_amd64.h"
@@ -113,7 +121,12 @@ DATA topk8v<>+256(SB)/8, $0x8000000080000000
 DATA topk8v<>+264(SB)/8, $0x8000000080000000
 DATA topk8v<>+272(SB)/8, $0x8000000080000000
 DATA topk8v<>+280(SB)/8, $0x8000000080000000
-GLOBL topk8v<>(SB), RODATA|NOPTR, $288
+#define ONES 288
+DATA topk8v<>+288(SB)/8, $-1
+DATA topk8v<>+296(SB)/8, $-1
+DATA topk8v<>+304(SB)/8, $-1
+DATA topk8v<>+312(SB)/8, $-1
+GLOBL topk8v<>(SB), RODATA|NOPTR, $320
 
 // CE2(SHUF, A, B, dirA, dirB, dstA, dstB): one compare-exchange stage
 // within each of the registers A and B (results in dstA, dstB): the partner lane is SHUF $0x4E (VPSHUFD:
@@ -151,27 +164,58 @@ GLOBL topk8v<>(SB), RODATA|NOPTR, $288
 	CE2(VPERMQ, Y3, Y9, DIR_1100, DIR_1100, Y3, Y9); \
 	CE2(VPSHUFD, Y3, Y9, DIR_1010, DIR_1010, Y8, Y9)
 
-// KTHR: Y1 = max(Y2, keyValue(top[k-1])); only when k keys are known.
-// keyValue from skey's high dword h: b = h ^ (int32(h)>>31 >>> 1).
-// Clobbers R11, R13.
-#define KTHR \
-	VMOVDQU Y8, 128(SP); \
-	VMOVDQU Y9, 160(SP); \
-	MOVL 124(SP)(R8*8), R11; \
-	MOVL R11, R13; \
-	SARL $31, R13; \
-	SHRL $1, R13; \
-	XORL R13, R11; \
-	VMOVD R11, X1; \
-	VPBROADCASTD X1, Y1; \
-	VMAXPS Y2, Y1, Y1
+// HI(x, dst, t): dst = the high dwords of the skeys of the lanes of x:
+// OrderBits(x) ^ 0x80000000 = b ^ (int32(b)>>31 >>> 1), b = x's bits with
+// -0 folded to +0. Signed dword order is float order (-0 = +0) on finite
+// values. Clobbers t.
+#define HI(x, dst, t) \
+	VPCMPEQD topk8v<>+SIGN32(SB), x, t; \
+	VPANDN x, t, dst; \
+	VPSRAD $31, dst, t; \
+	VPSRLD $1, t, t; \
+	VPXOR t, dst, dst
 
-TEXT ·topk8AVX2(SB), NOSPLIT, $272-88
+// KTHR(lhi, ldone): Y1 = max(Y2, the high dword of top[k-1]) - 1 (the
+// threshold in the HI domain: lanes with HI > Y1 are candidates); only
+// when k keys are known. Y14 = 2*((k-1)&3)+1 picks the dword.
+#define KTHR(lhi, ldone) \
+	CMPQ R8, $4; \
+	JA   lhi; \
+	VPERMD Y8, Y14, Y1; \
+	JMP  ldone; \
+lhi: \
+	VPERMD Y9, Y14, Y1; \
+ldone: \
+	VPMAXSD Y2, Y1, Y1; \
+	VPADDD topk8v<>+ONES(SB), Y1, Y1
+
+// LOADBATCH: Y10/Y11 = the 8 keys at the given qword addresses, loaded
+// one qword each (each load lies inside the youngest 32-byte store of
+// the append that wrote it, so it is store-forwarded).
+#define LOADBATCH(a0, a1, a2, a3, a4, a5, a6, a7) \
+	VMOVQ a0, X10; \
+	VPINSRQ $1, a1, X10, X10; \
+	VMOVQ a2, X4; \
+	VPINSRQ $1, a3, X4, X4; \
+	VINSERTI128 $1, X4, Y10, Y10; \
+	VMOVQ a4, X11; \
+	VPINSRQ $1, a5, X11, X11; \
+	VMOVQ a6, X4; \
+	VPINSRQ $1, a7, X4, X4; \
+	VINSERTI128 $1, X4, Y11, Y11
+
+TEXT ·topk8AVX2(SB), NOSPLIT, $208-88
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
 	MOVQ vals+24(FP), SI
 	MOVQ base+40(FP), R9
+	CMPQ R8, $8
+	JNE  qloadk
+	VMOVDQU (DI), Y8
+	VMOVDQU 32(DI), Y9
+	JMP  qloaded
+qloadk:
 	// Masks of top[0:min(k,4)] and top[4:k] (qwords).
 	MOVQ R8, AX
 	MOVQ $4, DX
@@ -181,7 +225,7 @@ TEXT ·topk8AVX2(SB), NOSPLIT, $272-88
 	LEAQ consts<>+(C_MASK+32)(SB), DX
 	SUBQ AX, DX
 	VMOVDQU (DX), Y3
-	VMOVDQU Y3, 192(SP)
+	VMOVDQU Y3, 128(SP)
 	VMASKMOVPD (DI), Y3, Y8
 	MOVQ R8, AX
 	SUBQ $4, AX
@@ -192,21 +236,41 @@ TEXT ·topk8AVX2(SB), NOSPLIT, $272-88
 	LEAQ consts<>+(C_MASK+32)(SB), DX
 	SUBQ AX, DX
 	VMOVDQU (DX), Y3
-	VMOVDQU Y3, 224(SP)
+	VMOVDQU Y3, 160(SP)
 	VMASKMOVPD 32(DI), Y3, Y9
+qloaded:
 	VPXOR topk8v<>+MINKEY(SB), Y8, Y8
 	VPXOR topk8v<>+MINKEY(SB), Y9, Y9
+	LEAQ -1(R8), AX
+	ANDQ $3, AX
+	LEAQ 1(AX)(AX*1), AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
 	VMOVDQU consts<>+C_EXPM(SB), Y15
 	VPXOR Y7, Y7, Y7
 	MOVQ nv+32(FP), CX
 	XORQ R10, R10
-	// Pre-pass (lanes > 0): Y2 = a lower bound of the k-th largest.
+	// Pre-pass (lanes > 0): Y2 = a lower bound of the k-th largest. Lane
+	// j of the four accumulators covers the values at j mod 8.
 	VMOVDQU consts<>+C_NEGINF(SB), Y2
 	MOVQ lanes+48(FP), R12
 	TESTQ R12, R12
 	JZ   qprenone
 	VMOVDQU Y2, Y3
+	VMOVDQU Y2, Y10
+	VMOVDQU Y2, Y11
+	VMOVDQU Y2, Y13
 	MOVQ SI, R11
+qpre4x:
+	CMPQ CX, $32
+	JB   qpre
+	VMAXPS (R11), Y3, Y3
+	VMAXPS 32(R11), Y10, Y10
+	VMAXPS 64(R11), Y11, Y11
+	VMAXPS 96(R11), Y13, Y13
+	ADDQ $128, R11
+	SUBQ $32, CX
+	JMP  qpre4x
 qpre:
 	CMPQ CX, $8
 	JB   qpretail
@@ -222,34 +286,38 @@ qpretail:
 	VBLENDVPS Y4, Y6, Y2, Y6
 	VMAXPS Y6, Y3, Y3
 qprefold:
+	VMAXPS Y10, Y3, Y3
+	VMAXPS Y13, Y11, Y11
+	VMAXPS Y11, Y3, Y3
 	PREPASS_LANES(Y3, Y6, X3, X6, R12, qpre8, qpre4, qpre2, qpredone)
 	VBROADCASTSS X3, Y2
 	MOVQ nv+32(FP), CX
 qprenone:
 	VBROADCASTSS floor+56(FP), Y3
 	VMAXPS Y2, Y3, Y2
-	VMOVAPS Y2, Y1
+	HI(Y2, Y2, Y3)
+	VPADDD topk8v<>+ONES(SB), Y2, Y1
 	XORQ R12, R12
 	CMPQ BX, R8
 	JB   qthrdone
-	KTHR
+	KTHR(qthr0hi, qthr0done)
 
 qthrdone:
 	MOVQ glist+64(FP), R11
-	MOVQ R11, 256(SP)
+	MOVQ R11, 192(SP)
 	MOVQ ng+72(FP), R11
-	MOVQ R11, 264(SP)
+	MOVQ R11, 200(SP)
 
 qgroup:
-	MOVQ 256(SP), R11
+	MOVQ 192(SP), R11
 	TESTQ R11, R11
 	JZ   qstart
-	MOVQ (R11), R13
-	NOTL R13
+	MOVQ (R11), AX
+	NOTL AX
 	ADDQ $8, R11
-	MOVQ R11, 256(SP)
+	MOVQ R11, 192(SP)
 	MOVQ nv+32(FP), CX
-	MOVQ R13, R11
+	MOVQ AX, R11
 	IMULQ CX, R11
 	MOVQ vals+24(FP), SI
 	LEAQ (SI)(R11*4), SI
@@ -272,28 +340,17 @@ qloop:
 	CMPQ  CX, $8
 	JB    qtail
 	VMOVUPS (SI)(R10*4), Y0
-	VPAND Y15, Y0, Y6
-	VPMAXUD Y6, Y7, Y7
-	VCMPPS $0x0D, Y1, Y0, Y6
-	JMP   qcands
-qtail:
-	MOVQ CX, DX
-	TAILMASK_AVX2(DX, AX, Y4)
-	VMASKMOVPS (SI)(R10*4), Y4, Y0
-	VPAND Y15, Y0, Y6
-	VPMAXUD Y6, Y7, Y7
-	VCMPPS $0x0D, Y1, Y0, Y6
-	VANDPS Y4, Y6, Y6
+	MOVL  $0xFF, DX
 
 qcands:
-	// Keys of the candidate lanes: high dwords OrderBits ^ 0x80000000
-	// (-0 folded), low dwords ^index, compressed and appended.
+	// Keys of the candidate lanes (DX: lanes in range): high dwords HI,
+	// low dwords ^index, compressed and appended.
+	VPAND Y15, Y0, Y6
+	VPMAXUD Y6, Y7, Y7
+	HI(Y0, Y3, Y4)
+	VPCMPGTD Y1, Y3, Y6
 	VMOVMSKPS Y6, AX
-	VPCMPEQD topk8v<>+SIGN32(SB), Y0, Y3
-	VPANDN Y0, Y3, Y3
-	VPSRAD $31, Y3, Y4
-	VPSRLD $1, Y4, Y4
-	VPXOR Y4, Y3, Y3
+	ANDL DX, AX
 	POPCNTL AX, DX
 	VPMOVZXBD (R9)(AX*8), Y5
 	VPERMD Y3, Y5, Y3
@@ -313,23 +370,32 @@ qadvance:
 	SUBQ $8, CX
 	JMP  qloop
 
+qtail:
+	MOVQ CX, DX
+	TAILMASK_AVX2(DX, AX, Y4)
+	VMASKMOVPS (SI)(R10*4), Y4, Y0
+	MOVL $1, DX
+	SHLL CX, DX
+	DECL DX
+	JMP  qcands
+
 qmerge:
-	VMOVDQU 0(SP), Y10
-	VMOVDQU 32(SP), Y11
+	LOADBATCH(0(SP), 8(SP), 16(SP), 24(SP), 32(SP), 40(SP), 48(SP), 56(SP))
 	MERGE8
+	// The overflow becomes the pending batch (off the threshold's path).
 	VMOVDQU 64(SP), Y3
 	VMOVDQU 96(SP), Y4
 	VMOVDQU Y3, 0(SP)
 	VMOVDQU Y4, 32(SP)
 	SUBQ $8, R12
-	KTHR
+	KTHR(qthr1hi, qthr1done)
 	JMP  qadvance
 
 qdone:
-	MOVQ 256(SP), R11
+	MOVQ 192(SP), R11
 	TESTQ R11, R11
 	JZ   qfinish
-	DECQ 264(SP)
+	DECQ 200(SP)
 	JNZ  qgroup
 
 qfinish:
@@ -338,17 +404,23 @@ qfinish:
 	VMOVDQU topk8v<>+MINKEY(SB), Y3
 	VMOVDQU Y3, 0(SP)(R12*8)
 	VMOVDQU Y3, 32(SP)(R12*8)
-	VMOVDQU 0(SP), Y10
-	VMOVDQU 32(SP), Y11
+	LOADBATCH(0(SP), 8(SP), 16(SP), 24(SP), 32(SP), 40(SP), 48(SP), 56(SP))
 	MERGE8
 
 qstore:
 	VPXOR topk8v<>+MINKEY(SB), Y8, Y8
 	VPXOR topk8v<>+MINKEY(SB), Y9, Y9
-	VMOVDQU 192(SP), Y3
+	CMPQ R8, $8
+	JNE  qstorek
+	VMOVDQU Y8, (DI)
+	VMOVDQU Y9, 32(DI)
+	JMP  qstored
+qstorek:
+	VMOVDQU 128(SP), Y3
 	VMASKMOVPD Y8, Y3, (DI)
-	VMOVDQU 224(SP), Y3
+	VMOVDQU 160(SP), Y3
 	VMASKMOVPD Y9, Y3, 32(DI)
+qstored:
 	CMPQ BX, R8
 	CMOVQGT R8, BX
 	VPCMPEQD Y15, Y7, Y7
