@@ -39,10 +39,12 @@
 // directions, then 4 between the two registers, 2, 1: VPCMPGTQ, VPXOR
 // with the direction, VBLENDVPD) and merged into the top: max(top,
 // sorted) lane by lane is the 8 largest of the 16 as a bitonic sequence,
-// which three half-cleaners (distance 4, 2, 1) sort descending. A merge of
-// 8 real keys leaves >= 8 >= k keys in the top, so after each the
-// threshold is raised (VPERMD of slot k-1's high dword, VPMAXSD). A final
-// partial batch is padded with INT64_MIN.
+// which three half-cleaners (distance 4, 2, 1) sort descending. Between
+// the sort and the merge of each full batch the threshold is raised to
+// max(bound, HI(top[k-1]), HI(batch[8-k])) (VPERMD of those high dwords,
+// VPMAXSD): both are k-th largest keys of subsets of the final set, and
+// the scan need not wait for the merge (the merged top's own k-th key is
+// used at the next batch). A final partial batch is padded with INT64_MIN.
 //
 // Pre-pass (lanes = 1, 2, 4 or 8 >= k): the minimum of the maxima of
 // `lanes` disjoint subsets of vals (lane j mod 8, four accumulators), a
@@ -65,7 +67,8 @@
 // (Y3/Y10/Y11/Y13 the pre-pass accumulators).
 // Frame: 0(SP) pending keys (16 slots: 7 pending + 8 appended, blind
 // 64-byte writes), 128(SP)/160(SP) load and store masks of the top's two
-// halves (k < 8), 192(SP) group cursor, 200(SP) groups left.
+// halves (k < 8), 192(SP) 2*((8-k)&3)+1 (dwords: the batch's (8-k)-th
+// high dword), 224(SP) group cursor, 232(SP) groups left.
 
 #include "textflag.h"
 #include "consts_amd64.h"
@@ -143,9 +146,9 @@ GLOBL topk8v<>(SB), RODATA|NOPTR, $320
 	VBLENDVPD Y5, Y4, A, dstA; \
 	VBLENDVPD Y13, Y6, B, dstB
 
-// MERGE8: sort the 8 keys of Y10/Y11 ascending and merge them into the
-// top Y8/Y9 (descending). Clobbers Y3-Y6, Y10, Y11, Y13.
-#define MERGE8 \
+// SORT8: sort the 8 keys of Y10/Y11 ascending (Y10 = keys 0-3, Y11 =
+// keys 4-7). Clobbers Y3-Y6, Y13.
+#define SORT8 \
 	CE2(VPSHUFD, Y10, Y11, DIR_0110, DIR_0110, Y10, Y11); \
 	CE2(VPERMQ, Y10, Y11, DIR_0011, DIR_1100, Y10, Y11); \
 	CE2(VPSHUFD, Y10, Y11, DIR_0101, DIR_1010, Y10, Y11); \
@@ -153,7 +156,11 @@ GLOBL topk8v<>(SB), RODATA|NOPTR, $320
 	VBLENDVPD Y5, Y11, Y10, Y3; \
 	VBLENDVPD Y5, Y10, Y11, Y11; \
 	CE2(VPERMQ, Y3, Y11, DIR_0011, DIR_0011, Y3, Y11); \
-	CE2(VPSHUFD, Y3, Y11, DIR_0101, DIR_0101, Y10, Y11); \
+	CE2(VPSHUFD, Y3, Y11, DIR_0101, DIR_0101, Y10, Y11)
+
+// MERGE8: merge the ascending Y10/Y11 into the top Y8/Y9 (descending).
+// Clobbers Y3-Y6, Y13.
+#define MERGE8 \
 	VPCMPGTQ Y8, Y10, Y5; \
 	VPCMPGTQ Y9, Y11, Y13; \
 	VBLENDVPD Y5, Y10, Y8, Y8; \
@@ -189,6 +196,28 @@ ldone: \
 	VPMAXSD Y2, Y1, Y1; \
 	VPADDD topk8v<>+ONES(SB), Y1, Y1
 
+// KTHRB(lhi, ldone): between SORT8 and MERGE8 of a full batch, Y1 =
+// max(Y2, HI(top[k-1]), HI(batch[8-k])) - 1: k keys of the batch are >=
+// its (8-k)-th, k keys of the top >= its (k-1)-th (INT32_MIN while that
+// slot is empty), so both bound the final k-th largest. This is at most
+// the threshold of the merged top, and the scan need not wait for the
+// merge. 192(SP) = 2*((8-k)&3)+1 picks the batch's dword (Y11 for k <= 4,
+// Y10 for k > 4). Clobbers Y3, Y4.
+#define KTHRB(lhi, ldone) \
+	VMOVDQU 192(SP), Y4; \
+	CMPQ R8, $4; \
+	JA   lhi; \
+	VPERMD Y8, Y14, Y1; \
+	VPERMD Y11, Y4, Y3; \
+	JMP  ldone; \
+lhi: \
+	VPERMD Y9, Y14, Y1; \
+	VPERMD Y10, Y4, Y3; \
+ldone: \
+	VPMAXSD Y3, Y1, Y1; \
+	VPMAXSD Y2, Y1, Y1; \
+	VPADDD topk8v<>+ONES(SB), Y1, Y1
+
 // LOADBATCH: Y10/Y11 = the 8 keys at the given qword addresses, loaded
 // one qword each (each load lies inside the youngest 32-byte store of
 // the append that wrote it, so it is store-forwarded).
@@ -204,7 +233,7 @@ ldone: \
 	VPINSRQ $1, a7, X4, X4; \
 	VINSERTI128 $1, X4, Y11, Y11
 
-TEXT ·topk8AVX2(SB), NOSPLIT, $208-88
+TEXT ·topk8AVX2(SB), NOSPLIT, $240-88
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
@@ -246,6 +275,13 @@ qloaded:
 	LEAQ 1(AX)(AX*1), AX
 	VMOVD AX, X14
 	VPBROADCASTD X14, Y14
+	MOVQ $8, AX
+	SUBQ R8, AX
+	ANDQ $3, AX
+	LEAQ 1(AX)(AX*1), AX
+	VMOVD AX, X3
+	VPBROADCASTD X3, Y3
+	VMOVDQU Y3, 192(SP)
 	VMOVDQU consts<>+C_EXPM(SB), Y15
 	VPXOR Y7, Y7, Y7
 	MOVQ nv+32(FP), CX
@@ -304,18 +340,18 @@ qprenone:
 
 qthrdone:
 	MOVQ glist+64(FP), R11
-	MOVQ R11, 192(SP)
+	MOVQ R11, 224(SP)
 	MOVQ ng+72(FP), R11
-	MOVQ R11, 200(SP)
+	MOVQ R11, 232(SP)
 
 qgroup:
-	MOVQ 192(SP), R11
+	MOVQ 224(SP), R11
 	TESTQ R11, R11
 	JZ   qstart
 	MOVQ (R11), AX
 	NOTL AX
 	ADDQ $8, R11
-	MOVQ R11, 192(SP)
+	MOVQ R11, 224(SP)
 	MOVQ nv+32(FP), CX
 	MOVQ AX, R11
 	IMULQ CX, R11
@@ -381,6 +417,8 @@ qtail:
 
 qmerge:
 	LOADBATCH(0(SP), 8(SP), 16(SP), 24(SP), 32(SP), 40(SP), 48(SP), 56(SP))
+	SORT8
+	KTHRB(qthr1hi, qthr1done)
 	MERGE8
 	// The overflow becomes the pending batch (off the threshold's path).
 	VMOVDQU 64(SP), Y3
@@ -388,14 +426,13 @@ qmerge:
 	VMOVDQU Y3, 0(SP)
 	VMOVDQU Y4, 32(SP)
 	SUBQ $8, R12
-	KTHR(qthr1hi, qthr1done)
 	JMP  qadvance
 
 qdone:
-	MOVQ 192(SP), R11
+	MOVQ 224(SP), R11
 	TESTQ R11, R11
 	JZ   qfinish
-	DECQ 200(SP)
+	DECQ 232(SP)
 	JNZ  qgroup
 
 qfinish:
@@ -405,6 +442,7 @@ qfinish:
 	VMOVDQU Y3, 0(SP)(R12*8)
 	VMOVDQU Y3, 32(SP)(R12*8)
 	LOADBATCH(0(SP), 8(SP), 16(SP), 24(SP), 32(SP), 40(SP), 48(SP), 56(SP))
+	SORT8
 	MERGE8
 
 qstore:
