@@ -44,7 +44,9 @@
 // max(bound, HI(top[k-1]), HI(batch[8-k])) (VPERMD of those high dwords,
 // VPMAXSD): both are k-th largest keys of subsets of the final set, and
 // the scan need not wait for the merge (the merged top's own k-th key is
-// used at the next batch). A final partial batch is padded with INT64_MIN.
+// used at the next batch; for k = 8 the batch's 8-k-th key is its
+// minimum, whose high dword a VPMINSD reduction finds before the sort
+// ends). A final partial batch is padded with INT64_MIN.
 //
 // Pre-pass (lanes = 1, 2, 4 or 8 >= k): the minimum of the maxima of
 // `lanes` disjoint subsets of vals (lane j mod 8, four accumulators), a
@@ -218,6 +220,55 @@ ldone: \
 	VPMAXSD Y2, Y1, Y1; \
 	VPADDD topk8v<>+ONES(SB), Y1, Y1
 
+// KTHR8B: KTHRB for k = 8 without waiting for the sort: the batch's
+// (8-k)-th key is its minimum, whose high dword is the minimum of the
+// high dwords (VPMINSD reduction; the low dwords are ignored).
+// Clobbers Y3, Y4.
+#define KTHR8B \
+	VPMINSD Y11, Y10, Y3; \
+	VPERMQ $0x4E, Y3, Y4; \
+	VPMINSD Y4, Y3, Y3; \
+	VPSHUFD $0x4E, Y3, Y4; \
+	VPMINSD Y4, Y3, Y3; \
+	VPSHUFD $0xF5, Y3, Y3; \
+	VPERMD Y9, Y14, Y1; \
+	VPMAXSD Y3, Y1, Y1; \
+	VPMAXSD Y2, Y1, Y1; \
+	VPADDD topk8v<>+ONES(SB), Y1, Y1
+
+// SCAN8(MASK): the candidates of the chunk Y0 (MASK: their lane bits into
+// AX): keys with high dwords HI, low dwords ^index, compressed by the
+// table (R9) and appended at R12; counted in BX and R12. Also the
+// non-finite check. Clobbers Y3-Y6, AX, DX.
+#define SCAN8(MASK) \
+	VPAND Y15, Y0, Y6; \
+	VPMAXUD Y6, Y7, Y7; \
+	HI(Y0, Y3, Y4); \
+	VPCMPGTD Y1, Y3, Y6; \
+	MASK; \
+	POPCNTL AX, DX; \
+	VPMOVZXBD (R9)(AX*8), Y5; \
+	VPERMD Y3, Y5, Y3; \
+	VPERMD Y12, Y5, Y4; \
+	VPUNPCKLDQ Y3, Y4, Y6; \
+	VPUNPCKHDQ Y3, Y4, Y3; \
+	VMOVDQU Y6, 0(SP)(R12*8); \
+	VMOVDQU Y3, 32(SP)(R12*8); \
+	VPSUBD topk8v<>+32(SB), Y12, Y12; \
+	ADDQ DX, BX; \
+	ADDQ DX, R12
+
+// FULLBITS: the candidate bits of a full chunk.
+#define FULLBITS VMOVMSKPS Y6, AX
+
+// TAILBITS: the candidate bits of the last CX (< 8) lanes.
+#define TAILBITS \
+	VMOVMSKPS Y6, AX; \
+	MOVL $1, DX; \
+	SHLL CX, DX; \
+	DECL DX; \
+	ANDL DX, AX
+
 // LOADBATCH: Y10/Y11 = the 8 keys at the given qword addresses, loaded
 // one qword each (each load lies inside the youngest 32-byte store of
 // the append that wrote it, so it is store-forwarded).
@@ -370,56 +421,45 @@ qstart:
 	VPSUBD topk8v<>+0(SB), Y12, Y12
 	LEAQ topk8t<>(SB), R9
 
-qloop:
-	TESTQ CX, CX
-	JLE   qdone
-	CMPQ  CX, $8
-	JB    qtail
-	VMOVUPS (SI)(R10*4), Y0
-	MOVL  $0xFF, DX
+	CMPQ CX, $8
+	JL   qtailchk
 
-qcands:
-	// Keys of the candidate lanes (DX: lanes in range): high dwords HI,
-	// low dwords ^index, compressed and appended.
-	VPAND Y15, Y0, Y6
-	VPMAXUD Y6, Y7, Y7
-	HI(Y0, Y3, Y4)
-	VPCMPGTD Y1, Y3, Y6
-	VMOVMSKPS Y6, AX
-	ANDL DX, AX
-	POPCNTL AX, DX
-	VPMOVZXBD (R9)(AX*8), Y5
-	VPERMD Y3, Y5, Y3
-	VPERMD Y12, Y5, Y4
-	VPUNPCKLDQ Y3, Y4, Y6
-	VPUNPCKHDQ Y3, Y4, Y3
-	VMOVDQU Y6, 0(SP)(R12*8)
-	VMOVDQU Y3, 32(SP)(R12*8)
-	VPSUBD topk8v<>+32(SB), Y12, Y12
-	ADDQ DX, BX
-	ADDQ DX, R12
+qloop:
+	VMOVUPS (SI)(R10*4), Y0
+	SCAN8(FULLBITS)
+
+qappended:
 	CMPQ R12, $8
 	JAE  qmerge
 
 qadvance:
 	ADDQ $8, R10
 	SUBQ $8, CX
-	JMP  qloop
+	CMPQ CX, $8
+	JGE  qloop
 
-qtail:
+qtailchk:
+	TESTQ CX, CX
+	JLE  qdone
 	MOVQ CX, DX
 	TAILMASK_AVX2(DX, AX, Y4)
 	VMASKMOVPS (SI)(R10*4), Y4, Y0
-	MOVL $1, DX
-	SHLL CX, DX
-	DECL DX
-	JMP  qcands
+	SCAN8(TAILBITS)
+	JMP  qappended
 
 qmerge:
 	LOADBATCH(0(SP), 8(SP), 16(SP), 24(SP), 32(SP), 40(SP), 48(SP), 56(SP))
+	CMPQ R8, $8
+	JNE  qmergek
+	KTHR8B
+	SORT8
+	MERGE8
+	JMP  qmerged
+qmergek:
 	SORT8
 	KTHRB(qthr1hi, qthr1done)
 	MERGE8
+qmerged:
 	// The overflow becomes the pending batch (off the threshold's path).
 	VMOVDQU 64(SP), Y3
 	VMOVDQU 96(SP), Y4
