@@ -15,38 +15,43 @@
 // valid memory, top[:n] holds keys in descending order and top[n:k] zeros
 // (as topK leaves them).
 //
-// Method. Keys are handled as signed int64 skey = Key ^ 1<<63, so that
-// VPCMPGTQ orders them as Key's unsigned order: skey's high dword is
-// HI(v) = OrderBits(v) ^ 0x80000000 = b ^ (int32(b)>>31 >>> 1) (b = the
-// float bits, -0 folded to +0), whose signed order is the float order of
-// finite values; its low dword is ^index. An empty slot is INT64_MIN (Key
-// 0, below every key of a finite value). The top lives in Y8 (slots 0-3)
-// and Y9 (slots 4-7) in descending order (slots k..7 are spare). A value
-// is a candidate when HI(v) >= the threshold max(Y2, HI(top[k-1]) once k
-// keys are known), kept minus 1 in Y1 for VPCMPGTD; Y2 is HI of the
-// pre-pass bound raised to floor: every value below the threshold is below
-// k keys already held or known to exist, so it cannot be in the final top.
-// Each 8-value chunk (branch-free): HI of the lanes, VPCMPGTD, VMOVMSKPS;
-// the lanes' HI and ^index dwords are compressed by two VPERMD with the
-// indices of table topk8t<> (8 bytes per mask, widened by VPMOVZXBD),
-// interleaved into qword keys by VPUNPCKLDQ/VPUNPCKHDQ (the table orders
-// the lanes so that the POPCNT candidates come first in the 8 stored
-// keys), and written blindly, 64 bytes, at the pending count of a stack
-// buffer. Every 8 pending keys are loaded one qword at a time (each load
-// lies inside one store, so it is store-forwarded; a 32-byte load
-// spanning two stores waits for them to reach the cache), sorted
-// ascending by a bitonic network (distance 1, 2, 1 with per-lane
-// directions, then 4 between the two registers, 2, 1: VPCMPGTQ, VPXOR
-// with the direction, VBLENDVPD) and merged into the top: max(top,
-// sorted) lane by lane is the 8 largest of the 16 as a bitonic sequence,
-// which three half-cleaners (distance 4, 2, 1) sort descending. Between
-// the sort and the merge of each full batch the threshold is raised to
-// max(bound, HI(top[k-1]), HI(batch[8-k])) (VPERMD of those high dwords,
-// VPMAXSD): both are k-th largest keys of subsets of the final set, and
-// the scan need not wait for the merge (the merged top's own k-th key is
-// used at the next batch; for k = 8 the batch's 8-k-th key is its
-// minimum, whose high dword a VPMINSD reduction finds before the sort
-// ends). A final partial batch is padded with INT64_MIN.
+// Method. Keys are handled as signed int64 working keys, so that
+// VPCMPGTQ orders them as Key's unsigned order: the high dword is H(v) =
+// sign(b) * (b & 0x7FFFFFFF) (VPSIGND; b = the float bits), whose signed
+// order is the float order of finite values with -0 = +0 = 0; the low
+// dword is ^index. H is OrderBits(v) ^ 0x80000000 (= Key's high dword
+// with the top bit flipped) for v >= +0 and that + 1 for v < 0 (where it
+// is -1 - (b & 0x7FFFFFFF)), so TOWORK/TOKEY convert the top on entry and
+// exit (besides flipping bit 63). An empty slot is EMPTY = INT64_MIN +
+// 1<<32 (Key 0), below every working key of a finite value. The top lives
+// in Y8 (slots 0-3) and Y9 (slots 4-7) in descending order (slots k..7
+// are spare). A value is a candidate when H(v) >= the threshold
+// max(Y2, H(top[k-1]) once k keys are known), kept minus 1 in Y1 for
+// VPCMPGTD; Y2 is H of the pre-pass bound raised to floor: every value
+// below the threshold is below k keys already held or known to exist, so
+// it cannot be in the final top. Each 8-value chunk (branch-free): H of
+// the lanes, VPCMPGTD, VMOVMSKPS; the lanes' H and ^index dwords are
+// compressed by two VPERMD with the indices of table topk8t<> (8 bytes
+// per mask, widened by VPMOVZXBD), interleaved into qword keys by
+// VPUNPCKLDQ/VPUNPCKHDQ (the table orders the lanes so that the POPCNT
+// candidates come first in the 8 stored keys), and written blindly, 64
+// bytes, at the pending count of a stack buffer. Every 8 pending keys are
+// loaded one qword at a time (each load lies inside one store, so it is
+// store-forwarded; a 32-byte load spanning two stores waits for them to
+// reach the cache), sorted ascending by a bitonic network (distance 1, 2,
+// 1 with per-lane directions, then 4 between the two registers, 2, 1:
+// VPCMPGTQ, VPXOR with the direction, VBLENDVPD) and merged into the top:
+// max(top, sorted) lane by lane is the 8 largest of the 16 as a bitonic
+// sequence, which three half-cleaners (distance 4, 2, 1) sort descending.
+// Between the sort and the merge of each full batch the threshold is
+// raised to max(bound, H(top[k-1]), H(batch[8-k])) (VPERMD of those high
+// dwords, VPMAXSD): both are k-th largest keys of subsets of the final
+// set, and the scan need not wait for the merge (the merged top's own
+// k-th key is used at the next batch; for k = 8 the batch's (8-k)-th key
+// is its minimum, whose high dword a VPMINSD reduction finds before the
+// sort ends). A final partial batch is padded with EMPTY. Non-finite
+// check: the maximum of b & 0x7FFFFFFF over all scanned values (Y7) is
+// > 0x7F7FFFFF.
 //
 // Pre-pass (lanes = 1, 2, 4 or 8 >= k): the minimum of the maxima of
 // `lanes` disjoint subsets of vals (lane j mod 8, four accumulators), a
@@ -55,21 +60,19 @@
 // the kernel walks the ng kept groups glist[0:ng] (group keys: index =
 // ^low 32 bits), each at vals + g*nv with base + g*nv (RouteGeneric's loop
 // over s.GTop in one call; lanes must be 0). With glist == nil it scans
-// vals[0:nv] once. k = 8 loads and stores the top with plain moves, other
-// k with VMASKMOVPD.
+// vals[0:nv] once. n = 0 does not read top; k = 8 loads and stores it with
+// plain moves, other k with VMASKMOVPD.
 //
 // Registers: DI = top, BX = n + candidates, R8 = k, SI = vals (group
 // start), CX = remaining, R9 = base, then the table topk8t<>, R10 = chunk
-// start, R12 = keys pending, AX = candidate mask, DX = lanes in range,
-// then their candidates' count, Y0 = chunk, Y1 = threshold - 1 (HI),
-// Y2 = HI(pre-pass bound / floor), Y7 = maximum of exponent fields
-// (non-finite check), Y8/Y9 = top, Y10/Y11 = batch, Y12 =
-// ^(base+R10+lane) (dwords), Y14 = 2*((k-1)&3)+1 (dwords: slot k-1's high
-// dword), Y15 = 0x7F800000, Y3-Y6/Y13 scan and network temporaries
-// (Y3/Y10/Y11/Y13 the pre-pass accumulators).
+// start, R12 = keys pending, AX = candidate mask, DX their count,
+// Y0 = chunk, Y1 = threshold - 1 (H), Y2 = H(pre-pass bound / floor),
+// Y7 = maximum of b & 0x7FFFFFFF (non-finite check), Y8/Y9 = top,
+// Y10/Y11 = batch, Y12 = ^(base+R10+lane) (dwords), Y14 = 2*((k-1)&3)+1
+// (dwords: slot k-1's high dword), Y15 = 0x7FFFFFFF, Y3-Y6/Y13 scan and
+// network temporaries (Y3/Y10/Y11/Y13 the pre-pass accumulators).
 // Frame: 0(SP) pending keys (16 slots: 7 pending + 8 appended, blind
-// 64-byte writes), 128(SP)/160(SP) load and store masks of the top's two
-// halves (k < 8), 192(SP) 2*((8-k)&3)+1 (dwords: the batch's (8-k)-th
+// 64-byte writes), 192(SP) 2*((8-k)&3)+1 (dwords: the batch's (8-k)-th
 // high dword), 224(SP) group cursor, 232(SP) groups left.
 
 #include "textflag.h"
@@ -78,7 +81,7 @@
 
 // topk8v<>: 0 lane numbers 0..7 (dwords), 32 eight (dwords), 64-223 the
 // network directions (qwords, all-ones = the lane takes the max), 224
-// INT64_MIN (qwords), 256 0x80000000 (dwords).
+// INT64_MIN (qwords), then ONES, ABS, MAXFIN, ONEHI, EMPTY (below).
 DATA topk8v<>+0(SB)/4, $0
 DATA topk8v<>+4(SB)/4, $1
 DATA topk8v<>+8(SB)/4, $2
@@ -121,17 +124,32 @@ DATA topk8v<>+224(SB)/8, $0x8000000000000000
 DATA topk8v<>+232(SB)/8, $0x8000000000000000
 DATA topk8v<>+240(SB)/8, $0x8000000000000000
 DATA topk8v<>+248(SB)/8, $0x8000000000000000
-#define SIGN32 256
-DATA topk8v<>+256(SB)/8, $0x8000000080000000
-DATA topk8v<>+264(SB)/8, $0x8000000080000000
-DATA topk8v<>+272(SB)/8, $0x8000000080000000
-DATA topk8v<>+280(SB)/8, $0x8000000080000000
 #define ONES 288
 DATA topk8v<>+288(SB)/8, $-1
 DATA topk8v<>+296(SB)/8, $-1
 DATA topk8v<>+304(SB)/8, $-1
 DATA topk8v<>+312(SB)/8, $-1
-GLOBL topk8v<>(SB), RODATA|NOPTR, $320
+#define ABS 320
+DATA topk8v<>+320(SB)/8, $0x7FFFFFFF7FFFFFFF
+DATA topk8v<>+328(SB)/8, $0x7FFFFFFF7FFFFFFF
+DATA topk8v<>+336(SB)/8, $0x7FFFFFFF7FFFFFFF
+DATA topk8v<>+344(SB)/8, $0x7FFFFFFF7FFFFFFF
+#define MAXFIN 352
+DATA topk8v<>+352(SB)/8, $0x7F7FFFFF7F7FFFFF
+DATA topk8v<>+360(SB)/8, $0x7F7FFFFF7F7FFFFF
+DATA topk8v<>+368(SB)/8, $0x7F7FFFFF7F7FFFFF
+DATA topk8v<>+376(SB)/8, $0x7F7FFFFF7F7FFFFF
+#define ONEHI 384
+DATA topk8v<>+384(SB)/8, $0x100000000
+DATA topk8v<>+392(SB)/8, $0x100000000
+DATA topk8v<>+400(SB)/8, $0x100000000
+DATA topk8v<>+408(SB)/8, $0x100000000
+#define EMPTY 416
+DATA topk8v<>+416(SB)/8, $0x8000000100000000
+DATA topk8v<>+424(SB)/8, $0x8000000100000000
+DATA topk8v<>+432(SB)/8, $0x8000000100000000
+DATA topk8v<>+440(SB)/8, $0x8000000100000000
+GLOBL topk8v<>(SB), RODATA|NOPTR, $448
 
 // CE2(SHUF, A, B, dirA, dirB, dstA, dstB): one compare-exchange stage
 // within each of the registers A and B (results in dstA, dstB): the partner lane is SHUF $0x4E (VPSHUFD:
@@ -173,19 +191,53 @@ GLOBL topk8v<>(SB), RODATA|NOPTR, $320
 	CE2(VPERMQ, Y3, Y9, DIR_1100, DIR_1100, Y3, Y9); \
 	CE2(VPSHUFD, Y3, Y9, DIR_1010, DIR_1010, Y8, Y9)
 
-// HI(x, dst, t): dst = the high dwords of the skeys of the lanes of x:
-// OrderBits(x) ^ 0x80000000 = b ^ (int32(b)>>31 >>> 1), b = x's bits with
-// -0 folded to +0. Signed dword order is float order (-0 = +0) on finite
-// values. Clobbers t.
-#define HI(x, dst, t) \
-	VPCMPEQD topk8v<>+SIGN32(SB), x, t; \
-	VPANDN x, t, dst; \
-	VPSRAD $31, dst, t; \
-	VPSRLD $1, t, t; \
-	VPXOR t, dst, dst
+// SKH(x, m, dst): dst = the high dwords of the working keys of the lanes
+// of x: H(b) = sign(b) * (b & 0x7FFFFFFF) (VPSIGND; b = the float bits,
+// m = b & 0x7FFFFFFF is left for the non-finite check). H is the float
+// order of finite values as signed int32, -0 and +0 both 0; it is
+// HI(b) = OrderBits ^ 0x80000000 for b >= +0 and HI(b) + 1 for negative
+// b (HI(b) = -1 - m there); TOWORK and TOKEY convert whole keys.
+#define SKH(x, m, dst) \
+	VPAND Y15, x, m; \
+	VPSIGND x, m, dst
+
+// TOWORK(R, t, z) / TOKEY: convert the skeys of R (Key ^ 1<<63) to
+// working keys (high dword H instead of HI: + 1<<32 when HI < 0) and
+// back. An empty slot, skey INT64_MIN, is the working key EMPTY =
+// INT64_MIN + 1<<32, below the working key of every finite value (H >=
+// -0x7F7FFFFF). z must be zero. Clobbers t.
+#define TOWORK(R, t, z) \
+	VPCMPGTQ R, z, t; \
+	VPAND topk8v<>+ONEHI(SB), t, t; \
+	VPADDQ t, R, R
+#define TOKEY(R, t, z) \
+	VPCMPGTQ R, z, t; \
+	VPAND topk8v<>+ONEHI(SB), t, t; \
+	VPSUBQ t, R, R
+
+// TOPMASKS(Ylo, Yhi): the VMASKMOVPD masks of top[0:min(k,4)] and
+// top[4:k] (qwords). Clobbers AX, DX.
+#define TOPMASKS(Ylo, Yhi) \
+	MOVQ R8, AX; \
+	MOVQ $4, DX; \
+	CMPQ AX, DX; \
+	CMOVQHI DX, AX; \
+	SHLQ $3, AX; \
+	LEAQ consts<>+(C_MASK+32)(SB), DX; \
+	SUBQ AX, DX; \
+	VMOVDQU (DX), Ylo; \
+	MOVQ R8, AX; \
+	SUBQ $4, AX; \
+	XORL DX, DX; \
+	CMPQ AX, DX; \
+	CMOVQLT DX, AX; \
+	SHLQ $3, AX; \
+	LEAQ consts<>+(C_MASK+32)(SB), DX; \
+	SUBQ AX, DX; \
+	VMOVDQU (DX), Yhi
 
 // KTHR(lhi, ldone): Y1 = max(Y2, the high dword of top[k-1]) - 1 (the
-// threshold in the HI domain: lanes with HI > Y1 are candidates); only
+// threshold in the H domain: lanes with H > Y1 are candidates); only
 // when k keys are known. Y14 = 2*((k-1)&3)+1 picks the dword.
 #define KTHR(lhi, ldone) \
 	CMPQ R8, $4; \
@@ -199,11 +251,11 @@ ldone: \
 	VPADDD topk8v<>+ONES(SB), Y1, Y1
 
 // KTHRB(lhi, ldone): between SORT8 and MERGE8 of a full batch, Y1 =
-// max(Y2, HI(top[k-1]), HI(batch[8-k])) - 1: k keys of the batch are >=
-// its (8-k)-th, k keys of the top >= its (k-1)-th (INT32_MIN while that
-// slot is empty), so both bound the final k-th largest. This is at most
-// the threshold of the merged top, and the scan need not wait for the
-// merge. 192(SP) = 2*((8-k)&3)+1 picks the batch's dword (Y11 for k <= 4,
+// max(Y2, H(top[k-1]), H(batch[8-k])) - 1: k keys of the batch are >=
+// its (8-k)-th, k keys of the top >= its (k-1)-th (EMPTY's high dword
+// while that slot is empty), so both bound the final k-th largest. This
+// is at most the threshold of the merged top, and the scan need not wait
+// for the merge. 192(SP) = 2*((8-k)&3)+1 picks the batch's dword (Y11 for k <= 4,
 // Y10 for k > 4). Clobbers Y3, Y4.
 #define KTHRB(lhi, ldone) \
 	VMOVDQU 192(SP), Y4; \
@@ -241,9 +293,8 @@ ldone: \
 // table (R9) and appended at R12; counted in BX and R12. Also the
 // non-finite check. Clobbers Y3-Y6, AX, DX.
 #define SCAN8(MASK) \
-	VPAND Y15, Y0, Y6; \
-	VPMAXUD Y6, Y7, Y7; \
-	HI(Y0, Y3, Y4); \
+	SKH(Y0, Y4, Y3); \
+	VPMAXUD Y4, Y7, Y7; \
 	VPCMPGTD Y1, Y3, Y6; \
 	MASK; \
 	POPCNTL AX, DX; \
@@ -290,37 +341,27 @@ TEXT ·topk8AVX2(SB), NOSPLIT, $240-88
 	MOVQ k+16(FP), R8
 	MOVQ vals+24(FP), SI
 	MOVQ base+40(FP), R9
+	// The top as working keys; n = 0: all slots empty.
+	VMOVDQU topk8v<>+EMPTY(SB), Y8
+	VMOVDQU Y8, Y9
+	TESTQ BX, BX
+	JZ   qloaded
 	CMPQ R8, $8
 	JNE  qloadk
 	VMOVDQU (DI), Y8
 	VMOVDQU 32(DI), Y9
-	JMP  qloaded
+	JMP  qconv
 qloadk:
-	// Masks of top[0:min(k,4)] and top[4:k] (qwords).
-	MOVQ R8, AX
-	MOVQ $4, DX
-	CMPQ AX, DX
-	CMOVQHI DX, AX
-	SHLQ $3, AX
-	LEAQ consts<>+(C_MASK+32)(SB), DX
-	SUBQ AX, DX
-	VMOVDQU (DX), Y3
-	VMOVDQU Y3, 128(SP)
+	TOPMASKS(Y3, Y4)
 	VMASKMOVPD (DI), Y3, Y8
-	MOVQ R8, AX
-	SUBQ $4, AX
-	XORL DX, DX
-	CMPQ AX, DX
-	CMOVQLT DX, AX
-	SHLQ $3, AX
-	LEAQ consts<>+(C_MASK+32)(SB), DX
-	SUBQ AX, DX
-	VMOVDQU (DX), Y3
-	VMOVDQU Y3, 160(SP)
-	VMASKMOVPD 32(DI), Y3, Y9
-qloaded:
+	VMASKMOVPD 32(DI), Y4, Y9
+qconv:
 	VPXOR topk8v<>+MINKEY(SB), Y8, Y8
 	VPXOR topk8v<>+MINKEY(SB), Y9, Y9
+	VPXOR Y4, Y4, Y4
+	TOWORK(Y8, Y3, Y4)
+	TOWORK(Y9, Y3, Y4)
+qloaded:
 	LEAQ -1(R8), AX
 	ANDQ $3, AX
 	LEAQ 1(AX)(AX*1), AX
@@ -333,7 +374,7 @@ qloaded:
 	VMOVD AX, X3
 	VPBROADCASTD X3, Y3
 	VMOVDQU Y3, 192(SP)
-	VMOVDQU consts<>+C_EXPM(SB), Y15
+	VMOVDQU topk8v<>+ABS(SB), Y15
 	VPXOR Y7, Y7, Y7
 	MOVQ nv+32(FP), CX
 	XORQ R10, R10
@@ -382,7 +423,7 @@ qprefold:
 qprenone:
 	VBROADCASTSS floor+56(FP), Y3
 	VMAXPS Y2, Y3, Y2
-	HI(Y2, Y2, Y3)
+	SKH(Y2, Y3, Y2)
 	VPADDD topk8v<>+ONES(SB), Y2, Y1
 	XORQ R12, R12
 	CMPQ BX, R8
@@ -478,7 +519,7 @@ qdone:
 qfinish:
 	TESTQ R12, R12
 	JZ   qstore
-	VMOVDQU topk8v<>+MINKEY(SB), Y3
+	VMOVDQU topk8v<>+EMPTY(SB), Y3
 	VMOVDQU Y3, 0(SP)(R12*8)
 	VMOVDQU Y3, 32(SP)(R12*8)
 	LOADBATCH(0(SP), 8(SP), 16(SP), 24(SP), 32(SP), 40(SP), 48(SP), 56(SP))
@@ -486,6 +527,9 @@ qfinish:
 	MERGE8
 
 qstore:
+	VPXOR Y4, Y4, Y4
+	TOKEY(Y8, Y3, Y4)
+	TOKEY(Y9, Y3, Y4)
 	VPXOR topk8v<>+MINKEY(SB), Y8, Y8
 	VPXOR topk8v<>+MINKEY(SB), Y9, Y9
 	CMPQ R8, $8
@@ -494,14 +538,13 @@ qstore:
 	VMOVDQU Y9, 32(DI)
 	JMP  qstored
 qstorek:
-	VMOVDQU 128(SP), Y3
+	TOPMASKS(Y3, Y4)
 	VMASKMOVPD Y8, Y3, (DI)
-	VMOVDQU 160(SP), Y3
-	VMASKMOVPD Y9, Y3, 32(DI)
+	VMASKMOVPD Y9, Y4, 32(DI)
 qstored:
 	CMPQ BX, R8
 	CMOVQGT R8, BX
-	VPCMPEQD Y15, Y7, Y7
+	VPCMPGTD topk8v<>+MAXFIN(SB), Y7, Y7
 	VPTEST Y7, Y7
 	MOVQ $-1, AX
 	CMOVQNE AX, BX
