@@ -55,7 +55,8 @@
 //
 // Pre-pass (lanes = 1, 2, 4 or 8 >= k): the minimum of the maxima of
 // `lanes` disjoint subsets of vals (lane j mod 8, four accumulators), a
-// lower bound of the k-th largest; lanes = 0: none. Group walk: with
+// lower bound of the k-th largest; lanes = 0 or nv <= 8 (one chunk, one
+// batch): none. Group walk: with
 // glist != nil, vals is the whole selection row and nv the group size;
 // the kernel walks the ng kept groups glist[0:ng] (group keys: index =
 // ^low 32 bits), each at vals + g*nv with base + g*nv (RouteGeneric's loop
@@ -384,6 +385,8 @@ qloaded:
 	MOVQ lanes+48(FP), R12
 	TESTQ R12, R12
 	JZ   qprenone
+	CMPQ CX, $8
+	JLE  qprenone     // one chunk: every value goes into one batch anyway
 	VMOVDQU Y2, Y3
 	VMOVDQU Y2, Y10
 	VMOVDQU Y2, Y11
