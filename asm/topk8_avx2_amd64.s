@@ -56,13 +56,13 @@
 // Pre-pass (lanes = 1, 2, 4 or 8 >= k): the minimum of the maxima of
 // `lanes` disjoint subsets of vals (lane j mod 8, four accumulators), a
 // lower bound of the k-th largest; lanes = 0 or nv <= 8 (one chunk, one
-// batch): none. Group walk: with
-// glist != nil, vals is the whole selection row and nv the group size;
-// the kernel walks the ng kept groups glist[0:ng] (group keys: index =
-// ^low 32 bits), each at vals + g*nv with base + g*nv (RouteGeneric's loop
-// over s.GTop in one call; lanes must be 0). With glist == nil it scans
-// vals[0:nv] once. n = 0 does not read top; k = 8 loads and stores it with
-// plain moves, other k with VMASKMOVPD.
+// batch): none. Group walk: with glist != nil, vals is the whole
+// selection row and nv the group size; the kernel walks the ng kept
+// groups glist[0:ng] (group keys: index = ^low 32 bits), each at
+// vals + g*nv with base + g*nv (RouteGeneric's loop over s.GTop in one
+// call; lanes must be 0). With glist == nil it scans vals[0:nv] once.
+// n = 0 does not read top; k = 8 loads and stores it with plain moves,
+// other k with VMASKMOVPD.
 //
 // Registers: DI = top, BX = n + candidates, R8 = k, SI = vals (group
 // start), CX = remaining, R9 = base, then the table topk8t<>, R10 = chunk
