@@ -18,17 +18,19 @@ import (
 //	expSum<ISA>       ExpNeg(x-m) stored + SoftmaxSum's 16-lane striped sum
 //	divBias<ISA>      e/S + bias
 //	groupScores<ISA>  every group's top-2 sum (or max) and second best
-//	topk8AVX2         top-K for K <= 8: keys in vector registers, branch-free
-//	                  insertion, a pre-pass bound or a caller's floor, one
-//	                  call for all kept groups; also the non-finite check
-//	topk8AVX512       the same contract: candidates packed with VPCOMPRESSD,
-//	                  merged 8 at a time by a bitonic network
-//	                  (topk8_avx512_amd64.s)
+//	topk8<ISA>        top-K for K <= 8: candidates packed (AVX2: VPERMD by a
+//	                  mask table; AVX-512: VPCOMPRESSD) and merged 8 at a
+//	                  time by a bitonic network, a pre-pass bound or a
+//	                  caller's floor, one call for all kept groups; also the
+//	                  non-finite check (topk8_avx2_amd64.s,
+//	                  topk8_avx512_amd64.s)
 //	groupsAVX512      groups <= 8: every group's score, the kept groups and
 //	                  the top-K floor in one call (topk8_avx512_amd64.s)
 //	weights8<ISA>     K <= 8: gather, Sigmoid (or the kept sigmoid) or
 //	                  ExpNeg(/S), normalisation, scale (AVX512: also the
 //	                  load counts)
+//	weightsSoftmaxN<ISA>  softmax, logit selection, Normalize, K <= 8: the
+//	                  weights and load counts of a block of 64 tokens
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
 //	                  insertion); K > 32 uses RouteGeneric's heap
 //
@@ -37,20 +39,20 @@ import (
 // also counts the load.
 //
 // Package bools, set once: every feature the kernels execute is named.
-// AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA). AVX-512 kernels: AVX512F
-// (zmm arithmetic, k-masks, VEXTRACTF64X4, VPCOMPRESSD, VPMINUQ), AVX512DQ
-// (VRANGEPS and VFPCLASSPS in the sigmoid) plus the AVX2 instructions they
-// share for 128/256-bit reductions, POPCNT and BMI2.
-// x/sys/cpu also checks that the OS
-// saves the ymm/zmm state, and honours GODEBUG=cpu.avx512f=off etc.
+// AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA) and POPCNT (topk8AVX2).
+// AVX-512 kernels: AVX512F (zmm arithmetic, k-masks, VEXTRACTF64X4,
+// VPCOMPRESSD, VPMINUQ), AVX512DQ (VRANGEPS and VFPCLASSPS in the sigmoid)
+// plus the AVX2 instructions they share for 128/256-bit reductions, POPCNT
+// and BMI2 (topk8AVX512). x/sys/cpu also checks that the OS saves the
+// ymm/zmm state, and honours GODEBUG=cpu.avx512f=off etc.
 var (
 	hasAVX2   bool
 	hasAVX512 bool
 )
 
 func init() {
-	hasAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2
-	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasPOPCNT && cpu.X86.HasBMI2
+	hasAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasBMI2
 }
 
 func appendAvailable(out []Impl) []Impl {

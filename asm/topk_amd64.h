@@ -66,31 +66,6 @@ nextbit: \
 	JNZ   bits
 
 
-// THR8_AVX2: Y1 = threshold keyValue(top[k-1]) (-Inf while that slot is
-// empty), from the sign-flipped keys in Y8/Y9: VPERMD picks the high
-// dword of slot k-1 from both halves (index at 0(SP)), the selector at
-// 32(SP) takes B when k > 4; raised to the pre-pass bound at 128(SP).
-// Clobbers Y2, Y3, Y6, DX, R11, R13.
-#define THR8_AVX2 \
-	VMOVDQU 0(SP), Y3; \
-	VPERMD Y8, Y3, Y6; \
-	VPERMD Y9, Y3, Y3; \
-	VMOVDQU 32(SP), Y2; \
-	VBLENDVPS Y2, Y3, Y6, Y6; \
-	VMOVD X6, R11; \
-	XORL $0x80000000, R11; \
-	MOVL R11, R13; \
-	SARL $31, R13; \
-	NOTL R13; \
-	ORL  $0x80000000, R13; \
-	XORL R11, R13; \
-	MOVL $0xFF800000, DX; \
-	TESTL R11, R11; \
-	CMOVLNE R13, DX; \
-	VMOVD DX, X1; \
-	VPBROADCASTD X1, Y1; \
-	VMAXPS 128(SP), Y1, Y1
-
 // PREPASS_LANES(Xm, Xt, Lreg, l8, l4, l2, done): given Xm holding, in 8
 // lanes, the maxima of 8 disjoint subsets of vals (empty subsets -Inf),
 // folds them to the L = Lreg (1, 2, 4 or 8) maxima of L disjoint subsets

@@ -30,7 +30,7 @@ func ImplFeatures(impl string) string {
 	var ids []cpuid.FeatureID
 	switch impl {
 	case "avx2":
-		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2}
+		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.POPCNT}
 	case "avx512":
 		ids = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.AVX512F, cpuid.AVX512DQ, cpuid.POPCNT, cpuid.BMI2}
 	case "neon":

@@ -1,0 +1,819 @@
+//go:build gc && !purego
+
+// The AVX2 top-K kernel for K <= 8: candidates packed with a VPERMD
+// lookup table, merged eight at a time by a sorting network (the design of
+// topk8_avx512_amd64.s with 256-bit registers and signed compares).
+//
+// func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
+//
+// Requires: AVX, AVX2 (VPERMD, VPCMPGTQ, VPMOVZXBD, VPERMQ) and POPCNT.
+// Twin: topK (the final top is a set of unique keys, so any order of
+// merging gives topK's result) for 1 <= k <= 8, and badRow: it returns -1
+// when a scanned value is a NaN or an infinity (top is then garbage);
+// otherwise min(k, n + the number of candidates), which is topK's count
+// whenever the scan sees at least k - n values. Preconditions: top[:k] is
+// valid memory, top[:n] holds keys in descending order and top[n:k] zeros
+// (as topK leaves them).
+//
+// Method. Keys are handled as signed int64 working keys, so that
+// VPCMPGTQ orders them as Key's unsigned order: the high dword is H(v) =
+// sign(b) * (b & 0x7FFFFFFF) (VPSIGND; b = the float bits), whose signed
+// order is the float order of finite values with -0 = +0 = 0; the low
+// dword is ^index. H is OrderBits(v) ^ 0x80000000 (= Key's high dword
+// with the top bit flipped) for v >= +0 and that + 1 for v < 0 (where it
+// is -1 - (b & 0x7FFFFFFF)), so TOWORK/TOKEY convert the top on entry and
+// exit (besides flipping bit 63). An empty slot is EMPTY = INT64_MIN +
+// 1<<32 (Key 0), below every working key of a finite value. The top lives
+// in Y8 (slots 0-3) and Y9 (slots 4-7) in descending order (slots k..7
+// are spare). A value is a candidate when H(v) >= the threshold
+// max(Y2, H(top[k-1]) once k keys are known), kept minus 1 in Y1 for
+// VPCMPGTD; Y2 is H of the pre-pass bound raised to floor: every value
+// below the threshold is below k keys already held or known to exist, so
+// it cannot be in the final top. Each 8-value chunk (branch-free): H of
+// the lanes, VPCMPGTD, VMOVMSKPS; the lanes' H and ^index dwords are
+// compressed by two VPERMD with the indices of table topk8t<> (8 bytes
+// per mask, widened by VPMOVZXBD), interleaved into qword keys by
+// VPUNPCKLDQ/VPUNPCKHDQ (the table orders the lanes so that the POPCNT
+// candidates come first in the 8 stored keys), and written blindly, 64
+// bytes, at the pending count of a stack buffer. Every 8 pending keys are
+// loaded one qword at a time (each load lies inside one store, so it is
+// store-forwarded; a 32-byte load spanning two stores waits for them to
+// reach the cache), sorted ascending by a bitonic network (distance 1, 2,
+// 1 with per-lane directions, then 4 between the two registers, 2, 1:
+// VPCMPGTQ, VPXOR with the direction, VBLENDVPD) and merged into the top:
+// max(top, sorted) lane by lane is the 8 largest of the 16 as a bitonic
+// sequence, which three half-cleaners (distance 4, 2, 1) sort descending.
+// Between the sort and the merge of each full batch the threshold is
+// raised to max(bound, H(top[k-1]), H(batch[8-k])) (VPERMD of those high
+// dwords, VPMAXSD): both are k-th largest keys of subsets of the final
+// set, and the scan need not wait for the merge (the merged top's own
+// k-th key is used at the next batch; for k = 8 the batch's (8-k)-th key
+// is its minimum, whose high dword a VPMINSD reduction finds before the
+// sort ends). A final partial batch is padded with EMPTY. Non-finite
+// check: the maximum of b & 0x7FFFFFFF over all scanned values (Y7) is
+// > 0x7F7FFFFF.
+//
+// Pre-pass (lanes = 1, 2, 4 or 8 >= k): the minimum of the maxima of
+// `lanes` disjoint subsets of vals (lane j mod 8, four accumulators), a
+// lower bound of the k-th largest; lanes = 0 or nv <= 8 (one chunk, one
+// batch): none. Group walk: with glist != nil, vals is the whole
+// selection row and nv the group size; the kernel walks the ng kept
+// groups glist[0:ng] (group keys: index = ^low 32 bits), each at
+// vals + g*nv with base + g*nv (RouteGeneric's loop over s.GTop in one
+// call; lanes must be 0). With glist == nil it scans vals[0:nv] once.
+// n = 0 does not read top; k = 8 loads and stores it with plain moves,
+// other k with VMASKMOVPD.
+//
+// Registers: DI = top, BX = n + candidates, R8 = k, SI = vals (group
+// start), CX = remaining, R9 = base, then the table topk8t<>, R10 = chunk
+// start, R12 = keys pending, AX = candidate mask, DX their count,
+// Y0 = chunk, Y1 = threshold - 1 (H), Y2 = H(pre-pass bound / floor),
+// Y7 = maximum of b & 0x7FFFFFFF (non-finite check), Y8/Y9 = top,
+// Y10/Y11 = batch, Y12 = ^(base+R10+lane) (dwords), Y14 = 2*((k-1)&3)+1
+// (dwords: slot k-1's high dword), Y15 = 0x7FFFFFFF, Y3-Y6/Y13 scan and
+// network temporaries (Y3/Y10/Y11/Y13 the pre-pass accumulators).
+// Frame: 0(SP) pending keys (16 slots: 7 pending + 8 appended, blind
+// 64-byte writes), 192(SP) 2*((8-k)&3)+1 (dwords: the batch's (8-k)-th
+// high dword), 224(SP) group cursor, 232(SP) groups left.
+
+#include "textflag.h"
+#include "consts_amd64.h"
+#include "topk_amd64.h"
+
+// topk8v<>: 0 lane numbers 0..7 (dwords), 32 eight (dwords), 64-223 the
+// network directions (qwords, all-ones = the lane takes the max), 224
+// INT64_MIN (qwords), then ONES, ABS, MAXFIN, ONEHI, EMPTY (below).
+DATA topk8v<>+0(SB)/4, $0
+DATA topk8v<>+4(SB)/4, $1
+DATA topk8v<>+8(SB)/4, $2
+DATA topk8v<>+12(SB)/4, $3
+DATA topk8v<>+16(SB)/4, $4
+DATA topk8v<>+20(SB)/4, $5
+DATA topk8v<>+24(SB)/4, $6
+DATA topk8v<>+28(SB)/4, $7
+DATA topk8v<>+32(SB)/8, $0x0000000800000008
+DATA topk8v<>+40(SB)/8, $0x0000000800000008
+DATA topk8v<>+48(SB)/8, $0x0000000800000008
+DATA topk8v<>+56(SB)/8, $0x0000000800000008
+#define DIR_0110 64
+DATA topk8v<>+64(SB)/8, $0
+DATA topk8v<>+72(SB)/8, $-1
+DATA topk8v<>+80(SB)/8, $-1
+DATA topk8v<>+88(SB)/8, $0
+#define DIR_0011 96
+DATA topk8v<>+96(SB)/8, $0
+DATA topk8v<>+104(SB)/8, $0
+DATA topk8v<>+112(SB)/8, $-1
+DATA topk8v<>+120(SB)/8, $-1
+#define DIR_1100 128
+DATA topk8v<>+128(SB)/8, $-1
+DATA topk8v<>+136(SB)/8, $-1
+DATA topk8v<>+144(SB)/8, $0
+DATA topk8v<>+152(SB)/8, $0
+#define DIR_0101 160
+DATA topk8v<>+160(SB)/8, $0
+DATA topk8v<>+168(SB)/8, $-1
+DATA topk8v<>+176(SB)/8, $0
+DATA topk8v<>+184(SB)/8, $-1
+#define DIR_1010 192
+DATA topk8v<>+192(SB)/8, $-1
+DATA topk8v<>+200(SB)/8, $0
+DATA topk8v<>+208(SB)/8, $-1
+DATA topk8v<>+216(SB)/8, $0
+#define MINKEY 224
+DATA topk8v<>+224(SB)/8, $0x8000000000000000
+DATA topk8v<>+232(SB)/8, $0x8000000000000000
+DATA topk8v<>+240(SB)/8, $0x8000000000000000
+DATA topk8v<>+248(SB)/8, $0x8000000000000000
+#define ONES 288
+DATA topk8v<>+288(SB)/8, $-1
+DATA topk8v<>+296(SB)/8, $-1
+DATA topk8v<>+304(SB)/8, $-1
+DATA topk8v<>+312(SB)/8, $-1
+#define ABS 320
+DATA topk8v<>+320(SB)/8, $0x7FFFFFFF7FFFFFFF
+DATA topk8v<>+328(SB)/8, $0x7FFFFFFF7FFFFFFF
+DATA topk8v<>+336(SB)/8, $0x7FFFFFFF7FFFFFFF
+DATA topk8v<>+344(SB)/8, $0x7FFFFFFF7FFFFFFF
+#define MAXFIN 352
+DATA topk8v<>+352(SB)/8, $0x7F7FFFFF7F7FFFFF
+DATA topk8v<>+360(SB)/8, $0x7F7FFFFF7F7FFFFF
+DATA topk8v<>+368(SB)/8, $0x7F7FFFFF7F7FFFFF
+DATA topk8v<>+376(SB)/8, $0x7F7FFFFF7F7FFFFF
+#define ONEHI 384
+DATA topk8v<>+384(SB)/8, $0x100000000
+DATA topk8v<>+392(SB)/8, $0x100000000
+DATA topk8v<>+400(SB)/8, $0x100000000
+DATA topk8v<>+408(SB)/8, $0x100000000
+#define EMPTY 416
+DATA topk8v<>+416(SB)/8, $0x8000000100000000
+DATA topk8v<>+424(SB)/8, $0x8000000100000000
+DATA topk8v<>+432(SB)/8, $0x8000000100000000
+DATA topk8v<>+440(SB)/8, $0x8000000100000000
+GLOBL topk8v<>(SB), RODATA|NOPTR, $448
+
+// CE2(SHUF, A, B, dirA, dirB, dstA, dstB): one compare-exchange stage
+// within each of the registers A and B (results in dstA, dstB): the partner lane is SHUF $0x4E (VPSHUFD:
+// distance 1, VPERMQ: distance 2); a lane takes its partner when
+// (lane > partner) XOR dir, dir all-ones where the lane keeps the max.
+// Equal keys (only INT64_MIN padding) may go either way. Clobbers Y4-Y6, Y13.
+#define CE2(SHUF, A, B, dirA, dirB, dstA, dstB) \
+	SHUF $0x4E, A, Y4; \
+	SHUF $0x4E, B, Y6; \
+	VPCMPGTQ Y4, A, Y5; \
+	VPCMPGTQ Y6, B, Y13; \
+	VPXOR topk8v<>+dirA(SB), Y5, Y5; \
+	VPXOR topk8v<>+dirB(SB), Y13, Y13; \
+	VBLENDVPD Y5, Y4, A, dstA; \
+	VBLENDVPD Y13, Y6, B, dstB
+
+// SORT8: sort the 8 keys of Y10/Y11 ascending (Y10 = keys 0-3, Y11 =
+// keys 4-7). Clobbers Y3-Y6, Y13.
+#define SORT8 \
+	CE2(VPSHUFD, Y10, Y11, DIR_0110, DIR_0110, Y10, Y11); \
+	CE2(VPERMQ, Y10, Y11, DIR_0011, DIR_1100, Y10, Y11); \
+	CE2(VPSHUFD, Y10, Y11, DIR_0101, DIR_1010, Y10, Y11); \
+	VPCMPGTQ Y11, Y10, Y5; \
+	VBLENDVPD Y5, Y11, Y10, Y3; \
+	VBLENDVPD Y5, Y10, Y11, Y11; \
+	CE2(VPERMQ, Y3, Y11, DIR_0011, DIR_0011, Y3, Y11); \
+	CE2(VPSHUFD, Y3, Y11, DIR_0101, DIR_0101, Y10, Y11)
+
+// MERGE8: merge the ascending Y10/Y11 into the top Y8/Y9 (descending).
+// Clobbers Y3-Y6, Y13.
+#define MERGE8 \
+	VPCMPGTQ Y8, Y10, Y5; \
+	VPCMPGTQ Y9, Y11, Y13; \
+	VBLENDVPD Y5, Y10, Y8, Y8; \
+	VBLENDVPD Y13, Y11, Y9, Y9; \
+	VPCMPGTQ Y8, Y9, Y5; \
+	VBLENDVPD Y5, Y9, Y8, Y3; \
+	VBLENDVPD Y5, Y8, Y9, Y9; \
+	CE2(VPERMQ, Y3, Y9, DIR_1100, DIR_1100, Y3, Y9); \
+	CE2(VPSHUFD, Y3, Y9, DIR_1010, DIR_1010, Y8, Y9)
+
+// SKH(x, m, dst): dst = the high dwords of the working keys of the lanes
+// of x: H(b) = sign(b) * (b & 0x7FFFFFFF) (VPSIGND; b = the float bits,
+// m = b & 0x7FFFFFFF is left for the non-finite check). H is the float
+// order of finite values as signed int32, -0 and +0 both 0; it is
+// HI(b) = OrderBits ^ 0x80000000 for b >= +0 and HI(b) + 1 for negative
+// b (HI(b) = -1 - m there); TOWORK and TOKEY convert whole keys.
+#define SKH(x, m, dst) \
+	VPAND Y15, x, m; \
+	VPSIGND x, m, dst
+
+// TOWORK(R, t, z) / TOKEY: convert the skeys of R (Key ^ 1<<63) to
+// working keys (high dword H instead of HI: + 1<<32 when HI < 0) and
+// back. An empty slot, skey INT64_MIN, is the working key EMPTY =
+// INT64_MIN + 1<<32, below the working key of every finite value (H >=
+// -0x7F7FFFFF). z must be zero. Clobbers t.
+#define TOWORK(R, t, z) \
+	VPCMPGTQ R, z, t; \
+	VPAND topk8v<>+ONEHI(SB), t, t; \
+	VPADDQ t, R, R
+#define TOKEY(R, t, z) \
+	VPCMPGTQ R, z, t; \
+	VPAND topk8v<>+ONEHI(SB), t, t; \
+	VPSUBQ t, R, R
+
+// TOPMASKS(Ylo, Yhi): the VMASKMOVPD masks of top[0:min(k,4)] and
+// top[4:k] (qwords). Clobbers AX, DX.
+#define TOPMASKS(Ylo, Yhi) \
+	MOVQ R8, AX; \
+	MOVQ $4, DX; \
+	CMPQ AX, DX; \
+	CMOVQHI DX, AX; \
+	SHLQ $3, AX; \
+	LEAQ consts<>+(C_MASK+32)(SB), DX; \
+	SUBQ AX, DX; \
+	VMOVDQU (DX), Ylo; \
+	MOVQ R8, AX; \
+	SUBQ $4, AX; \
+	XORL DX, DX; \
+	CMPQ AX, DX; \
+	CMOVQLT DX, AX; \
+	SHLQ $3, AX; \
+	LEAQ consts<>+(C_MASK+32)(SB), DX; \
+	SUBQ AX, DX; \
+	VMOVDQU (DX), Yhi
+
+// KTHR(lhi, ldone): Y1 = max(Y2, the high dword of top[k-1]) - 1 (the
+// threshold in the H domain: lanes with H > Y1 are candidates); only
+// when k keys are known. Y14 = 2*((k-1)&3)+1 picks the dword.
+#define KTHR(lhi, ldone) \
+	CMPQ R8, $4; \
+	JA   lhi; \
+	VPERMD Y8, Y14, Y1; \
+	JMP  ldone; \
+lhi: \
+	VPERMD Y9, Y14, Y1; \
+ldone: \
+	VPMAXSD Y2, Y1, Y1; \
+	VPADDD topk8v<>+ONES(SB), Y1, Y1
+
+// KTHRB(lhi, ldone): between SORT8 and MERGE8 of a full batch, Y1 =
+// max(Y2, H(top[k-1]), H(batch[8-k])) - 1: k keys of the batch are >=
+// its (8-k)-th, k keys of the top >= its (k-1)-th (EMPTY's high dword
+// while that slot is empty), so both bound the final k-th largest. This
+// is at most the threshold of the merged top, and the scan need not wait
+// for the merge. 192(SP) = 2*((8-k)&3)+1 picks the batch's dword (Y11 for k <= 4,
+// Y10 for k > 4). Clobbers Y3, Y4.
+#define KTHRB(lhi, ldone) \
+	VMOVDQU 192(SP), Y4; \
+	CMPQ R8, $4; \
+	JA   lhi; \
+	VPERMD Y8, Y14, Y1; \
+	VPERMD Y11, Y4, Y3; \
+	JMP  ldone; \
+lhi: \
+	VPERMD Y9, Y14, Y1; \
+	VPERMD Y10, Y4, Y3; \
+ldone: \
+	VPMAXSD Y3, Y1, Y1; \
+	VPMAXSD Y2, Y1, Y1; \
+	VPADDD topk8v<>+ONES(SB), Y1, Y1
+
+// KTHR8B: KTHRB for k = 8 without waiting for the sort: the batch's
+// (8-k)-th key is its minimum, whose high dword is the minimum of the
+// high dwords (VPMINSD reduction; the low dwords are ignored).
+// Clobbers Y3, Y4.
+#define KTHR8B \
+	VPMINSD Y11, Y10, Y3; \
+	VPERMQ $0x4E, Y3, Y4; \
+	VPMINSD Y4, Y3, Y3; \
+	VPSHUFD $0x4E, Y3, Y4; \
+	VPMINSD Y4, Y3, Y3; \
+	VPSHUFD $0xF5, Y3, Y3; \
+	VPERMD Y9, Y14, Y1; \
+	VPMAXSD Y3, Y1, Y1; \
+	VPMAXSD Y2, Y1, Y1; \
+	VPADDD topk8v<>+ONES(SB), Y1, Y1
+
+// SCAN8(MASK): the candidates of the chunk Y0 (MASK: their lane bits into
+// AX): keys with high dwords HI, low dwords ^index, compressed by the
+// table (R9) and appended at R12; counted in BX and R12. Also the
+// non-finite check. Clobbers Y3-Y6, AX, DX.
+#define SCAN8(MASK) \
+	SKH(Y0, Y4, Y3); \
+	VPMAXUD Y4, Y7, Y7; \
+	VPCMPGTD Y1, Y3, Y6; \
+	MASK; \
+	POPCNTL AX, DX; \
+	VPMOVZXBD (R9)(AX*8), Y5; \
+	VPERMD Y3, Y5, Y3; \
+	VPERMD Y12, Y5, Y4; \
+	VPUNPCKLDQ Y3, Y4, Y6; \
+	VPUNPCKHDQ Y3, Y4, Y3; \
+	VMOVDQU Y6, 0(SP)(R12*8); \
+	VMOVDQU Y3, 32(SP)(R12*8); \
+	VPSUBD topk8v<>+32(SB), Y12, Y12; \
+	ADDQ DX, BX; \
+	ADDQ DX, R12
+
+// FULLBITS: the candidate bits of a full chunk.
+#define FULLBITS VMOVMSKPS Y6, AX
+
+// TAILBITS: the candidate bits of the last CX (< 8) lanes.
+#define TAILBITS \
+	VMOVMSKPS Y6, AX; \
+	MOVL $1, DX; \
+	SHLL CX, DX; \
+	DECL DX; \
+	ANDL DX, AX
+
+// LOADBATCH: Y10/Y11 = the 8 keys at the given qword addresses, loaded
+// one qword each (each load lies inside the youngest 32-byte store of
+// the append that wrote it, so it is store-forwarded).
+#define LOADBATCH(a0, a1, a2, a3, a4, a5, a6, a7) \
+	VMOVQ a0, X10; \
+	VPINSRQ $1, a1, X10, X10; \
+	VMOVQ a2, X4; \
+	VPINSRQ $1, a3, X4, X4; \
+	VINSERTI128 $1, X4, Y10, Y10; \
+	VMOVQ a4, X11; \
+	VPINSRQ $1, a5, X11, X11; \
+	VMOVQ a6, X4; \
+	VPINSRQ $1, a7, X4, X4; \
+	VINSERTI128 $1, X4, Y11, Y11
+
+TEXT ·topk8AVX2(SB), NOSPLIT, $240-88
+	MOVQ top+0(FP), DI
+	MOVQ n+8(FP), BX
+	MOVQ k+16(FP), R8
+	MOVQ vals+24(FP), SI
+	MOVQ base+40(FP), R9
+	// The top as working keys; n = 0: all slots empty.
+	VMOVDQU topk8v<>+EMPTY(SB), Y8
+	VMOVDQU Y8, Y9
+	TESTQ BX, BX
+	JZ   qloaded
+	CMPQ R8, $8
+	JNE  qloadk
+	VMOVDQU (DI), Y8
+	VMOVDQU 32(DI), Y9
+	JMP  qconv
+qloadk:
+	TOPMASKS(Y3, Y4)
+	VMASKMOVPD (DI), Y3, Y8
+	VMASKMOVPD 32(DI), Y4, Y9
+qconv:
+	VPXOR topk8v<>+MINKEY(SB), Y8, Y8
+	VPXOR topk8v<>+MINKEY(SB), Y9, Y9
+	VPXOR Y4, Y4, Y4
+	TOWORK(Y8, Y3, Y4)
+	TOWORK(Y9, Y3, Y4)
+qloaded:
+	LEAQ -1(R8), AX
+	ANDQ $3, AX
+	LEAQ 1(AX)(AX*1), AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVQ $8, AX
+	SUBQ R8, AX
+	ANDQ $3, AX
+	LEAQ 1(AX)(AX*1), AX
+	VMOVD AX, X3
+	VPBROADCASTD X3, Y3
+	VMOVDQU Y3, 192(SP)
+	VMOVDQU topk8v<>+ABS(SB), Y15
+	VPXOR Y7, Y7, Y7
+	MOVQ nv+32(FP), CX
+	XORQ R10, R10
+	// Pre-pass (lanes > 0): Y2 = a lower bound of the k-th largest. Lane
+	// j of the four accumulators covers the values at j mod 8.
+	VMOVDQU consts<>+C_NEGINF(SB), Y2
+	MOVQ lanes+48(FP), R12
+	TESTQ R12, R12
+	JZ   qprenone
+	CMPQ CX, $8
+	JLE  qprenone     // one chunk: every value goes into one batch anyway
+	VMOVDQU Y2, Y3
+	VMOVDQU Y2, Y10
+	VMOVDQU Y2, Y11
+	VMOVDQU Y2, Y13
+	MOVQ SI, R11
+qpre4x:
+	CMPQ CX, $32
+	JB   qpre
+	VMAXPS (R11), Y3, Y3
+	VMAXPS 32(R11), Y10, Y10
+	VMAXPS 64(R11), Y11, Y11
+	VMAXPS 96(R11), Y13, Y13
+	ADDQ $128, R11
+	SUBQ $32, CX
+	JMP  qpre4x
+qpre:
+	CMPQ CX, $8
+	JB   qpretail
+	VMAXPS (R11), Y3, Y3
+	ADDQ $32, R11
+	SUBQ $8, CX
+	JMP  qpre
+qpretail:
+	TESTQ CX, CX
+	JZ   qprefold
+	TAILMASK_AVX2(CX, DX, Y4)
+	VMASKMOVPS (R11), Y4, Y6
+	VBLENDVPS Y4, Y6, Y2, Y6
+	VMAXPS Y6, Y3, Y3
+qprefold:
+	VMAXPS Y10, Y3, Y3
+	VMAXPS Y13, Y11, Y11
+	VMAXPS Y11, Y3, Y3
+	PREPASS_LANES(Y3, Y6, X3, X6, R12, qpre8, qpre4, qpre2, qpredone)
+	VBROADCASTSS X3, Y2
+	MOVQ nv+32(FP), CX
+qprenone:
+	VBROADCASTSS floor+56(FP), Y3
+	VMAXPS Y2, Y3, Y2
+	SKH(Y2, Y3, Y2)
+	VPADDD topk8v<>+ONES(SB), Y2, Y1
+	XORQ R12, R12
+	CMPQ BX, R8
+	JB   qthrdone
+	KTHR(qthr0hi, qthr0done)
+
+qthrdone:
+	MOVQ glist+64(FP), R11
+	MOVQ R11, 224(SP)
+	MOVQ ng+72(FP), R11
+	MOVQ R11, 232(SP)
+
+qgroup:
+	MOVQ 224(SP), R11
+	TESTQ R11, R11
+	JZ   qstart
+	MOVQ (R11), AX
+	NOTL AX
+	ADDQ $8, R11
+	MOVQ R11, 224(SP)
+	MOVQ nv+32(FP), CX
+	MOVQ AX, R11
+	IMULQ CX, R11
+	MOVQ vals+24(FP), SI
+	LEAQ (SI)(R11*4), SI
+	MOVQ base+40(FP), R9
+	ADDQ R11, R9
+	XORQ R10, R10
+
+qstart:
+	// Y12 = ^(base + lane); R9 = the compress table.
+	MOVL R9, R11
+	NOTL R11
+	VMOVD R11, X12
+	VPBROADCASTD X12, Y12
+	VPSUBD topk8v<>+0(SB), Y12, Y12
+	LEAQ topk8t<>(SB), R9
+
+	CMPQ CX, $8
+	JL   qtailchk
+
+qloop:
+	VMOVUPS (SI)(R10*4), Y0
+	SCAN8(FULLBITS)
+
+qappended:
+	CMPQ R12, $8
+	JAE  qmerge
+
+qadvance:
+	ADDQ $8, R10
+	SUBQ $8, CX
+	CMPQ CX, $8
+	JGE  qloop
+
+qtailchk:
+	TESTQ CX, CX
+	JLE  qdone
+	MOVQ CX, DX
+	TAILMASK_AVX2(DX, AX, Y4)
+	VMASKMOVPS (SI)(R10*4), Y4, Y0
+	SCAN8(TAILBITS)
+	JMP  qappended
+
+qmerge:
+	LOADBATCH(0(SP), 8(SP), 16(SP), 24(SP), 32(SP), 40(SP), 48(SP), 56(SP))
+	CMPQ R8, $8
+	JNE  qmergek
+	KTHR8B
+	SORT8
+	MERGE8
+	JMP  qmerged
+qmergek:
+	SORT8
+	KTHRB(qthr1hi, qthr1done)
+	MERGE8
+qmerged:
+	// The overflow becomes the pending batch (off the threshold's path).
+	VMOVDQU 64(SP), Y3
+	VMOVDQU 96(SP), Y4
+	VMOVDQU Y3, 0(SP)
+	VMOVDQU Y4, 32(SP)
+	SUBQ $8, R12
+	JMP  qadvance
+
+qdone:
+	MOVQ 224(SP), R11
+	TESTQ R11, R11
+	JZ   qfinish
+	DECQ 232(SP)
+	JNZ  qgroup
+
+qfinish:
+	TESTQ R12, R12
+	JZ   qstore
+	VMOVDQU topk8v<>+EMPTY(SB), Y3
+	VMOVDQU Y3, 0(SP)(R12*8)
+	VMOVDQU Y3, 32(SP)(R12*8)
+	LOADBATCH(0(SP), 8(SP), 16(SP), 24(SP), 32(SP), 40(SP), 48(SP), 56(SP))
+	SORT8
+	MERGE8
+
+qstore:
+	VPXOR Y4, Y4, Y4
+	TOKEY(Y8, Y3, Y4)
+	TOKEY(Y9, Y3, Y4)
+	VPXOR topk8v<>+MINKEY(SB), Y8, Y8
+	VPXOR topk8v<>+MINKEY(SB), Y9, Y9
+	CMPQ R8, $8
+	JNE  qstorek
+	VMOVDQU Y8, (DI)
+	VMOVDQU Y9, 32(DI)
+	JMP  qstored
+qstorek:
+	TOPMASKS(Y3, Y4)
+	VMASKMOVPD Y8, Y3, (DI)
+	VMASKMOVPD Y9, Y4, 32(DI)
+qstored:
+	CMPQ BX, R8
+	CMOVQGT R8, BX
+	VPCMPGTD topk8v<>+MAXFIN(SB), Y7, Y7
+	VPTEST Y7, Y7
+	MOVQ $-1, AX
+	CMOVQNE AX, BX
+	MOVQ BX, ret+80(FP)
+	VZEROUPPER
+	RET
+
+// topk8t<>: for each 8-bit candidate mask, the VPERMD lane indices (one
+// byte each) that put the j-th candidate lane (ascending) in slot
+// 0,1,4,5,2,3,6,7 for j = 0..7, so that VPUNPCKLDQ (slots 0,1,4,5) then
+// VPUNPCKHDQ (slots 2,3,6,7) store the candidates first, in lane order.
+// Unused slots are 0. Generated (see the commit that added this file).
+DATA topk8t<>+0(SB)/8, $0x0000000000000000
+DATA topk8t<>+8(SB)/8, $0x0000000000000000
+DATA topk8t<>+16(SB)/8, $0x0000000000000001
+DATA topk8t<>+24(SB)/8, $0x0000000000000100
+DATA topk8t<>+32(SB)/8, $0x0000000000000002
+DATA topk8t<>+40(SB)/8, $0x0000000000000200
+DATA topk8t<>+48(SB)/8, $0x0000000000000201
+DATA topk8t<>+56(SB)/8, $0x0000000200000100
+DATA topk8t<>+64(SB)/8, $0x0000000000000003
+DATA topk8t<>+72(SB)/8, $0x0000000000000300
+DATA topk8t<>+80(SB)/8, $0x0000000000000301
+DATA topk8t<>+88(SB)/8, $0x0000000300000100
+DATA topk8t<>+96(SB)/8, $0x0000000000000302
+DATA topk8t<>+104(SB)/8, $0x0000000300000200
+DATA topk8t<>+112(SB)/8, $0x0000000300000201
+DATA topk8t<>+120(SB)/8, $0x0000030200000100
+DATA topk8t<>+128(SB)/8, $0x0000000000000004
+DATA topk8t<>+136(SB)/8, $0x0000000000000400
+DATA topk8t<>+144(SB)/8, $0x0000000000000401
+DATA topk8t<>+152(SB)/8, $0x0000000400000100
+DATA topk8t<>+160(SB)/8, $0x0000000000000402
+DATA topk8t<>+168(SB)/8, $0x0000000400000200
+DATA topk8t<>+176(SB)/8, $0x0000000400000201
+DATA topk8t<>+184(SB)/8, $0x0000040200000100
+DATA topk8t<>+192(SB)/8, $0x0000000000000403
+DATA topk8t<>+200(SB)/8, $0x0000000400000300
+DATA topk8t<>+208(SB)/8, $0x0000000400000301
+DATA topk8t<>+216(SB)/8, $0x0000040300000100
+DATA topk8t<>+224(SB)/8, $0x0000000400000302
+DATA topk8t<>+232(SB)/8, $0x0000040300000200
+DATA topk8t<>+240(SB)/8, $0x0000040300000201
+DATA topk8t<>+248(SB)/8, $0x0000030200040100
+DATA topk8t<>+256(SB)/8, $0x0000000000000005
+DATA topk8t<>+264(SB)/8, $0x0000000000000500
+DATA topk8t<>+272(SB)/8, $0x0000000000000501
+DATA topk8t<>+280(SB)/8, $0x0000000500000100
+DATA topk8t<>+288(SB)/8, $0x0000000000000502
+DATA topk8t<>+296(SB)/8, $0x0000000500000200
+DATA topk8t<>+304(SB)/8, $0x0000000500000201
+DATA topk8t<>+312(SB)/8, $0x0000050200000100
+DATA topk8t<>+320(SB)/8, $0x0000000000000503
+DATA topk8t<>+328(SB)/8, $0x0000000500000300
+DATA topk8t<>+336(SB)/8, $0x0000000500000301
+DATA topk8t<>+344(SB)/8, $0x0000050300000100
+DATA topk8t<>+352(SB)/8, $0x0000000500000302
+DATA topk8t<>+360(SB)/8, $0x0000050300000200
+DATA topk8t<>+368(SB)/8, $0x0000050300000201
+DATA topk8t<>+376(SB)/8, $0x0000030200050100
+DATA topk8t<>+384(SB)/8, $0x0000000000000504
+DATA topk8t<>+392(SB)/8, $0x0000000500000400
+DATA topk8t<>+400(SB)/8, $0x0000000500000401
+DATA topk8t<>+408(SB)/8, $0x0000050400000100
+DATA topk8t<>+416(SB)/8, $0x0000000500000402
+DATA topk8t<>+424(SB)/8, $0x0000050400000200
+DATA topk8t<>+432(SB)/8, $0x0000050400000201
+DATA topk8t<>+440(SB)/8, $0x0000040200050100
+DATA topk8t<>+448(SB)/8, $0x0000000500000403
+DATA topk8t<>+456(SB)/8, $0x0000050400000300
+DATA topk8t<>+464(SB)/8, $0x0000050400000301
+DATA topk8t<>+472(SB)/8, $0x0000040300050100
+DATA topk8t<>+480(SB)/8, $0x0000050400000302
+DATA topk8t<>+488(SB)/8, $0x0000040300050200
+DATA topk8t<>+496(SB)/8, $0x0000040300050201
+DATA topk8t<>+504(SB)/8, $0x0000030205040100
+DATA topk8t<>+512(SB)/8, $0x0000000000000006
+DATA topk8t<>+520(SB)/8, $0x0000000000000600
+DATA topk8t<>+528(SB)/8, $0x0000000000000601
+DATA topk8t<>+536(SB)/8, $0x0000000600000100
+DATA topk8t<>+544(SB)/8, $0x0000000000000602
+DATA topk8t<>+552(SB)/8, $0x0000000600000200
+DATA topk8t<>+560(SB)/8, $0x0000000600000201
+DATA topk8t<>+568(SB)/8, $0x0000060200000100
+DATA topk8t<>+576(SB)/8, $0x0000000000000603
+DATA topk8t<>+584(SB)/8, $0x0000000600000300
+DATA topk8t<>+592(SB)/8, $0x0000000600000301
+DATA topk8t<>+600(SB)/8, $0x0000060300000100
+DATA topk8t<>+608(SB)/8, $0x0000000600000302
+DATA topk8t<>+616(SB)/8, $0x0000060300000200
+DATA topk8t<>+624(SB)/8, $0x0000060300000201
+DATA topk8t<>+632(SB)/8, $0x0000030200060100
+DATA topk8t<>+640(SB)/8, $0x0000000000000604
+DATA topk8t<>+648(SB)/8, $0x0000000600000400
+DATA topk8t<>+656(SB)/8, $0x0000000600000401
+DATA topk8t<>+664(SB)/8, $0x0000060400000100
+DATA topk8t<>+672(SB)/8, $0x0000000600000402
+DATA topk8t<>+680(SB)/8, $0x0000060400000200
+DATA topk8t<>+688(SB)/8, $0x0000060400000201
+DATA topk8t<>+696(SB)/8, $0x0000040200060100
+DATA topk8t<>+704(SB)/8, $0x0000000600000403
+DATA topk8t<>+712(SB)/8, $0x0000060400000300
+DATA topk8t<>+720(SB)/8, $0x0000060400000301
+DATA topk8t<>+728(SB)/8, $0x0000040300060100
+DATA topk8t<>+736(SB)/8, $0x0000060400000302
+DATA topk8t<>+744(SB)/8, $0x0000040300060200
+DATA topk8t<>+752(SB)/8, $0x0000040300060201
+DATA topk8t<>+760(SB)/8, $0x0000030206040100
+DATA topk8t<>+768(SB)/8, $0x0000000000000605
+DATA topk8t<>+776(SB)/8, $0x0000000600000500
+DATA topk8t<>+784(SB)/8, $0x0000000600000501
+DATA topk8t<>+792(SB)/8, $0x0000060500000100
+DATA topk8t<>+800(SB)/8, $0x0000000600000502
+DATA topk8t<>+808(SB)/8, $0x0000060500000200
+DATA topk8t<>+816(SB)/8, $0x0000060500000201
+DATA topk8t<>+824(SB)/8, $0x0000050200060100
+DATA topk8t<>+832(SB)/8, $0x0000000600000503
+DATA topk8t<>+840(SB)/8, $0x0000060500000300
+DATA topk8t<>+848(SB)/8, $0x0000060500000301
+DATA topk8t<>+856(SB)/8, $0x0000050300060100
+DATA topk8t<>+864(SB)/8, $0x0000060500000302
+DATA topk8t<>+872(SB)/8, $0x0000050300060200
+DATA topk8t<>+880(SB)/8, $0x0000050300060201
+DATA topk8t<>+888(SB)/8, $0x0000030206050100
+DATA topk8t<>+896(SB)/8, $0x0000000600000504
+DATA topk8t<>+904(SB)/8, $0x0000060500000400
+DATA topk8t<>+912(SB)/8, $0x0000060500000401
+DATA topk8t<>+920(SB)/8, $0x0000050400060100
+DATA topk8t<>+928(SB)/8, $0x0000060500000402
+DATA topk8t<>+936(SB)/8, $0x0000050400060200
+DATA topk8t<>+944(SB)/8, $0x0000050400060201
+DATA topk8t<>+952(SB)/8, $0x0000040206050100
+DATA topk8t<>+960(SB)/8, $0x0000060500000403
+DATA topk8t<>+968(SB)/8, $0x0000050400060300
+DATA topk8t<>+976(SB)/8, $0x0000050400060301
+DATA topk8t<>+984(SB)/8, $0x0000040306050100
+DATA topk8t<>+992(SB)/8, $0x0000050400060302
+DATA topk8t<>+1000(SB)/8, $0x0000040306050200
+DATA topk8t<>+1008(SB)/8, $0x0000040306050201
+DATA topk8t<>+1016(SB)/8, $0x0006030205040100
+DATA topk8t<>+1024(SB)/8, $0x0000000000000007
+DATA topk8t<>+1032(SB)/8, $0x0000000000000700
+DATA topk8t<>+1040(SB)/8, $0x0000000000000701
+DATA topk8t<>+1048(SB)/8, $0x0000000700000100
+DATA topk8t<>+1056(SB)/8, $0x0000000000000702
+DATA topk8t<>+1064(SB)/8, $0x0000000700000200
+DATA topk8t<>+1072(SB)/8, $0x0000000700000201
+DATA topk8t<>+1080(SB)/8, $0x0000070200000100
+DATA topk8t<>+1088(SB)/8, $0x0000000000000703
+DATA topk8t<>+1096(SB)/8, $0x0000000700000300
+DATA topk8t<>+1104(SB)/8, $0x0000000700000301
+DATA topk8t<>+1112(SB)/8, $0x0000070300000100
+DATA topk8t<>+1120(SB)/8, $0x0000000700000302
+DATA topk8t<>+1128(SB)/8, $0x0000070300000200
+DATA topk8t<>+1136(SB)/8, $0x0000070300000201
+DATA topk8t<>+1144(SB)/8, $0x0000030200070100
+DATA topk8t<>+1152(SB)/8, $0x0000000000000704
+DATA topk8t<>+1160(SB)/8, $0x0000000700000400
+DATA topk8t<>+1168(SB)/8, $0x0000000700000401
+DATA topk8t<>+1176(SB)/8, $0x0000070400000100
+DATA topk8t<>+1184(SB)/8, $0x0000000700000402
+DATA topk8t<>+1192(SB)/8, $0x0000070400000200
+DATA topk8t<>+1200(SB)/8, $0x0000070400000201
+DATA topk8t<>+1208(SB)/8, $0x0000040200070100
+DATA topk8t<>+1216(SB)/8, $0x0000000700000403
+DATA topk8t<>+1224(SB)/8, $0x0000070400000300
+DATA topk8t<>+1232(SB)/8, $0x0000070400000301
+DATA topk8t<>+1240(SB)/8, $0x0000040300070100
+DATA topk8t<>+1248(SB)/8, $0x0000070400000302
+DATA topk8t<>+1256(SB)/8, $0x0000040300070200
+DATA topk8t<>+1264(SB)/8, $0x0000040300070201
+DATA topk8t<>+1272(SB)/8, $0x0000030207040100
+DATA topk8t<>+1280(SB)/8, $0x0000000000000705
+DATA topk8t<>+1288(SB)/8, $0x0000000700000500
+DATA topk8t<>+1296(SB)/8, $0x0000000700000501
+DATA topk8t<>+1304(SB)/8, $0x0000070500000100
+DATA topk8t<>+1312(SB)/8, $0x0000000700000502
+DATA topk8t<>+1320(SB)/8, $0x0000070500000200
+DATA topk8t<>+1328(SB)/8, $0x0000070500000201
+DATA topk8t<>+1336(SB)/8, $0x0000050200070100
+DATA topk8t<>+1344(SB)/8, $0x0000000700000503
+DATA topk8t<>+1352(SB)/8, $0x0000070500000300
+DATA topk8t<>+1360(SB)/8, $0x0000070500000301
+DATA topk8t<>+1368(SB)/8, $0x0000050300070100
+DATA topk8t<>+1376(SB)/8, $0x0000070500000302
+DATA topk8t<>+1384(SB)/8, $0x0000050300070200
+DATA topk8t<>+1392(SB)/8, $0x0000050300070201
+DATA topk8t<>+1400(SB)/8, $0x0000030207050100
+DATA topk8t<>+1408(SB)/8, $0x0000000700000504
+DATA topk8t<>+1416(SB)/8, $0x0000070500000400
+DATA topk8t<>+1424(SB)/8, $0x0000070500000401
+DATA topk8t<>+1432(SB)/8, $0x0000050400070100
+DATA topk8t<>+1440(SB)/8, $0x0000070500000402
+DATA topk8t<>+1448(SB)/8, $0x0000050400070200
+DATA topk8t<>+1456(SB)/8, $0x0000050400070201
+DATA topk8t<>+1464(SB)/8, $0x0000040207050100
+DATA topk8t<>+1472(SB)/8, $0x0000070500000403
+DATA topk8t<>+1480(SB)/8, $0x0000050400070300
+DATA topk8t<>+1488(SB)/8, $0x0000050400070301
+DATA topk8t<>+1496(SB)/8, $0x0000040307050100
+DATA topk8t<>+1504(SB)/8, $0x0000050400070302
+DATA topk8t<>+1512(SB)/8, $0x0000040307050200
+DATA topk8t<>+1520(SB)/8, $0x0000040307050201
+DATA topk8t<>+1528(SB)/8, $0x0007030205040100
+DATA topk8t<>+1536(SB)/8, $0x0000000000000706
+DATA topk8t<>+1544(SB)/8, $0x0000000700000600
+DATA topk8t<>+1552(SB)/8, $0x0000000700000601
+DATA topk8t<>+1560(SB)/8, $0x0000070600000100
+DATA topk8t<>+1568(SB)/8, $0x0000000700000602
+DATA topk8t<>+1576(SB)/8, $0x0000070600000200
+DATA topk8t<>+1584(SB)/8, $0x0000070600000201
+DATA topk8t<>+1592(SB)/8, $0x0000060200070100
+DATA topk8t<>+1600(SB)/8, $0x0000000700000603
+DATA topk8t<>+1608(SB)/8, $0x0000070600000300
+DATA topk8t<>+1616(SB)/8, $0x0000070600000301
+DATA topk8t<>+1624(SB)/8, $0x0000060300070100
+DATA topk8t<>+1632(SB)/8, $0x0000070600000302
+DATA topk8t<>+1640(SB)/8, $0x0000060300070200
+DATA topk8t<>+1648(SB)/8, $0x0000060300070201
+DATA topk8t<>+1656(SB)/8, $0x0000030207060100
+DATA topk8t<>+1664(SB)/8, $0x0000000700000604
+DATA topk8t<>+1672(SB)/8, $0x0000070600000400
+DATA topk8t<>+1680(SB)/8, $0x0000070600000401
+DATA topk8t<>+1688(SB)/8, $0x0000060400070100
+DATA topk8t<>+1696(SB)/8, $0x0000070600000402
+DATA topk8t<>+1704(SB)/8, $0x0000060400070200
+DATA topk8t<>+1712(SB)/8, $0x0000060400070201
+DATA topk8t<>+1720(SB)/8, $0x0000040207060100
+DATA topk8t<>+1728(SB)/8, $0x0000070600000403
+DATA topk8t<>+1736(SB)/8, $0x0000060400070300
+DATA topk8t<>+1744(SB)/8, $0x0000060400070301
+DATA topk8t<>+1752(SB)/8, $0x0000040307060100
+DATA topk8t<>+1760(SB)/8, $0x0000060400070302
+DATA topk8t<>+1768(SB)/8, $0x0000040307060200
+DATA topk8t<>+1776(SB)/8, $0x0000040307060201
+DATA topk8t<>+1784(SB)/8, $0x0007030206040100
+DATA topk8t<>+1792(SB)/8, $0x0000000700000605
+DATA topk8t<>+1800(SB)/8, $0x0000070600000500
+DATA topk8t<>+1808(SB)/8, $0x0000070600000501
+DATA topk8t<>+1816(SB)/8, $0x0000060500070100
+DATA topk8t<>+1824(SB)/8, $0x0000070600000502
+DATA topk8t<>+1832(SB)/8, $0x0000060500070200
+DATA topk8t<>+1840(SB)/8, $0x0000060500070201
+DATA topk8t<>+1848(SB)/8, $0x0000050207060100
+DATA topk8t<>+1856(SB)/8, $0x0000070600000503
+DATA topk8t<>+1864(SB)/8, $0x0000060500070300
+DATA topk8t<>+1872(SB)/8, $0x0000060500070301
+DATA topk8t<>+1880(SB)/8, $0x0000050307060100
+DATA topk8t<>+1888(SB)/8, $0x0000060500070302
+DATA topk8t<>+1896(SB)/8, $0x0000050307060200
+DATA topk8t<>+1904(SB)/8, $0x0000050307060201
+DATA topk8t<>+1912(SB)/8, $0x0007030206050100
+DATA topk8t<>+1920(SB)/8, $0x0000070600000504
+DATA topk8t<>+1928(SB)/8, $0x0000060500070400
+DATA topk8t<>+1936(SB)/8, $0x0000060500070401
+DATA topk8t<>+1944(SB)/8, $0x0000050407060100
+DATA topk8t<>+1952(SB)/8, $0x0000060500070402
+DATA topk8t<>+1960(SB)/8, $0x0000050407060200
+DATA topk8t<>+1968(SB)/8, $0x0000050407060201
+DATA topk8t<>+1976(SB)/8, $0x0007040206050100
+DATA topk8t<>+1984(SB)/8, $0x0000060500070403
+DATA topk8t<>+1992(SB)/8, $0x0000050407060300
+DATA topk8t<>+2000(SB)/8, $0x0000050407060301
+DATA topk8t<>+2008(SB)/8, $0x0007040306050100
+DATA topk8t<>+2016(SB)/8, $0x0000050407060302
+DATA topk8t<>+2024(SB)/8, $0x0007040306050200
+DATA topk8t<>+2032(SB)/8, $0x0007040306050201
+DATA topk8t<>+2040(SB)/8, $0x0706030205040100
+GLOBL topk8t<>(SB), RODATA|NOPTR, $2048
