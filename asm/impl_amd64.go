@@ -24,8 +24,8 @@ import (
 //	                  caller's floor, one call for all kept groups; also the
 //	                  non-finite check (topk8_avx2_amd64.s,
 //	                  topk8_avx512_amd64.s)
-//	groupsAVX512      groups <= 8: every group's score, the kept groups and
-//	                  the top-K floor in one call (topk8_avx512_amd64.s)
+//	groups<ISA>       groups <= 8: every group's score, the kept groups and
+//	                  the top-K floor in one call (topk8_<isa>_amd64.s)
 //	weights8<ISA>     K <= 8: gather, Sigmoid (or the kept sigmoid) or
 //	                  ExpNeg(/S), normalisation, scale (AVX512: also the
 //	                  load counts)
@@ -301,7 +301,7 @@ func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 	gsc := s.GSc[:p.Groups]
 	second := s.GSec[:p.Groups]
 	gt := s.GTop[:p.TopGroups]
-	if impl == AVX512 && p.Groups <= 8 {
+	if p.Groups <= 8 {
 		// One kernel: scores, choice (a sorting network on the group keys)
 		// and the floor below.
 		mode := 0
@@ -311,7 +311,10 @@ func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 		if p.K <= 8 && (p.GroupMax && p.K <= p.TopGroups || !p.GroupMax && p.K <= 2*p.TopGroups) {
 			mode |= 2
 		}
-		return groupsAVX512(&gt[0], &gsc[0], &second[0], &sel[0], p.Groups, gs, p.TopGroups, mode)
+		if impl == AVX512 {
+			return groupsAVX512(&gt[0], &gsc[0], &second[0], &sel[0], p.Groups, gs, p.TopGroups, mode)
+		}
+		return groupsAVX2(&gt[0], &gsc[0], &second[0], &sel[0], p.Groups, gs, p.TopGroups, mode)
 	}
 	var sp *float32
 	if p.K <= 8 {

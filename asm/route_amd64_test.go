@@ -667,13 +667,17 @@ func TestExpNegSweep(t *testing.T) {
 	}
 }
 
-// TestKernelGroupsAVX512 holds the one-call group kernel to chooseGroups:
-// scores, second bests, kept group keys (in order) and the floor, for every
-// group count it serves, odd group sizes (tails), ties and -0.
-func TestKernelGroupsAVX512(t *testing.T) {
-	if !Supported(AVX512) {
-		t.Skip("no AVX-512 on this CPU or build")
+// TestKernelGroups holds the one-call group kernels (groupsAVX512,
+// groupsAVX2) to chooseGroups: scores, second bests, kept group keys (in
+// order) and the floor, for every group count they serve, odd group sizes
+// (tails), ties and -0.
+func TestKernelGroups(t *testing.T) {
+	for _, impl := range simdImpls(t) {
+		testKernelGroups(t, impl)
 	}
+}
+
+func testKernelGroups(t *testing.T, impl Impl) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for groups := 1; groups <= 8; groups++ {
 		for gs := 1; gs <= 40; gs++ {
@@ -717,9 +721,14 @@ func TestKernelGroupsAVX512(t *testing.T) {
 					gsc := make([]float32, groups+1)
 					sec := make([]float32, groups+1)
 					gsc[groups], sec[groups] = canary, canary
-					floor := groupsAVX512(&gt[0], &gsc[0], &sec[0], &sel[0], groups, gs, tg, mode)
+					var floor float32
+					if impl == AVX512 {
+						floor = groupsAVX512(&gt[0], &gsc[0], &sec[0], &sel[0], groups, gs, tg, mode)
+					} else {
+						floor = groupsAVX2(&gt[0], &gsc[0], &sec[0], &sel[0], groups, gs, tg, mode)
+					}
 					name := func() string {
-						return fmt.Sprintf("groups=%d gs=%d tg=%d gmax=%v K=%d", groups, gs, tg, gmax, K)
+						return fmt.Sprintf("%v groups=%d gs=%d tg=%d gmax=%v K=%d", impl, groups, gs, tg, gmax, K)
 					}
 					for g := 0; g < groups; g++ {
 						if OrderBits(gsc[g]) != OrderBits(s.GSc[g]) || (!gmax && OrderBits(sec[g]) != OrderBits(s.GSec[g])) {

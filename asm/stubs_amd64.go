@@ -61,3 +61,6 @@ func weightsSoftmaxNAVX512(w *float32, ids *int32, x *float32, stride int, load 
 
 //go:noescape
 func weightsSoftmaxNAVX2(w *float32, ids *int32, x *float32, stride int, load *int64, T, k int, bad uint64, scale float32)
+
+//go:noescape
+func groupsAVX2(gtop *uint64, gsc, second, sel *float32, groups, gs, topGroups, mode int) (floor float32)
