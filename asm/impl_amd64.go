@@ -66,13 +66,17 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	default:
 		return 0, false
 	}
+	if lanesOK(impl, p, stride) {
+		return routeLanes(impl, p, ids, w, load, x, stride, bias), true
+	}
 	if p.E < simdMinE {
 		return 0, false // Route runs RouteGeneric
 	}
 	return routeSIMD(impl, p, s, ids, w, load, x, stride, bias), true
 }
 
-// simdMinE: below this many experts the Go reference is faster than the
+// simdMinE: below this many experts (outside the lanes kernels' shapes,
+// lanes_amd64.go, which routeArch takes first) the Go reference is faster than the
 // kernels (per-call setup dominates: Mixtral, 8 experts, measured 76 ns
 // per token in Go against 99 with the kernels; 16 experts: 116 against
 // 95, BenchmarkRouteAMD64), so routeArch declines and Route runs

@@ -49,3 +49,9 @@ func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor 
 
 //go:noescape
 func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
+
+//go:noescape
+func lanesAVX512(ids *int32, w *float32, load *int64, x, bias *float32, T, stride, E, K, mode int, scale float32) (first int)
+
+//go:noescape
+func lanesAVX2(ids *int32, w *float32, load *int64, x, bias *float32, T, stride, E, K, mode int, scale float32) (first int)
