@@ -28,7 +28,7 @@ var hasPOPCNT = cpu.X86.HasPOPCNT
 
 // lanesOK reports whether the lanes kernels cover p with this stride.
 func lanesOK(impl Impl, p *Plan, stride int) bool {
-	return impl == AVX512 && hasPOPCNT && p.Groups == 1 && p.E <= lanesMaxE && p.K <= lanesMaxK && stride <= lanesMaxStride
+	return (impl == AVX512 || impl == AVX2) && hasPOPCNT && p.Groups == 1 && p.E <= lanesMaxE && p.K <= lanesMaxK && stride <= lanesMaxStride
 }
 
 // routeLanes is RouteGeneric for the shapes lanesOK accepts.

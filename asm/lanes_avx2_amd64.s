@@ -1,7 +1,939 @@
 //go:build gc && !purego
 
-#include "textflag.h"
+// AVX2 "tokens across lanes" routing kernel for routers with few experts:
+// the AVX-512 kernel's algorithm (lanes_avx512_amd64.s, whose header lists
+// each step and the Go twin's order of operations) with 8 tokens per ymm.
+//
+// func lanesAVX2(ids *int32, w *float32, load *int64, x, bias *float32, T, stride, E, K, mode int, scale float32) (first int)
+//
+// Requires: AVX, AVX2 (VGATHERDPS, VPERMPS/VPERMD, VPMAXUD, VPMASKMOVD),
+// POPCNT. No FMA, no approximate reciprocals.
+//
+// Twin: RouteGeneric (route_generic.go) for Groups == 1, E <= 16, K <= 4,
+// bit for bit (ids, weights, load counts, first bad token). mode: bit 0
+// softmax, bit 1 LogitSelect (bias == nil), bit 2 Normalize.
+//
+// Differences from the AVX-512 kernel: lane masks are vectors (the valid,
+// bad and good lanes of a block live in the frame at VALIDV, BADV, GOODV);
+// the bad-row test is max(acc, 0xFF000000) == acc (no unsigned compare);
+// inserts blend with VBLENDVPS; the exponential constants (Y8-Y15,
+// LOAD_CONSTS_AVX2) are loaded only around the score and weight phases,
+// and the top-K phase uses all 16 registers: Y0-Y3 values, Y4-Y7 ids,
+// Y8 candidate, Y9 candidate id, Y10 int 1, Y11-Y14 insert masks.
+// The last block's stores are VMASKMOVPS/VPMASKMOVD, whose masked-off
+// lanes never touch memory; its gathers are masked to the block's tokens.
+// GPRs: DI = ids out, SI = w out, R9 = t0, R10 = x of the block, R11 = E,
+// R12 = K, R13 = first bad; AX BX CX DX R8 scratch.
+// Frame: xbuf 0, selbuf 512, sbuf 1024, vbuf 1536, ibuf 1664, wbuf 1792,
+// BADV 1920, GOODV 1952, VALIDV 1984, IDXV (lane*stride) 2016.
+// Preconditions (checked by lanesOK): 1 <= K <= min(E, 4), E <= 16,
+// E <= stride <= 1<<26, T >= 1, x holds (T-1)*stride+E floats, bias nil
+// exactly when mode has bit 1.
 
-TEXT ·lanesAVX2(SB), NOSPLIT, $0-96
-	MOVQ $-1, first+88(FP)
+#include "textflag.h"
+#include "consts_amd64.h"
+
+// lanes8<>: output permutation indices (K = 1..4, o < K) at 0, the blend
+// masks of (K, o, j) at MASKS (one 8-lane vector each, 4 per (K, o)),
+// lane indices 0..7 at IOTA.
+#define MASKS 320
+#define IOTA 1600
+DATA lanes8<>+0(SB)/4, $0
+DATA lanes8<>+4(SB)/4, $1
+DATA lanes8<>+8(SB)/4, $2
+DATA lanes8<>+12(SB)/4, $3
+DATA lanes8<>+16(SB)/4, $4
+DATA lanes8<>+20(SB)/4, $5
+DATA lanes8<>+24(SB)/4, $6
+DATA lanes8<>+28(SB)/4, $7
+DATA lanes8<>+32(SB)/4, $0
+DATA lanes8<>+36(SB)/4, $0
+DATA lanes8<>+40(SB)/4, $1
+DATA lanes8<>+44(SB)/4, $1
+DATA lanes8<>+48(SB)/4, $2
+DATA lanes8<>+52(SB)/4, $2
+DATA lanes8<>+56(SB)/4, $3
+DATA lanes8<>+60(SB)/4, $3
+DATA lanes8<>+64(SB)/4, $4
+DATA lanes8<>+68(SB)/4, $4
+DATA lanes8<>+72(SB)/4, $5
+DATA lanes8<>+76(SB)/4, $5
+DATA lanes8<>+80(SB)/4, $6
+DATA lanes8<>+84(SB)/4, $6
+DATA lanes8<>+88(SB)/4, $7
+DATA lanes8<>+92(SB)/4, $7
+DATA lanes8<>+96(SB)/4, $0
+DATA lanes8<>+100(SB)/4, $0
+DATA lanes8<>+104(SB)/4, $0
+DATA lanes8<>+108(SB)/4, $1
+DATA lanes8<>+112(SB)/4, $1
+DATA lanes8<>+116(SB)/4, $1
+DATA lanes8<>+120(SB)/4, $2
+DATA lanes8<>+124(SB)/4, $2
+DATA lanes8<>+128(SB)/4, $2
+DATA lanes8<>+132(SB)/4, $3
+DATA lanes8<>+136(SB)/4, $3
+DATA lanes8<>+140(SB)/4, $3
+DATA lanes8<>+144(SB)/4, $4
+DATA lanes8<>+148(SB)/4, $4
+DATA lanes8<>+152(SB)/4, $4
+DATA lanes8<>+156(SB)/4, $5
+DATA lanes8<>+160(SB)/4, $5
+DATA lanes8<>+164(SB)/4, $5
+DATA lanes8<>+168(SB)/4, $6
+DATA lanes8<>+172(SB)/4, $6
+DATA lanes8<>+176(SB)/4, $6
+DATA lanes8<>+180(SB)/4, $7
+DATA lanes8<>+184(SB)/4, $7
+DATA lanes8<>+188(SB)/4, $7
+DATA lanes8<>+192(SB)/4, $0
+DATA lanes8<>+196(SB)/4, $0
+DATA lanes8<>+200(SB)/4, $0
+DATA lanes8<>+204(SB)/4, $0
+DATA lanes8<>+208(SB)/4, $1
+DATA lanes8<>+212(SB)/4, $1
+DATA lanes8<>+216(SB)/4, $1
+DATA lanes8<>+220(SB)/4, $1
+DATA lanes8<>+224(SB)/4, $2
+DATA lanes8<>+228(SB)/4, $2
+DATA lanes8<>+232(SB)/4, $2
+DATA lanes8<>+236(SB)/4, $2
+DATA lanes8<>+240(SB)/4, $3
+DATA lanes8<>+244(SB)/4, $3
+DATA lanes8<>+248(SB)/4, $3
+DATA lanes8<>+252(SB)/4, $3
+DATA lanes8<>+256(SB)/4, $4
+DATA lanes8<>+260(SB)/4, $4
+DATA lanes8<>+264(SB)/4, $4
+DATA lanes8<>+268(SB)/4, $4
+DATA lanes8<>+272(SB)/4, $5
+DATA lanes8<>+276(SB)/4, $5
+DATA lanes8<>+280(SB)/4, $5
+DATA lanes8<>+284(SB)/4, $5
+DATA lanes8<>+288(SB)/4, $6
+DATA lanes8<>+292(SB)/4, $6
+DATA lanes8<>+296(SB)/4, $6
+DATA lanes8<>+300(SB)/4, $6
+DATA lanes8<>+304(SB)/4, $7
+DATA lanes8<>+308(SB)/4, $7
+DATA lanes8<>+312(SB)/4, $7
+DATA lanes8<>+316(SB)/4, $7
+DATA lanes8<>+320(SB)/4, $0xffffffff
+DATA lanes8<>+324(SB)/4, $0xffffffff
+DATA lanes8<>+328(SB)/4, $0xffffffff
+DATA lanes8<>+332(SB)/4, $0xffffffff
+DATA lanes8<>+336(SB)/4, $0xffffffff
+DATA lanes8<>+340(SB)/4, $0xffffffff
+DATA lanes8<>+344(SB)/4, $0xffffffff
+DATA lanes8<>+348(SB)/4, $0xffffffff
+DATA lanes8<>+352(SB)/4, $0x00000000
+DATA lanes8<>+356(SB)/4, $0x00000000
+DATA lanes8<>+360(SB)/4, $0x00000000
+DATA lanes8<>+364(SB)/4, $0x00000000
+DATA lanes8<>+368(SB)/4, $0x00000000
+DATA lanes8<>+372(SB)/4, $0x00000000
+DATA lanes8<>+376(SB)/4, $0x00000000
+DATA lanes8<>+380(SB)/4, $0x00000000
+DATA lanes8<>+384(SB)/4, $0x00000000
+DATA lanes8<>+388(SB)/4, $0x00000000
+DATA lanes8<>+392(SB)/4, $0x00000000
+DATA lanes8<>+396(SB)/4, $0x00000000
+DATA lanes8<>+400(SB)/4, $0x00000000
+DATA lanes8<>+404(SB)/4, $0x00000000
+DATA lanes8<>+408(SB)/4, $0x00000000
+DATA lanes8<>+412(SB)/4, $0x00000000
+DATA lanes8<>+416(SB)/4, $0x00000000
+DATA lanes8<>+420(SB)/4, $0x00000000
+DATA lanes8<>+424(SB)/4, $0x00000000
+DATA lanes8<>+428(SB)/4, $0x00000000
+DATA lanes8<>+432(SB)/4, $0x00000000
+DATA lanes8<>+436(SB)/4, $0x00000000
+DATA lanes8<>+440(SB)/4, $0x00000000
+DATA lanes8<>+444(SB)/4, $0x00000000
+DATA lanes8<>+448(SB)/4, $0xffffffff
+DATA lanes8<>+452(SB)/4, $0x00000000
+DATA lanes8<>+456(SB)/4, $0xffffffff
+DATA lanes8<>+460(SB)/4, $0x00000000
+DATA lanes8<>+464(SB)/4, $0xffffffff
+DATA lanes8<>+468(SB)/4, $0x00000000
+DATA lanes8<>+472(SB)/4, $0xffffffff
+DATA lanes8<>+476(SB)/4, $0x00000000
+DATA lanes8<>+480(SB)/4, $0x00000000
+DATA lanes8<>+484(SB)/4, $0xffffffff
+DATA lanes8<>+488(SB)/4, $0x00000000
+DATA lanes8<>+492(SB)/4, $0xffffffff
+DATA lanes8<>+496(SB)/4, $0x00000000
+DATA lanes8<>+500(SB)/4, $0xffffffff
+DATA lanes8<>+504(SB)/4, $0x00000000
+DATA lanes8<>+508(SB)/4, $0xffffffff
+DATA lanes8<>+512(SB)/4, $0x00000000
+DATA lanes8<>+516(SB)/4, $0x00000000
+DATA lanes8<>+520(SB)/4, $0x00000000
+DATA lanes8<>+524(SB)/4, $0x00000000
+DATA lanes8<>+528(SB)/4, $0x00000000
+DATA lanes8<>+532(SB)/4, $0x00000000
+DATA lanes8<>+536(SB)/4, $0x00000000
+DATA lanes8<>+540(SB)/4, $0x00000000
+DATA lanes8<>+544(SB)/4, $0x00000000
+DATA lanes8<>+548(SB)/4, $0x00000000
+DATA lanes8<>+552(SB)/4, $0x00000000
+DATA lanes8<>+556(SB)/4, $0x00000000
+DATA lanes8<>+560(SB)/4, $0x00000000
+DATA lanes8<>+564(SB)/4, $0x00000000
+DATA lanes8<>+568(SB)/4, $0x00000000
+DATA lanes8<>+572(SB)/4, $0x00000000
+DATA lanes8<>+576(SB)/4, $0xffffffff
+DATA lanes8<>+580(SB)/4, $0x00000000
+DATA lanes8<>+584(SB)/4, $0xffffffff
+DATA lanes8<>+588(SB)/4, $0x00000000
+DATA lanes8<>+592(SB)/4, $0xffffffff
+DATA lanes8<>+596(SB)/4, $0x00000000
+DATA lanes8<>+600(SB)/4, $0xffffffff
+DATA lanes8<>+604(SB)/4, $0x00000000
+DATA lanes8<>+608(SB)/4, $0x00000000
+DATA lanes8<>+612(SB)/4, $0xffffffff
+DATA lanes8<>+616(SB)/4, $0x00000000
+DATA lanes8<>+620(SB)/4, $0xffffffff
+DATA lanes8<>+624(SB)/4, $0x00000000
+DATA lanes8<>+628(SB)/4, $0xffffffff
+DATA lanes8<>+632(SB)/4, $0x00000000
+DATA lanes8<>+636(SB)/4, $0xffffffff
+DATA lanes8<>+640(SB)/4, $0x00000000
+DATA lanes8<>+644(SB)/4, $0x00000000
+DATA lanes8<>+648(SB)/4, $0x00000000
+DATA lanes8<>+652(SB)/4, $0x00000000
+DATA lanes8<>+656(SB)/4, $0x00000000
+DATA lanes8<>+660(SB)/4, $0x00000000
+DATA lanes8<>+664(SB)/4, $0x00000000
+DATA lanes8<>+668(SB)/4, $0x00000000
+DATA lanes8<>+672(SB)/4, $0x00000000
+DATA lanes8<>+676(SB)/4, $0x00000000
+DATA lanes8<>+680(SB)/4, $0x00000000
+DATA lanes8<>+684(SB)/4, $0x00000000
+DATA lanes8<>+688(SB)/4, $0x00000000
+DATA lanes8<>+692(SB)/4, $0x00000000
+DATA lanes8<>+696(SB)/4, $0x00000000
+DATA lanes8<>+700(SB)/4, $0x00000000
+DATA lanes8<>+704(SB)/4, $0xffffffff
+DATA lanes8<>+708(SB)/4, $0x00000000
+DATA lanes8<>+712(SB)/4, $0x00000000
+DATA lanes8<>+716(SB)/4, $0xffffffff
+DATA lanes8<>+720(SB)/4, $0x00000000
+DATA lanes8<>+724(SB)/4, $0x00000000
+DATA lanes8<>+728(SB)/4, $0xffffffff
+DATA lanes8<>+732(SB)/4, $0x00000000
+DATA lanes8<>+736(SB)/4, $0x00000000
+DATA lanes8<>+740(SB)/4, $0xffffffff
+DATA lanes8<>+744(SB)/4, $0x00000000
+DATA lanes8<>+748(SB)/4, $0x00000000
+DATA lanes8<>+752(SB)/4, $0xffffffff
+DATA lanes8<>+756(SB)/4, $0x00000000
+DATA lanes8<>+760(SB)/4, $0x00000000
+DATA lanes8<>+764(SB)/4, $0xffffffff
+DATA lanes8<>+768(SB)/4, $0x00000000
+DATA lanes8<>+772(SB)/4, $0x00000000
+DATA lanes8<>+776(SB)/4, $0xffffffff
+DATA lanes8<>+780(SB)/4, $0x00000000
+DATA lanes8<>+784(SB)/4, $0x00000000
+DATA lanes8<>+788(SB)/4, $0xffffffff
+DATA lanes8<>+792(SB)/4, $0x00000000
+DATA lanes8<>+796(SB)/4, $0x00000000
+DATA lanes8<>+800(SB)/4, $0x00000000
+DATA lanes8<>+804(SB)/4, $0x00000000
+DATA lanes8<>+808(SB)/4, $0x00000000
+DATA lanes8<>+812(SB)/4, $0x00000000
+DATA lanes8<>+816(SB)/4, $0x00000000
+DATA lanes8<>+820(SB)/4, $0x00000000
+DATA lanes8<>+824(SB)/4, $0x00000000
+DATA lanes8<>+828(SB)/4, $0x00000000
+DATA lanes8<>+832(SB)/4, $0x00000000
+DATA lanes8<>+836(SB)/4, $0xffffffff
+DATA lanes8<>+840(SB)/4, $0x00000000
+DATA lanes8<>+844(SB)/4, $0x00000000
+DATA lanes8<>+848(SB)/4, $0xffffffff
+DATA lanes8<>+852(SB)/4, $0x00000000
+DATA lanes8<>+856(SB)/4, $0x00000000
+DATA lanes8<>+860(SB)/4, $0xffffffff
+DATA lanes8<>+864(SB)/4, $0x00000000
+DATA lanes8<>+868(SB)/4, $0x00000000
+DATA lanes8<>+872(SB)/4, $0xffffffff
+DATA lanes8<>+876(SB)/4, $0x00000000
+DATA lanes8<>+880(SB)/4, $0x00000000
+DATA lanes8<>+884(SB)/4, $0xffffffff
+DATA lanes8<>+888(SB)/4, $0x00000000
+DATA lanes8<>+892(SB)/4, $0x00000000
+DATA lanes8<>+896(SB)/4, $0xffffffff
+DATA lanes8<>+900(SB)/4, $0x00000000
+DATA lanes8<>+904(SB)/4, $0x00000000
+DATA lanes8<>+908(SB)/4, $0xffffffff
+DATA lanes8<>+912(SB)/4, $0x00000000
+DATA lanes8<>+916(SB)/4, $0x00000000
+DATA lanes8<>+920(SB)/4, $0xffffffff
+DATA lanes8<>+924(SB)/4, $0x00000000
+DATA lanes8<>+928(SB)/4, $0x00000000
+DATA lanes8<>+932(SB)/4, $0x00000000
+DATA lanes8<>+936(SB)/4, $0x00000000
+DATA lanes8<>+940(SB)/4, $0x00000000
+DATA lanes8<>+944(SB)/4, $0x00000000
+DATA lanes8<>+948(SB)/4, $0x00000000
+DATA lanes8<>+952(SB)/4, $0x00000000
+DATA lanes8<>+956(SB)/4, $0x00000000
+DATA lanes8<>+960(SB)/4, $0x00000000
+DATA lanes8<>+964(SB)/4, $0x00000000
+DATA lanes8<>+968(SB)/4, $0xffffffff
+DATA lanes8<>+972(SB)/4, $0x00000000
+DATA lanes8<>+976(SB)/4, $0x00000000
+DATA lanes8<>+980(SB)/4, $0xffffffff
+DATA lanes8<>+984(SB)/4, $0x00000000
+DATA lanes8<>+988(SB)/4, $0x00000000
+DATA lanes8<>+992(SB)/4, $0xffffffff
+DATA lanes8<>+996(SB)/4, $0x00000000
+DATA lanes8<>+1000(SB)/4, $0x00000000
+DATA lanes8<>+1004(SB)/4, $0xffffffff
+DATA lanes8<>+1008(SB)/4, $0x00000000
+DATA lanes8<>+1012(SB)/4, $0x00000000
+DATA lanes8<>+1016(SB)/4, $0xffffffff
+DATA lanes8<>+1020(SB)/4, $0x00000000
+DATA lanes8<>+1024(SB)/4, $0x00000000
+DATA lanes8<>+1028(SB)/4, $0xffffffff
+DATA lanes8<>+1032(SB)/4, $0x00000000
+DATA lanes8<>+1036(SB)/4, $0x00000000
+DATA lanes8<>+1040(SB)/4, $0xffffffff
+DATA lanes8<>+1044(SB)/4, $0x00000000
+DATA lanes8<>+1048(SB)/4, $0x00000000
+DATA lanes8<>+1052(SB)/4, $0xffffffff
+DATA lanes8<>+1056(SB)/4, $0x00000000
+DATA lanes8<>+1060(SB)/4, $0x00000000
+DATA lanes8<>+1064(SB)/4, $0x00000000
+DATA lanes8<>+1068(SB)/4, $0x00000000
+DATA lanes8<>+1072(SB)/4, $0x00000000
+DATA lanes8<>+1076(SB)/4, $0x00000000
+DATA lanes8<>+1080(SB)/4, $0x00000000
+DATA lanes8<>+1084(SB)/4, $0x00000000
+DATA lanes8<>+1088(SB)/4, $0xffffffff
+DATA lanes8<>+1092(SB)/4, $0x00000000
+DATA lanes8<>+1096(SB)/4, $0x00000000
+DATA lanes8<>+1100(SB)/4, $0x00000000
+DATA lanes8<>+1104(SB)/4, $0xffffffff
+DATA lanes8<>+1108(SB)/4, $0x00000000
+DATA lanes8<>+1112(SB)/4, $0x00000000
+DATA lanes8<>+1116(SB)/4, $0x00000000
+DATA lanes8<>+1120(SB)/4, $0x00000000
+DATA lanes8<>+1124(SB)/4, $0xffffffff
+DATA lanes8<>+1128(SB)/4, $0x00000000
+DATA lanes8<>+1132(SB)/4, $0x00000000
+DATA lanes8<>+1136(SB)/4, $0x00000000
+DATA lanes8<>+1140(SB)/4, $0xffffffff
+DATA lanes8<>+1144(SB)/4, $0x00000000
+DATA lanes8<>+1148(SB)/4, $0x00000000
+DATA lanes8<>+1152(SB)/4, $0x00000000
+DATA lanes8<>+1156(SB)/4, $0x00000000
+DATA lanes8<>+1160(SB)/4, $0xffffffff
+DATA lanes8<>+1164(SB)/4, $0x00000000
+DATA lanes8<>+1168(SB)/4, $0x00000000
+DATA lanes8<>+1172(SB)/4, $0x00000000
+DATA lanes8<>+1176(SB)/4, $0xffffffff
+DATA lanes8<>+1180(SB)/4, $0x00000000
+DATA lanes8<>+1184(SB)/4, $0x00000000
+DATA lanes8<>+1188(SB)/4, $0x00000000
+DATA lanes8<>+1192(SB)/4, $0x00000000
+DATA lanes8<>+1196(SB)/4, $0xffffffff
+DATA lanes8<>+1200(SB)/4, $0x00000000
+DATA lanes8<>+1204(SB)/4, $0x00000000
+DATA lanes8<>+1208(SB)/4, $0x00000000
+DATA lanes8<>+1212(SB)/4, $0xffffffff
+DATA lanes8<>+1216(SB)/4, $0xffffffff
+DATA lanes8<>+1220(SB)/4, $0x00000000
+DATA lanes8<>+1224(SB)/4, $0x00000000
+DATA lanes8<>+1228(SB)/4, $0x00000000
+DATA lanes8<>+1232(SB)/4, $0xffffffff
+DATA lanes8<>+1236(SB)/4, $0x00000000
+DATA lanes8<>+1240(SB)/4, $0x00000000
+DATA lanes8<>+1244(SB)/4, $0x00000000
+DATA lanes8<>+1248(SB)/4, $0x00000000
+DATA lanes8<>+1252(SB)/4, $0xffffffff
+DATA lanes8<>+1256(SB)/4, $0x00000000
+DATA lanes8<>+1260(SB)/4, $0x00000000
+DATA lanes8<>+1264(SB)/4, $0x00000000
+DATA lanes8<>+1268(SB)/4, $0xffffffff
+DATA lanes8<>+1272(SB)/4, $0x00000000
+DATA lanes8<>+1276(SB)/4, $0x00000000
+DATA lanes8<>+1280(SB)/4, $0x00000000
+DATA lanes8<>+1284(SB)/4, $0x00000000
+DATA lanes8<>+1288(SB)/4, $0xffffffff
+DATA lanes8<>+1292(SB)/4, $0x00000000
+DATA lanes8<>+1296(SB)/4, $0x00000000
+DATA lanes8<>+1300(SB)/4, $0x00000000
+DATA lanes8<>+1304(SB)/4, $0xffffffff
+DATA lanes8<>+1308(SB)/4, $0x00000000
+DATA lanes8<>+1312(SB)/4, $0x00000000
+DATA lanes8<>+1316(SB)/4, $0x00000000
+DATA lanes8<>+1320(SB)/4, $0x00000000
+DATA lanes8<>+1324(SB)/4, $0xffffffff
+DATA lanes8<>+1328(SB)/4, $0x00000000
+DATA lanes8<>+1332(SB)/4, $0x00000000
+DATA lanes8<>+1336(SB)/4, $0x00000000
+DATA lanes8<>+1340(SB)/4, $0xffffffff
+DATA lanes8<>+1344(SB)/4, $0xffffffff
+DATA lanes8<>+1348(SB)/4, $0x00000000
+DATA lanes8<>+1352(SB)/4, $0x00000000
+DATA lanes8<>+1356(SB)/4, $0x00000000
+DATA lanes8<>+1360(SB)/4, $0xffffffff
+DATA lanes8<>+1364(SB)/4, $0x00000000
+DATA lanes8<>+1368(SB)/4, $0x00000000
+DATA lanes8<>+1372(SB)/4, $0x00000000
+DATA lanes8<>+1376(SB)/4, $0x00000000
+DATA lanes8<>+1380(SB)/4, $0xffffffff
+DATA lanes8<>+1384(SB)/4, $0x00000000
+DATA lanes8<>+1388(SB)/4, $0x00000000
+DATA lanes8<>+1392(SB)/4, $0x00000000
+DATA lanes8<>+1396(SB)/4, $0xffffffff
+DATA lanes8<>+1400(SB)/4, $0x00000000
+DATA lanes8<>+1404(SB)/4, $0x00000000
+DATA lanes8<>+1408(SB)/4, $0x00000000
+DATA lanes8<>+1412(SB)/4, $0x00000000
+DATA lanes8<>+1416(SB)/4, $0xffffffff
+DATA lanes8<>+1420(SB)/4, $0x00000000
+DATA lanes8<>+1424(SB)/4, $0x00000000
+DATA lanes8<>+1428(SB)/4, $0x00000000
+DATA lanes8<>+1432(SB)/4, $0xffffffff
+DATA lanes8<>+1436(SB)/4, $0x00000000
+DATA lanes8<>+1440(SB)/4, $0x00000000
+DATA lanes8<>+1444(SB)/4, $0x00000000
+DATA lanes8<>+1448(SB)/4, $0x00000000
+DATA lanes8<>+1452(SB)/4, $0xffffffff
+DATA lanes8<>+1456(SB)/4, $0x00000000
+DATA lanes8<>+1460(SB)/4, $0x00000000
+DATA lanes8<>+1464(SB)/4, $0x00000000
+DATA lanes8<>+1468(SB)/4, $0xffffffff
+DATA lanes8<>+1472(SB)/4, $0xffffffff
+DATA lanes8<>+1476(SB)/4, $0x00000000
+DATA lanes8<>+1480(SB)/4, $0x00000000
+DATA lanes8<>+1484(SB)/4, $0x00000000
+DATA lanes8<>+1488(SB)/4, $0xffffffff
+DATA lanes8<>+1492(SB)/4, $0x00000000
+DATA lanes8<>+1496(SB)/4, $0x00000000
+DATA lanes8<>+1500(SB)/4, $0x00000000
+DATA lanes8<>+1504(SB)/4, $0x00000000
+DATA lanes8<>+1508(SB)/4, $0xffffffff
+DATA lanes8<>+1512(SB)/4, $0x00000000
+DATA lanes8<>+1516(SB)/4, $0x00000000
+DATA lanes8<>+1520(SB)/4, $0x00000000
+DATA lanes8<>+1524(SB)/4, $0xffffffff
+DATA lanes8<>+1528(SB)/4, $0x00000000
+DATA lanes8<>+1532(SB)/4, $0x00000000
+DATA lanes8<>+1536(SB)/4, $0x00000000
+DATA lanes8<>+1540(SB)/4, $0x00000000
+DATA lanes8<>+1544(SB)/4, $0xffffffff
+DATA lanes8<>+1548(SB)/4, $0x00000000
+DATA lanes8<>+1552(SB)/4, $0x00000000
+DATA lanes8<>+1556(SB)/4, $0x00000000
+DATA lanes8<>+1560(SB)/4, $0xffffffff
+DATA lanes8<>+1564(SB)/4, $0x00000000
+DATA lanes8<>+1568(SB)/4, $0x00000000
+DATA lanes8<>+1572(SB)/4, $0x00000000
+DATA lanes8<>+1576(SB)/4, $0x00000000
+DATA lanes8<>+1580(SB)/4, $0xffffffff
+DATA lanes8<>+1584(SB)/4, $0x00000000
+DATA lanes8<>+1588(SB)/4, $0x00000000
+DATA lanes8<>+1592(SB)/4, $0x00000000
+DATA lanes8<>+1596(SB)/4, $0xffffffff
+DATA lanes8<>+1600(SB)/4, $0
+DATA lanes8<>+1604(SB)/4, $1
+DATA lanes8<>+1608(SB)/4, $2
+DATA lanes8<>+1612(SB)/4, $3
+DATA lanes8<>+1616(SB)/4, $4
+DATA lanes8<>+1620(SB)/4, $5
+DATA lanes8<>+1624(SB)/4, $6
+DATA lanes8<>+1628(SB)/4, $7
+GLOBL lanes8<>(SB), RODATA|NOPTR, $1632
+
+#define XBUF 0
+#define SELBUF 512
+#define SBUF 1024
+#define VBUF 1536
+#define IBUF 1664
+#define WBUF 1792
+#define BADV 1920
+#define GOODV 1952
+#define VALIDV 1984
+#define IDXV 2016
+
+#define CAND_TO(m, v, i) \
+	VBLENDVPS m, Y8, v, v; \
+	VBLENDVPS m, Y9, i, i
+
+#define SHIFT_TO(m, vprev, v, iprev, i) \
+	VBLENDVPS m, vprev, v, v; \
+	VBLENDVPS m, iprev, i, i
+
+TEXT ·lanesAVX2(SB), 0, $2048-96
+	MOVQ ids+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ x+24(FP), R10
+	MOVQ E+56(FP), R11
+	MOVQ K+64(FP), R12
+	MOVQ $-1, R13
+	XORQ R9, R9
+	MOVQ stride+48(FP), AX
+	VMOVQ AX, X0
+	VPBROADCASTD X0, Y0
+	VPMULLD lanes8<>+IOTA(SB), Y0, Y0
+	VMOVDQU Y0, IDXV(SP)
+
+	// sbuf[E..15] = +0 (SoftmaxSum's padding)
+	VPXOR Y0, Y0, Y0
+	MOVQ R11, AX
+	SHLQ $5, AX
+	LEAQ SBUF(SP)(AX*1), AX
+	LEAQ (SBUF+512)(SP), CX
+zpad:
+	CMPQ AX, CX
+	JAE  block
+	VMOVDQU Y0, (AX)
+	ADDQ $32, AX
+	JMP  zpad
+
+block:
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
+	JLE  done
+	CMPQ CX, $8
+	JBE  setv
+	MOVQ $8, CX
+setv:
+	TAILMASK_AVX2(CX, AX, Y13)
+	VMOVDQU Y13, VALIDV(SP)
+
+	// Phase A: gather, bad-row check.
+	VMOVDQU IDXV(SP), Y14
+	MOVQ R10, AX
+	MOVQ R11, DX
+	LEAQ XBUF(SP), CX
+	VPXOR Y12, Y12, Y12
+gather:
+	VMOVDQU Y13, Y1
+	VXORPS Y0, Y0, Y0
+	VGATHERDPS Y1, (AX)(Y14*4), Y0
+	VMOVUPS Y0, (CX)
+	VPSLLD $1, Y0, Y1
+	VPMAXUD Y1, Y12, Y12
+	ADDQ $4, AX
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  gather
+	MOVL $0xFF000000, AX
+	VMOVQ AX, X1
+	VPBROADCASTD X1, Y1
+	VPMAXUD Y1, Y12, Y2
+	VPCMPEQD Y2, Y12, Y2  // bad: acc >= 0xFF000000 (tail lanes: acc = 0)
+	VMOVDQU Y2, BADV(SP)
+	VPANDN Y13, Y2, Y3    // good = valid &^ bad
+	VMOVDQU Y3, GOODV(SP)
+	VMOVMSKPS Y2, AX
+	TESTL AX, AX
+	JZ    phaseB
+	TESTQ R13, R13
+	JNS   phaseB
+	BSFL  AX, AX
+	LEAQ  (R9)(AX*1), R13
+
+phaseB:
+	MOVQ mode+72(FP), AX
+	TESTQ $2, AX
+	JNZ  logitsel
+	LOAD_CONSTS_AVX2
+	TESTQ $1, AX
+	JNZ  bsoftmax
+
+	// sigmoid + bias
+	MOVQ bias+32(FP), AX
+	LEAQ XBUF(SP), CX
+	MOVQ R11, DX
+bsig:
+	VMOVUPS (CX), Y5
+	SIGMOID_AVX2
+	VMOVUPS Y0, (SBUF-XBUF)(CX)
+	VBROADCASTSS (AX), Y1
+	VADDPS Y1, Y0, Y0
+	VMOVUPS Y0, (SELBUF-XBUF)(CX)
+	ADDQ $4, AX
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  bsig
+	LEAQ SELBUF(SP), CX
+	JMP  topk
+
+bsoftmax:
+	// m: m = x_0; m = x_e > m ? x_e : m
+	LEAQ XBUF(SP), CX
+	VMOVUPS (CX), Y4
+	MOVQ R11, DX
+	DECQ DX
+	JZ   bsm2
+bsm1:
+	ADDQ $32, CX
+	VMOVUPS (CX), Y0
+	VMAXPS Y4, Y0, Y4
+	DECQ DX
+	JNZ  bsm1
+bsm2:
+	JMP expsum
+
+bsm3: // back from expsum: Y15 = S
+	MOVQ bias+32(FP), AX
+	LEAQ SBUF(SP), CX
+	MOVQ R11, DX
+bsm4:
+	VMOVUPS (CX), Y0
+	VDIVPS Y15, Y0, Y0
+	VMOVUPS Y0, (CX)
+	VBROADCASTSS (AX), Y1
+	VADDPS Y1, Y0, Y0
+	VMOVUPS Y0, (SELBUF-SBUF)(CX)
+	ADDQ $4, AX
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  bsm4
+	LEAQ SELBUF(SP), CX
+	JMP  topk
+
+logitsel:
+	LEAQ XBUF(SP), CX
+
+	// Phase C: top-K of the vectors at CX (E of them).
+topk:
+	VPXOR Y9, Y9, Y9
+	VPCMPEQD Y10, Y10, Y10
+	VPSRLD $31, Y10, Y10
+	VPXOR Y4, Y4, Y4
+	VPCMPEQD Y5, Y5, Y5
+	VMOVDQU Y5, Y6
+	VMOVDQU Y5, Y7
+	VBROADCASTSS consts<>+C_NEGINF(SB), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	MOVQ R11, DX
+	CMPQ R12, $2
+	JB   top1
+	JE   top2
+	CMPQ R12, $3
+	JE   top3
+	JMP  top4
+
+top1:
+	VMOVUPS (CX), Y8
+	VCMPPS $0x1e, Y0, Y8, Y14
+	CAND_TO(Y14, Y0, Y4)
+	VPADDD Y10, Y9, Y9
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  top1
+	JMP  phaseD
+
+top2:
+	VPXOR Y5, Y5, Y5
+top2l:
+	VMOVUPS (CX), Y8
+	VCMPPS $0x1e, Y1, Y8, Y13
+	VCMPPS $0x1e, Y0, Y8, Y14
+	CAND_TO(Y13, Y1, Y5)
+	SHIFT_TO(Y14, Y0, Y1, Y4, Y5)
+	CAND_TO(Y14, Y0, Y4)
+	VPADDD Y10, Y9, Y9
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  top2l
+	JMP  phaseD
+
+top3:
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+top3l:
+	VMOVUPS (CX), Y8
+	VCMPPS $0x1e, Y2, Y8, Y12
+	VCMPPS $0x1e, Y1, Y8, Y13
+	VCMPPS $0x1e, Y0, Y8, Y14
+	CAND_TO(Y12, Y2, Y6)
+	SHIFT_TO(Y13, Y1, Y2, Y5, Y6)
+	CAND_TO(Y13, Y1, Y5)
+	SHIFT_TO(Y14, Y0, Y1, Y4, Y5)
+	CAND_TO(Y14, Y0, Y4)
+	VPADDD Y10, Y9, Y9
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  top3l
+	JMP  phaseD
+
+top4:
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+top4l:
+	VMOVUPS (CX), Y8
+	VCMPPS $0x1e, Y3, Y8, Y11
+	VCMPPS $0x1e, Y2, Y8, Y12
+	VCMPPS $0x1e, Y1, Y8, Y13
+	VCMPPS $0x1e, Y0, Y8, Y14
+	CAND_TO(Y11, Y3, Y7)
+	SHIFT_TO(Y12, Y2, Y3, Y6, Y7)
+	CAND_TO(Y12, Y2, Y6)
+	SHIFT_TO(Y13, Y1, Y2, Y5, Y6)
+	CAND_TO(Y13, Y1, Y5)
+	SHIFT_TO(Y14, Y0, Y1, Y4, Y5)
+	CAND_TO(Y14, Y0, Y4)
+	VPADDD Y10, Y9, Y9
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  top4l
+
+	// Phase D: load counts, weights into wbuf.
+phaseD:
+	VMOVUPS Y0, (VBUF+0)(SP)
+	VMOVUPS Y1, (VBUF+32)(SP)
+	VMOVUPS Y2, (VBUF+64)(SP)
+	VMOVUPS Y3, (VBUF+96)(SP)
+	VMOVDQU Y4, (IBUF+0)(SP)
+	VMOVDQU Y5, (IBUF+32)(SP)
+	VMOVDQU Y6, (IBUF+64)(SP)
+	VMOVDQU Y7, (IBUF+96)(SP)
+
+	// load[e] += good lanes choosing e (unused slots hold -1)
+	MOVQ load+16(FP), AX
+	MOVQ R11, DX
+	VPXOR Y9, Y9, Y9
+	VMOVDQU GOODV(SP), Y15
+ldl:
+	VPCMPEQD Y4, Y9, Y11
+	VPCMPEQD Y5, Y9, Y12
+	VPCMPEQD Y6, Y9, Y13
+	VPCMPEQD Y7, Y9, Y14
+	VPOR Y12, Y11, Y11
+	VPOR Y14, Y13, Y13
+	VPOR Y13, Y11, Y11
+	VPAND Y15, Y11, Y11
+	VMOVMSKPS Y11, CX
+	POPCNTL CX, CX
+	ADDQ CX, (AX)
+	ADDQ $8, AX
+	VPADDD Y10, Y9, Y9
+	DECQ DX
+	JNZ  ldl
+
+	LOAD_CONSTS_AVX2
+	MOVQ mode+72(FP), AX
+	TESTQ $2, AX
+	JZ   wgather
+	TESTQ $1, AX
+	JNZ  wsoftmax
+
+	// logit selection, sigmoid: u_j = Sigmoid(v_j)
+	LEAQ VBUF(SP), CX
+	MOVQ R12, DX
+wsig:
+	VMOVUPS (CX), Y5
+	SIGMOID_AVX2
+	VMOVUPS Y0, (WBUF-VBUF)(CX)
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  wsig
+	JMP  wfinal
+
+wgather: // selection on scores: u_j = sbuf[id_j]
+	LEAQ SBUF(SP), AX
+	LEAQ IBUF(SP), CX
+	VMOVDQU lanes8<>+IOTA(SB), Y6
+	MOVQ R12, DX
+wgl:
+	VMOVDQU (CX), Y5
+	VPSLLD $3, Y5, Y5
+	VPADDD Y6, Y5, Y5
+	VPCMPEQD Y7, Y7, Y7
+	VXORPS Y0, Y0, Y0
+	VGATHERDPS Y7, (AX)(Y5*4), Y0
+	VMOVUPS Y0, (WBUF-IBUF)(CX)
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  wgl
+	JMP  wfinal
+
+wsoftmax: // logit selection, softmax: m = v_0
+	VMOVUPS (VBUF+0)(SP), Y4
+	TESTQ $4, AX
+	JZ   expsum  // without Normalize: Y15 = S = SoftmaxSum(x, m), back at wsm1
+wsm1:
+	VMOVUPS (VBUF+0)(SP), Y4
+	LEAQ VBUF(SP), CX
+	MOVQ R12, DX
+wsml:
+	VMOVUPS (CX), Y0
+	VSUBPS Y4, Y0, Y0
+	EXPNEG_AVX2
+	MOVQ mode+72(FP), AX
+	TESTQ $4, AX
+	JNZ  wsm2
+	VDIVPS Y15, Y0, Y0
+wsm2:
+	VMOVUPS Y0, (WBUF-VBUF)(CX)
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  wsml
+
+wfinal:
+	// Normalize: d = (((u_0 + u_1) + ...) + 1e-20)
+	MOVQ mode+72(FP), AX
+	TESTQ $4, AX
+	JZ   wscale
+	LEAQ WBUF(SP), CX
+	VMOVUPS (CX), Y5
+	MOVQ R12, DX
+	DECQ DX
+	JZ   wn2
+wn1:
+	ADDQ $32, CX
+	VADDPS (CX), Y5, Y5
+	DECQ DX
+	JNZ  wn1
+wn2:
+	VADDPS consts<>+C_EPS(SB), Y5, Y5
+	LEAQ WBUF(SP), CX
+	MOVQ R12, DX
+wn3:
+	VMOVUPS (CX), Y0
+	VDIVPS Y5, Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  wn3
+
+wscale:
+	// w = u * scale; bad lanes: weight 0, id j
+	VBROADCASTSS scale+80(FP), Y6
+	VMOVDQU BADV(SP), Y7
+	VPXOR Y3, Y3, Y3
+	VPXOR Y5, Y5, Y5
+	VPCMPEQD Y4, Y4, Y4
+	VPSRLD $31, Y4, Y4
+	LEAQ WBUF(SP), CX
+	MOVQ R12, DX
+ws1:
+	VMOVUPS (CX), Y0
+	VMULPS Y6, Y0, Y0
+	VBLENDVPS Y7, Y3, Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVDQU (IBUF-WBUF)(CX), Y1
+	VBLENDVPS Y7, Y5, Y1, Y1
+	VMOVDQU Y1, (IBUF-WBUF)(CX)
+	VPADDD Y4, Y5, Y5
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  ws1
+
+	// Stores: output vector o (o < K) of the block holds the entries
+	// 8o..8o+7, blended from permutations of wbuf[j]/ibuf[j] (tables).
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
+	CMPQ CX, $8
+	JBE  st0
+	MOVQ $8, CX
+st0:
+	IMULQ R12, CX               // entries left to store: n*K
+	LEAQ -1(R12), AX
+	IMULQ R12, AX
+	SHRQ $1, AX                 // offK = K(K-1)/2
+	MOVQ AX, DX
+	SHLQ $5, AX
+	LEAQ lanes8<>(SB), BX
+	ADDQ BX, AX                 // AX = index vector of o
+	SHLQ $7, DX
+	LEAQ (BX)(DX*1), DX
+	ADDQ $MASKS, DX             // DX = mask of (o, 0)
+sto:
+	VMOVDQU (AX), Y2
+	LEAQ WBUF(SP), BX
+	MOVQ R12, R8
+stj:
+	VMOVDQU (DX), Y5
+	VPERMPS (BX), Y2, Y3
+	VBLENDVPS Y5, Y3, Y0, Y0
+	VPERMD (IBUF-WBUF)(BX), Y2, Y3
+	VBLENDVPS Y5, Y3, Y1, Y1
+	ADDQ $32, DX
+	ADDQ $32, BX
+	DECQ R8
+	JNZ  stj
+	MOVQ $4, R8
+	SUBQ R12, R8
+	SHLQ $5, R8
+	ADDQ R8, DX                  // next o's masks
+	CMPQ CX, $8
+	JB   stpart
+	VMOVUPS Y0, (SI)
+	VMOVDQU Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, AX
+	SUBQ $8, CX
+	JNZ  sto
+	JMP  next
+
+stpart:
+	TAILMASK_AVX2(CX, BX, Y5)
+	VMASKMOVPS Y0, Y5, (SI)
+	VPMASKMOVD Y1, Y5, (DI)
+
+next:
+	ADDQ $8, R9
+	MOVQ stride+48(FP), AX
+	SHLQ $5, AX
+	ADDQ AX, R10
+	JMP  block
+
+done:
+	MOVQ R13, first+88(FP)
+	VZEROUPPER
 	RET
+
+	// expsum: sbuf[e] = ExpNeg(xbuf[e] - Y4) for e < E, Y15 = SoftmaxSum's
+	// tree over sbuf[0..15]; needs LOAD_CONSTS_AVX2; clobbers Y0-Y7;
+	// returns to bsm3 (bias) or wsm1 (logits).
+expsum:
+	LEAQ XBUF(SP), CX
+	MOVQ R11, DX
+es1:
+	VMOVUPS (CX), Y0
+	VSUBPS Y4, Y0, Y0
+	EXPNEG_AVX2
+	VMOVUPS Y0, (SBUF-XBUF)(CX)
+	ADDQ $32, CX
+	DECQ DX
+	JNZ  es1
+	LEAQ SBUF(SP), CX
+	VMOVUPS 0(CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS 192(CX), Y6
+	VMOVUPS 224(CX), Y7
+	VADDPS 256(CX), Y0, Y0
+	VADDPS 288(CX), Y1, Y1
+	VADDPS 320(CX), Y2, Y2
+	VADDPS 352(CX), Y3, Y3
+	VADDPS 384(CX), Y4, Y4
+	VADDPS 416(CX), Y5, Y5
+	VADDPS 448(CX), Y6, Y6
+	VADDPS 480(CX), Y7, Y7
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y1, Y0, Y15
+	MOVQ mode+72(FP), AX
+	TESTQ $2, AX
+	JNZ  wsm1
+	JMP  bsm3
