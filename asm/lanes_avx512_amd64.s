@@ -12,9 +12,10 @@
 // the returned index of the first bad token (-1 if none). mode: bit 0
 // softmax (else sigmoid), bit 1 LogitSelect (bias == nil), bit 2 Normalize.
 //
-// Layout: 16 tokens per block, one token per lane. Expert e's logits of the
-// block are gathered (index lane*stride + e, masked to the block's n
-// tokens, so nothing past the last row is read) into xbuf[e]; every step
+// Layout: 16 tokens per block, one token per lane. The block's rows (E
+// floats each, masked loads: nothing past a row's E floats or past the
+// last token is read) are loaded into Z0-Z15 and transposed (unpck ps/pd,
+// VSHUFF32X4) into xbuf[e], expert e's logits of the 16 tokens; every step
 // then works on vertical vectors, one per expert, and each lane follows the
 // Go reference's order of operations exactly:
 //   - bad row: any |x| bits >= 0x7F800000 (shifted left: >= 0xFF000000)
@@ -37,11 +38,13 @@
 //
 // Registers: DI = ids out, SI = w out, R9 = t0 (first token of the block),
 // R10 = x of the block, R11 = E, R12 = K, R13 = first bad; AX BX CX DX R8
-// scratch. Z16-Z31 = LOAD_CONSTS_AVX512; Z9 = lane*stride, Z11 = int 1,
-// Z12 = lane index, Z13 = 0xFF000000; top-K: Z0-Z3 values, Z4-Z7 ids,
+// scratch. Z16-Z31 = LOAD_CONSTS_AVX512 (Z28-Z31 are the transposition's
+// temporaries in phase A, Z30/Z31 restored after it); Z11 = int 1,
+// Z12 = lane index, Z13 = 0xFF000000 (set after phase A); top-K: Z0-Z3 values, Z4-Z7 ids,
 // Z8 candidate, Z10 candidate id. K7 = block's lanes, K6 = bad lanes,
 // K5 = good lanes, K1-K4 scratch.
-// Frame: xbuf 0, selbuf 1024, sbuf 2048, vbuf 3072, ibuf 3328, wbuf 3584.
+// Frame: xbuf 0, selbuf 1024, sbuf 2048, vbuf 3072, ibuf 3328, wbuf 3584,
+// rowbuf 3840 (the last block's rows).
 // Preconditions (checked by lanesOK): 1 <= K <= min(E, 4), E <= 16,
 // E <= stride <= 1<<26, T >= 1, x holds (T-1)*stride+E floats, bias nil
 // exactly when mode has bit 1.
@@ -279,6 +282,7 @@ GLOBL lanes16<>(SB), RODATA|NOPTR, $864
 #define VBUF 3072
 #define IBUF 3328
 #define WBUF 3584
+#define ROWBUF 3840
 
 // INS_SLOT(k, v, vprev, i, iprev): slot with mask k (candidate > v) takes
 // the candidate, then (mask kprev of the slot above) the slot above.
@@ -290,7 +294,7 @@ GLOBL lanes16<>(SB), RODATA|NOPTR, $864
 	VMOVAPS vprev, k, v; \
 	VMOVDQA32 iprev, k, i
 
-TEXT ·lanesAVX512(SB), 0, $3840-96
+TEXT ·lanesAVX512(SB), 0, $4864-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ x+24(FP), R10
@@ -304,9 +308,6 @@ TEXT ·lanesAVX512(SB), 0, $3840-96
 	MOVL $0xFF000000, AX
 	VPBROADCASTD AX, Z13
 	VMOVDQU32 lanes16<>+IOTA(SB), Z12
-	MOVQ stride+48(FP), AX
-	VPBROADCASTD AX, Z9
-	VPMULLD Z12, Z9, Z9
 
 	// sbuf[E..15] = +0 (SoftmaxSum's padding)
 	VPXORD Z0, Z0, Z0
@@ -334,22 +335,208 @@ block:
 setk:
 	KMOVW AX, K7
 
-	// Phase A: gather, bad-row check.
+	// Phase A: rows t of the block (E floats each, masked loads) into
+	// Z0-Z15, transposed to columns (expert e's logits of the 16 tokens)
+	// into xbuf, checked for non-finite values. The last block (n < 16)
+	// first copies its n rows to rowbuf (rows n..15 zero), so that no row
+	// past the last token is read.
+	MOVQ stride+48(FP), BX
+	SHLQ $2, BX
 	MOVQ R10, AX
-	MOVQ R11, DX
-	LEAQ XBUF(SP), CX
-	VPXORD Z14, Z14, Z14
-gather:
-	KMOVW K7, K1
-	VPXORD Z0, Z0, Z0
-	VGATHERDPS (AX)(Z9*4), K1, Z0
-	VMOVUPS Z0, (CX)
-	VPSLLD $1, Z0, Z1
-	VPMAXUD Z1, Z14, Z14
-	ADDQ $4, AX
-	ADDQ $64, CX
-	DECQ DX
-	JNZ  gather
+	MOVQ R11, CX
+	MOVL $1, DX
+	SHLL CX, DX
+	DECL DX
+	KMOVW DX, K1       // K1 = first E lanes
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
+	CMPQ CX, $16
+	JAE  rows
+	LEAQ ROWBUF(SP), DX
+	VPXORD Z1, Z1, Z1
+rowcp:
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS Z0, (DX)
+	ADDQ BX, AX
+	ADDQ $64, DX
+	DECQ CX
+	JNZ  rowcp
+	LEAQ (ROWBUF+1024)(SP), CX
+rowz:
+	CMPQ DX, CX
+	JAE  rowsbuf
+	VMOVUPS Z1, (DX)
+	ADDQ $64, DX
+	JMP  rowz
+rowsbuf:
+	LEAQ ROWBUF(SP), AX
+	MOVQ $64, BX
+rows:
+	LEAQ (BX)(BX*2), CX
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (AX)(BX*1), K1, Z1
+	VMOVUPS.Z (AX)(BX*2), K1, Z2
+	VMOVUPS.Z (AX)(CX*1), K1, Z3
+	LEAQ (AX)(BX*4), AX
+	VMOVUPS.Z (AX), K1, Z4
+	VMOVUPS.Z (AX)(BX*1), K1, Z5
+	VMOVUPS.Z (AX)(BX*2), K1, Z6
+	VMOVUPS.Z (AX)(CX*1), K1, Z7
+	LEAQ (AX)(BX*4), AX
+	VMOVUPS.Z (AX), K1, Z8
+	VMOVUPS.Z (AX)(BX*1), K1, Z9
+	VMOVUPS.Z (AX)(BX*2), K1, Z10
+	VMOVUPS.Z (AX)(CX*1), K1, Z11
+	LEAQ (AX)(BX*4), AX
+	VMOVUPS.Z (AX), K1, Z12
+	VMOVUPS.Z (AX)(BX*1), K1, Z13
+	VMOVUPS.Z (AX)(BX*2), K1, Z14
+	VMOVUPS.Z (AX)(CX*1), K1, Z15
+	// stage 1: Z2p = unpcklps(row 2p, row 2p+1), Z2p+1 = unpckhps
+	VUNPCKHPS Z1, Z0, Z28
+	VUNPCKLPS Z1, Z0, Z0
+	VMOVAPS Z28, Z1
+	VUNPCKHPS Z3, Z2, Z28
+	VUNPCKLPS Z3, Z2, Z2
+	VMOVAPS Z28, Z3
+	VUNPCKHPS Z5, Z4, Z28
+	VUNPCKLPS Z5, Z4, Z4
+	VMOVAPS Z28, Z5
+	VUNPCKHPS Z7, Z6, Z28
+	VUNPCKLPS Z7, Z6, Z6
+	VMOVAPS Z28, Z7
+	VUNPCKHPS Z9, Z8, Z28
+	VUNPCKLPS Z9, Z8, Z8
+	VMOVAPS Z28, Z9
+	VUNPCKHPS Z11, Z10, Z28
+	VUNPCKLPS Z11, Z10, Z10
+	VMOVAPS Z28, Z11
+	VUNPCKHPS Z13, Z12, Z28
+	VUNPCKLPS Z13, Z12, Z12
+	VMOVAPS Z28, Z13
+	VUNPCKHPS Z15, Z14, Z28
+	VUNPCKLPS Z15, Z14, Z14
+	VMOVAPS Z28, Z15
+	// stage 2: Z4g+k = rows 4g..4g+3 of element 4L+k in 128-bit lane L
+	VUNPCKHPD Z2, Z0, Z28
+	VUNPCKLPD Z2, Z0, Z0
+	VUNPCKHPD Z3, Z1, Z29
+	VUNPCKLPD Z3, Z1, Z2
+	VMOVAPD Z28, Z1
+	VMOVAPD Z29, Z3
+	VUNPCKHPD Z6, Z4, Z28
+	VUNPCKLPD Z6, Z4, Z4
+	VUNPCKHPD Z7, Z5, Z29
+	VUNPCKLPD Z7, Z5, Z6
+	VMOVAPD Z28, Z5
+	VMOVAPD Z29, Z7
+	VUNPCKHPD Z10, Z8, Z28
+	VUNPCKLPD Z10, Z8, Z8
+	VUNPCKHPD Z11, Z9, Z29
+	VUNPCKLPD Z11, Z9, Z10
+	VMOVAPD Z28, Z9
+	VMOVAPD Z29, Z11
+	VUNPCKHPD Z14, Z12, Z28
+	VUNPCKLPD Z14, Z12, Z12
+	VUNPCKHPD Z15, Z13, Z29
+	VUNPCKLPD Z15, Z13, Z14
+	VMOVAPD Z28, Z13
+	VMOVAPD Z29, Z15
+	// stages 3-4: column 4L+k takes lane L of Zk, Z4+k, Z8+k, Z12+k; acc
+	// (Z31 until restored) collects the shifted bits for the bad-row test
+	VPXORD Z31, Z31, Z31
+	VSHUFF32X4 $0x44, Z4, Z0, Z28
+	VSHUFF32X4 $0x44, Z12, Z8, Z29
+	VSHUFF32X4 $0x88, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+0)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xDD, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+256)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0x44, Z5, Z1, Z28
+	VSHUFF32X4 $0x44, Z13, Z9, Z29
+	VSHUFF32X4 $0x88, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+64)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xDD, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+320)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0x44, Z6, Z2, Z28
+	VSHUFF32X4 $0x44, Z14, Z10, Z29
+	VSHUFF32X4 $0x88, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+128)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xDD, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+384)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0x44, Z7, Z3, Z28
+	VSHUFF32X4 $0x44, Z15, Z11, Z29
+	VSHUFF32X4 $0x88, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+192)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xDD, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+448)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	CMPQ R11, $8
+	JBE  cols8
+	VSHUFF32X4 $0xEE, Z4, Z0, Z28
+	VSHUFF32X4 $0xEE, Z12, Z8, Z29
+	VSHUFF32X4 $0x88, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+512)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xDD, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+768)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xEE, Z5, Z1, Z28
+	VSHUFF32X4 $0xEE, Z13, Z9, Z29
+	VSHUFF32X4 $0x88, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+576)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xDD, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+832)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xEE, Z6, Z2, Z28
+	VSHUFF32X4 $0xEE, Z14, Z10, Z29
+	VSHUFF32X4 $0x88, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+640)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xDD, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+896)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xEE, Z7, Z3, Z28
+	VSHUFF32X4 $0xEE, Z15, Z11, Z29
+	VSHUFF32X4 $0x88, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+704)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+	VSHUFF32X4 $0xDD, Z29, Z28, Z30
+	VMOVUPS Z30, (XBUF+960)(SP)
+	VPSLLD $1, Z30, Z30
+	VPMAXUD Z30, Z31, Z31
+cols8:
+	VMOVAPS Z31, Z14
+	VBROADCASTSS consts<>+C_SIGN(SB), Z30
+	VBROADCASTSS consts<>+C_NEGINF(SB), Z31
+	VPTERNLOGD $0xff, Z11, Z11, Z11
+	VPSRLD $31, Z11, Z11
+	VMOVDQU32 lanes16<>+IOTA(SB), Z12
+	MOVL $0xFF000000, AX
+	VPBROADCASTD AX, Z13
+
 	VPCMPUD $5, Z13, Z14, K7, K6 // K6 = block lanes with acc >= 0xFF000000
 	KANDNW K7, K6, K5            // K5 = K7 &^ K6
 	KMOVW K6, AX
