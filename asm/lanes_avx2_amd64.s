@@ -13,7 +13,10 @@
 // bit for bit (ids, weights, load counts, first bad token). mode: bit 0
 // softmax, bit 1 LogitSelect (bias == nil), bit 2 Normalize.
 //
-// Differences from the AVX-512 kernel: lane masks are vectors (the valid,
+// Differences from the AVX-512 kernel: the block's 8 rows are loaded with
+// VMASKMOVPS (masks MASK0/MASK1 of the row's elements 0-7 and 8-15 that
+// exist; masked-off elements are never read) and transposed 8x8 per half
+// (unpck, VSHUFPS, VPERM2F128); lane masks are vectors (the valid,
 // bad and good lanes of a block live in the frame at VALIDV, BADV, GOODV);
 // the bad-row test is max(acc, 0xFF000000) == acc (no unsigned compare);
 // inserts blend with VBLENDVPS; the exponential constants (Y8-Y15,
@@ -21,11 +24,12 @@
 // and the top-K phase uses all 16 registers: Y0-Y3 values, Y4-Y7 ids,
 // Y8 candidate, Y9 candidate id, Y10 int 1, Y11-Y14 insert masks.
 // The last block's stores are VMASKMOVPS/VPMASKMOVD, whose masked-off
-// lanes never touch memory; its gathers are masked to the block's tokens.
+// lanes never touch memory; its rows go through rowbuf (rows n..7 zero).
 // GPRs: DI = ids out, SI = w out, R9 = t0, R10 = x of the block, R11 = E,
 // R12 = K, R13 = first bad; AX BX CX DX R8 scratch.
 // Frame: xbuf 0, selbuf 512, sbuf 1024, vbuf 1536, ibuf 1664, wbuf 1792,
-// BADV 1920, GOODV 1952, VALIDV 1984, IDXV (lane*stride) 2016.
+// BADV 1920, GOODV 1952, VALIDV 1984, MASK0 2016, MASK1 2048,
+// rowbuf 2080 (the last block's rows, 64 bytes each).
 // Preconditions (checked by lanesOK): 1 <= K <= min(E, 4), E <= 16,
 // E <= stride <= 1<<26, T >= 1, x holds (T-1)*stride+E floats, bias nil
 // exactly when mode has bit 1.
@@ -457,7 +461,9 @@ GLOBL lanes8<>(SB), RODATA|NOPTR, $1632
 #define BADV 1920
 #define GOODV 1952
 #define VALIDV 1984
-#define IDXV 2016
+#define MASK0 2016
+#define MASK1 2048
+#define ROWBUF 2080
 
 #define CAND_TO(m, v, i) \
 	VBLENDVPS m, Y8, v, v; \
@@ -467,7 +473,7 @@ GLOBL lanes8<>(SB), RODATA|NOPTR, $1632
 	VBLENDVPS m, vprev, v, v; \
 	VBLENDVPS m, iprev, i, i
 
-TEXT ·lanesAVX2(SB), 0, $2048-96
+TEXT ·lanesAVX2(SB), 0, $2592-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ x+24(FP), R10
@@ -475,11 +481,22 @@ TEXT ·lanesAVX2(SB), 0, $2048-96
 	MOVQ K+64(FP), R12
 	MOVQ $-1, R13
 	XORQ R9, R9
-	MOVQ stride+48(FP), AX
-	VMOVQ AX, X0
-	VPBROADCASTD X0, Y0
-	VPMULLD lanes8<>+IOTA(SB), Y0, Y0
-	VMOVDQU Y0, IDXV(SP)
+	// MASK0 = first min(E, 8) lanes, MASK1 = first max(E-8, 0) lanes:
+	// the parts of a row that exist.
+	MOVQ R11, CX
+	CMPQ CX, $8
+	JBE  m0
+	MOVQ $8, CX
+m0:
+	TAILMASK_AVX2(CX, AX, Y0)
+	VMOVDQU Y0, MASK0(SP)
+	MOVQ R11, CX
+	SUBQ $8, CX
+	JAE  m1
+	XORQ CX, CX
+m1:
+	TAILMASK_AVX2(CX, AX, Y0)
+	VMOVDQU Y0, MASK1(SP)
 
 	// sbuf[E..15] = +0 (SoftmaxSum's padding)
 	VPXOR Y0, Y0, Y0
@@ -505,23 +522,165 @@ setv:
 	TAILMASK_AVX2(CX, AX, Y13)
 	VMOVDQU Y13, VALIDV(SP)
 
-	// Phase A: gather, bad-row check.
-	VMOVDQU IDXV(SP), Y14
+	// Phase A: the block's rows (masked loads of the parts that exist; the
+	// last block (n < 8) first copies its n rows to rowbuf, rows n..7
+	// zero, so that no row past the last token is read) transposed 8x8 per
+	// half (elements 0-7, then 8-15 when E > 8) into xbuf; Y15 collects
+	// the shifted bits for the bad-row test.
+	MOVQ stride+48(FP), BX
+	SHLQ $2, BX
 	MOVQ R10, AX
-	MOVQ R11, DX
-	LEAQ XBUF(SP), CX
-	VPXOR Y12, Y12, Y12
-gather:
-	VMOVDQU Y13, Y1
-	VXORPS Y0, Y0, Y0
-	VGATHERDPS Y1, (AX)(Y14*4), Y0
-	VMOVUPS Y0, (CX)
-	VPSLLD $1, Y0, Y1
-	VPMAXUD Y1, Y12, Y12
-	ADDQ $4, AX
-	ADDQ $32, CX
-	DECQ DX
-	JNZ  gather
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
+	CMPQ CX, $8
+	JAE  rows
+	LEAQ ROWBUF(SP), DX
+	VMOVDQU MASK0(SP), Y14
+	VMOVDQU MASK1(SP), Y15
+	VPXOR Y1, Y1, Y1
+rowcp:
+	VMASKMOVPS (AX), Y14, Y0
+	VMOVUPS Y0, (DX)
+	VMASKMOVPS 32(AX), Y15, Y0
+	VMOVUPS Y0, 32(DX)
+	ADDQ BX, AX
+	ADDQ $64, DX
+	DECQ CX
+	JNZ  rowcp
+	LEAQ (ROWBUF+512)(SP), CX
+rowz:
+	CMPQ DX, CX
+	JAE  rowsbuf
+	VMOVUPS Y1, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ $64, DX
+	JMP  rowz
+rowsbuf:
+	LEAQ ROWBUF(SP), AX
+	MOVQ $64, BX
+rows:
+	LEAQ (BX)(BX*2), CX
+	LEAQ (AX)(BX*4), DX
+	VPXOR Y15, Y15, Y15
+	VMOVDQU MASK0(SP), Y8
+	VMASKMOVPS (AX), Y8, Y0
+	VMASKMOVPS (AX)(BX*1), Y8, Y1
+	VMASKMOVPS (AX)(BX*2), Y8, Y2
+	VMASKMOVPS (AX)(CX*1), Y8, Y3
+	VMASKMOVPS (DX), Y8, Y4
+	VMASKMOVPS (DX)(BX*1), Y8, Y5
+	VMASKMOVPS (DX)(BX*2), Y8, Y6
+	VMASKMOVPS (DX)(CX*1), Y8, Y7
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y6
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y6, Y13, Y7
+	VSHUFPS $0xEE, Y6, Y13, Y8
+	VPERM2F128 $0x20, Y4, Y0, Y9
+	VMOVUPS Y9, (XBUF+0)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x31, Y4, Y0, Y9
+	VMOVUPS Y9, (XBUF+128)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VMOVUPS Y9, (XBUF+32)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x31, Y5, Y1, Y9
+	VMOVUPS Y9, (XBUF+160)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x20, Y7, Y2, Y9
+	VMOVUPS Y9, (XBUF+64)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x31, Y7, Y2, Y9
+	VMOVUPS Y9, (XBUF+192)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x20, Y8, Y3, Y9
+	VMOVUPS Y9, (XBUF+96)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x31, Y8, Y3, Y9
+	VMOVUPS Y9, (XBUF+224)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	CMPQ R11, $8
+	JBE  cols8
+	VMOVDQU MASK1(SP), Y8
+	VMASKMOVPS 32(AX), Y8, Y0
+	VMASKMOVPS 32(AX)(BX*1), Y8, Y1
+	VMASKMOVPS 32(AX)(BX*2), Y8, Y2
+	VMASKMOVPS 32(AX)(CX*1), Y8, Y3
+	VMASKMOVPS 32(DX), Y8, Y4
+	VMASKMOVPS 32(DX)(BX*1), Y8, Y5
+	VMASKMOVPS 32(DX)(BX*2), Y8, Y6
+	VMASKMOVPS 32(DX)(CX*1), Y8, Y7
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y6
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y6, Y13, Y7
+	VSHUFPS $0xEE, Y6, Y13, Y8
+	VPERM2F128 $0x20, Y4, Y0, Y9
+	VMOVUPS Y9, (XBUF+256)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x31, Y4, Y0, Y9
+	VMOVUPS Y9, (XBUF+384)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VMOVUPS Y9, (XBUF+288)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x31, Y5, Y1, Y9
+	VMOVUPS Y9, (XBUF+416)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x20, Y7, Y2, Y9
+	VMOVUPS Y9, (XBUF+320)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x31, Y7, Y2, Y9
+	VMOVUPS Y9, (XBUF+448)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x20, Y8, Y3, Y9
+	VMOVUPS Y9, (XBUF+352)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+	VPERM2F128 $0x31, Y8, Y3, Y9
+	VMOVUPS Y9, (XBUF+480)(SP)
+	VPSLLD $1, Y9, Y10
+	VPMAXUD Y10, Y15, Y15
+cols8:
+	VMOVDQU VALIDV(SP), Y13
+	VMOVDQA Y15, Y12
 	MOVL $0xFF000000, AX
 	VMOVQ AX, X1
 	VPBROADCASTD X1, Y1
