@@ -19,7 +19,7 @@
 // (unpck, VSHUFPS, VPERM2F128); lane masks are vectors (the valid,
 // bad and good lanes of a block live in the frame at VALIDV, BADV, GOODV);
 // the bad-row test is max(acc, 0xFF000000) == acc (no unsigned compare);
-// inserts blend with VBLENDVPS; the exponential constants (Y8-Y15,
+// inserts blend with VBLENDVPS (values: VMAXPS, then the slot above); the exponential constants (Y8-Y15,
 // LOAD_CONSTS_AVX2) are loaded only around the score and weight phases,
 // and the top-K phase uses all 16 registers: Y0-Y3 values, Y4-Y7 ids,
 // Y8 candidate, Y9 candidate id, Y10 int 1, Y11-Y14 insert masks.
@@ -465,14 +465,6 @@ GLOBL lanes8<>(SB), RODATA|NOPTR, $1632
 #define MASK1 2048
 #define ROWBUF 2080
 
-#define CAND_TO(m, v, i) \
-	VBLENDVPS m, Y8, v, v; \
-	VBLENDVPS m, Y9, i, i
-
-#define SHIFT_TO(m, vprev, v, iprev, i) \
-	VBLENDVPS m, vprev, v, v; \
-	VBLENDVPS m, iprev, i, i
-
 TEXT ·lanesAVX2(SB), 0, $2592-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -766,9 +758,9 @@ topk:
 	VPCMPEQD Y10, Y10, Y10
 	VPSRLD $31, Y10, Y10
 	VPXOR Y4, Y4, Y4
-	VPCMPEQD Y5, Y5, Y5
-	VMOVDQU Y5, Y6
-	VMOVDQU Y5, Y7
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
 	VBROADCASTSS consts<>+C_NEGINF(SB), Y0
 	VMOVAPS Y0, Y1
 	VMOVAPS Y0, Y2
@@ -784,70 +776,150 @@ topk:
 top1:
 	VMOVUPS (CX), Y8
 	VCMPPS $0x1e, Y0, Y8, Y14
-	CAND_TO(Y14, Y0, Y4)
+	VMAXPS Y0, Y8, Y0
+	VBLENDVPS Y14, Y9, Y4, Y4
 	VPADDD Y10, Y9, Y9
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  top1
+	// load[e] += good lanes choosing e
+	MOVQ load+16(FP), AX
+	MOVQ R11, DX
+	VPXOR Y9, Y9, Y9
+	VMOVDQU GOODV(SP), Y15
+cnt1:
+	VPCMPEQD Y4, Y9, Y14
+	VPAND Y15, Y14, Y14
+	VMOVMSKPS Y14, CX
+	POPCNTL CX, CX
+	ADDQ CX, (AX)
+	ADDQ $8, AX
+	VPADDD Y10, Y9, Y9
+	DECQ DX
+	JNZ  cnt1
 	JMP  phaseD
 
 top2:
-	VPXOR Y5, Y5, Y5
-top2l:
 	VMOVUPS (CX), Y8
 	VCMPPS $0x1e, Y1, Y8, Y13
 	VCMPPS $0x1e, Y0, Y8, Y14
-	CAND_TO(Y13, Y1, Y5)
-	SHIFT_TO(Y14, Y0, Y1, Y4, Y5)
-	CAND_TO(Y14, Y0, Y4)
+	VMAXPS Y1, Y8, Y1
+	VBLENDVPS Y14, Y0, Y1, Y1
+	VMAXPS Y0, Y8, Y0
+	VBLENDVPS Y13, Y9, Y5, Y5
+	VBLENDVPS Y14, Y4, Y5, Y5
+	VBLENDVPS Y14, Y9, Y4, Y4
 	VPADDD Y10, Y9, Y9
 	ADDQ $32, CX
 	DECQ DX
-	JNZ  top2l
+	JNZ  top2
+	// load[e] += good lanes choosing e
+	MOVQ load+16(FP), AX
+	MOVQ R11, DX
+	VPXOR Y9, Y9, Y9
+	VMOVDQU GOODV(SP), Y15
+cnt2:
+	VPCMPEQD Y4, Y9, Y14
+	VPCMPEQD Y5, Y9, Y13
+	VPOR Y13, Y14, Y14
+	VPAND Y15, Y14, Y14
+	VMOVMSKPS Y14, CX
+	POPCNTL CX, CX
+	ADDQ CX, (AX)
+	ADDQ $8, AX
+	VPADDD Y10, Y9, Y9
+	DECQ DX
+	JNZ  cnt2
 	JMP  phaseD
 
 top3:
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-top3l:
 	VMOVUPS (CX), Y8
 	VCMPPS $0x1e, Y2, Y8, Y12
 	VCMPPS $0x1e, Y1, Y8, Y13
 	VCMPPS $0x1e, Y0, Y8, Y14
-	CAND_TO(Y12, Y2, Y6)
-	SHIFT_TO(Y13, Y1, Y2, Y5, Y6)
-	CAND_TO(Y13, Y1, Y5)
-	SHIFT_TO(Y14, Y0, Y1, Y4, Y5)
-	CAND_TO(Y14, Y0, Y4)
+	VMAXPS Y2, Y8, Y2
+	VBLENDVPS Y13, Y1, Y2, Y2
+	VMAXPS Y1, Y8, Y1
+	VBLENDVPS Y14, Y0, Y1, Y1
+	VMAXPS Y0, Y8, Y0
+	VBLENDVPS Y12, Y9, Y6, Y6
+	VBLENDVPS Y13, Y5, Y6, Y6
+	VBLENDVPS Y13, Y9, Y5, Y5
+	VBLENDVPS Y14, Y4, Y5, Y5
+	VBLENDVPS Y14, Y9, Y4, Y4
 	VPADDD Y10, Y9, Y9
 	ADDQ $32, CX
 	DECQ DX
-	JNZ  top3l
+	JNZ  top3
+	// load[e] += good lanes choosing e
+	MOVQ load+16(FP), AX
+	MOVQ R11, DX
+	VPXOR Y9, Y9, Y9
+	VMOVDQU GOODV(SP), Y15
+cnt3:
+	VPCMPEQD Y4, Y9, Y14
+	VPCMPEQD Y5, Y9, Y13
+	VPCMPEQD Y6, Y9, Y12
+	VPOR Y13, Y14, Y14
+	VPOR Y12, Y14, Y14
+	VPAND Y15, Y14, Y14
+	VMOVMSKPS Y14, CX
+	POPCNTL CX, CX
+	ADDQ CX, (AX)
+	ADDQ $8, AX
+	VPADDD Y10, Y9, Y9
+	DECQ DX
+	JNZ  cnt3
 	JMP  phaseD
 
 top4:
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-top4l:
 	VMOVUPS (CX), Y8
 	VCMPPS $0x1e, Y3, Y8, Y11
 	VCMPPS $0x1e, Y2, Y8, Y12
 	VCMPPS $0x1e, Y1, Y8, Y13
 	VCMPPS $0x1e, Y0, Y8, Y14
-	CAND_TO(Y11, Y3, Y7)
-	SHIFT_TO(Y12, Y2, Y3, Y6, Y7)
-	CAND_TO(Y12, Y2, Y6)
-	SHIFT_TO(Y13, Y1, Y2, Y5, Y6)
-	CAND_TO(Y13, Y1, Y5)
-	SHIFT_TO(Y14, Y0, Y1, Y4, Y5)
-	CAND_TO(Y14, Y0, Y4)
+	VMAXPS Y3, Y8, Y3
+	VBLENDVPS Y12, Y2, Y3, Y3
+	VMAXPS Y2, Y8, Y2
+	VBLENDVPS Y13, Y1, Y2, Y2
+	VMAXPS Y1, Y8, Y1
+	VBLENDVPS Y14, Y0, Y1, Y1
+	VMAXPS Y0, Y8, Y0
+	VBLENDVPS Y11, Y9, Y7, Y7
+	VBLENDVPS Y12, Y6, Y7, Y7
+	VBLENDVPS Y12, Y9, Y6, Y6
+	VBLENDVPS Y13, Y5, Y6, Y6
+	VBLENDVPS Y13, Y9, Y5, Y5
+	VBLENDVPS Y14, Y4, Y5, Y5
+	VBLENDVPS Y14, Y9, Y4, Y4
 	VPADDD Y10, Y9, Y9
 	ADDQ $32, CX
 	DECQ DX
-	JNZ  top4l
+	JNZ  top4
+	// load[e] += good lanes choosing e
+	MOVQ load+16(FP), AX
+	MOVQ R11, DX
+	VPXOR Y9, Y9, Y9
+	VMOVDQU GOODV(SP), Y15
+cnt4:
+	VPCMPEQD Y4, Y9, Y14
+	VPCMPEQD Y5, Y9, Y13
+	VPCMPEQD Y6, Y9, Y12
+	VPCMPEQD Y7, Y9, Y11
+	VPOR Y13, Y14, Y14
+	VPOR Y12, Y14, Y14
+	VPOR Y11, Y14, Y14
+	VPAND Y15, Y14, Y14
+	VMOVMSKPS Y14, CX
+	POPCNTL CX, CX
+	ADDQ CX, (AX)
+	ADDQ $8, AX
+	VPADDD Y10, Y9, Y9
+	DECQ DX
+	JNZ  cnt4
+	JMP  phaseD
 
-	// Phase D: load counts, weights into wbuf.
+	// Phase D: weights into wbuf.
 phaseD:
 	VMOVUPS Y0, (VBUF+0)(SP)
 	VMOVUPS Y1, (VBUF+32)(SP)
@@ -857,28 +929,6 @@ phaseD:
 	VMOVDQU Y5, (IBUF+32)(SP)
 	VMOVDQU Y6, (IBUF+64)(SP)
 	VMOVDQU Y7, (IBUF+96)(SP)
-
-	// load[e] += good lanes choosing e (unused slots hold -1)
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXOR Y9, Y9, Y9
-	VMOVDQU GOODV(SP), Y15
-ldl:
-	VPCMPEQD Y4, Y9, Y11
-	VPCMPEQD Y5, Y9, Y12
-	VPCMPEQD Y6, Y9, Y13
-	VPCMPEQD Y7, Y9, Y14
-	VPOR Y12, Y11, Y11
-	VPOR Y14, Y13, Y13
-	VPOR Y13, Y11, Y11
-	VPAND Y15, Y11, Y11
-	VMOVMSKPS Y11, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Y10, Y9, Y9
-	DECQ DX
-	JNZ  ldl
 
 	LOAD_CONSTS_AVX2
 	MOVQ mode+72(FP), AX

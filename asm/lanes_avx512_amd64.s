@@ -27,7 +27,11 @@
 //   - top-K: experts in increasing index order, K slots sorted by Key;
 //     a candidate enters where it is strictly greater (VCMPPS GT_OQ, which
 //     treats -0 == +0 as Key does); since its index exceeds every held
-//     index, strict-greater is exactly Key order (lower index wins ties)
+//     index, strict-greater is exactly Key order (lower index wins ties).
+//     Slot j's value is VMAXPS(c, v_j) (c if c > v_j, else v_j), then v_{j-1}
+//     where c > v_{j-1}: the compares are off the slots' dependency chains.
+//     The load counts are taken right after each K's loop, from the ids
+//     still in registers.
 //   - weights: logit selection: Sigmoid(v_j), or ExpNeg(v_j - v_0) (and
 //     / SoftmaxSum(x, v_0) without Normalize); bias: sbuf[id_j] (gathered);
 //     Normalize: / (((u_0 + u_1) + ...) + 1e-20); * scale
@@ -283,16 +287,6 @@ GLOBL lanes16<>(SB), RODATA|NOPTR, $864
 #define IBUF 3328
 #define WBUF 3584
 #define ROWBUF 3840
-
-// INS_SLOT(k, v, vprev, i, iprev): slot with mask k (candidate > v) takes
-// the candidate, then (mask kprev of the slot above) the slot above.
-#define CAND_TO(k, v, i) \
-	VMOVAPS Z8, k, v; \
-	VMOVDQA32 Z10, k, i
-
-#define SHIFT_TO(k, vprev, v, iprev, i) \
-	VMOVAPS vprev, k, v; \
-	VMOVDQA32 iprev, k, i
 
 TEXT ·lanesAVX512(SB), 0, $4864-96
 	MOVQ ids+0(FP), DI
@@ -613,9 +607,9 @@ logitsel:
 topk:
 	VPXORD Z10, Z10, Z10
 	VPXORD Z4, Z4, Z4
-	VPTERNLOGD $0xff, Z5, Z5, Z5
-	VMOVDQA32 Z5, Z6
-	VMOVDQA32 Z5, Z7
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
 	VMOVAPS Z31, Z0
 	VMOVAPS Z31, Z1
 	VMOVAPS Z31, Z2
@@ -631,70 +625,142 @@ topk:
 top1:
 	VMOVUPS (CX), Z8
 	VCMPPS $0x1e, Z0, Z8, K4
-	CAND_TO(K4, Z0, Z4)
+	VMAXPS Z0, Z8, Z0
+	VMOVDQA32 Z10, K4, Z4
 	VPADDD Z11, Z10, Z10
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  top1
+	// load[e] += good lanes choosing e
+	MOVQ load+16(FP), AX
+	MOVQ R11, DX
+	VPXORD Z10, Z10, Z10
+cnt1:
+	VPCMPEQD Z4, Z10, K5, K4
+	KMOVW K4, CX
+	POPCNTL CX, CX
+	ADDQ CX, (AX)
+	ADDQ $8, AX
+	VPADDD Z11, Z10, Z10
+	DECQ DX
+	JNZ  cnt1
 	JMP  phaseD
 
 top2:
-	VPXORD Z5, Z5, Z5
-top2l:
 	VMOVUPS (CX), Z8
 	VCMPPS $0x1e, Z1, Z8, K3
 	VCMPPS $0x1e, Z0, Z8, K4
-	CAND_TO(K3, Z1, Z5)
-	SHIFT_TO(K4, Z0, Z1, Z4, Z5)
-	CAND_TO(K4, Z0, Z4)
+	VMAXPS Z1, Z8, Z1
+	VMOVAPS Z0, K4, Z1
+	VMAXPS Z0, Z8, Z0
+	VMOVDQA32 Z10, K3, Z5
+	VMOVDQA32 Z4, K4, Z5
+	VMOVDQA32 Z10, K4, Z4
 	VPADDD Z11, Z10, Z10
 	ADDQ $64, CX
 	DECQ DX
-	JNZ  top2l
+	JNZ  top2
+	// load[e] += good lanes choosing e
+	MOVQ load+16(FP), AX
+	MOVQ R11, DX
+	VPXORD Z10, Z10, Z10
+cnt2:
+	VPCMPEQD Z4, Z10, K5, K4
+	VPCMPEQD Z5, Z10, K5, K3
+	KORW K3, K4, K4
+	KMOVW K4, CX
+	POPCNTL CX, CX
+	ADDQ CX, (AX)
+	ADDQ $8, AX
+	VPADDD Z11, Z10, Z10
+	DECQ DX
+	JNZ  cnt2
 	JMP  phaseD
 
 top3:
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-top3l:
 	VMOVUPS (CX), Z8
 	VCMPPS $0x1e, Z2, Z8, K2
 	VCMPPS $0x1e, Z1, Z8, K3
 	VCMPPS $0x1e, Z0, Z8, K4
-	CAND_TO(K2, Z2, Z6)
-	SHIFT_TO(K3, Z1, Z2, Z5, Z6)
-	CAND_TO(K3, Z1, Z5)
-	SHIFT_TO(K4, Z0, Z1, Z4, Z5)
-	CAND_TO(K4, Z0, Z4)
+	VMAXPS Z2, Z8, Z2
+	VMOVAPS Z1, K3, Z2
+	VMAXPS Z1, Z8, Z1
+	VMOVAPS Z0, K4, Z1
+	VMAXPS Z0, Z8, Z0
+	VMOVDQA32 Z10, K2, Z6
+	VMOVDQA32 Z5, K3, Z6
+	VMOVDQA32 Z10, K3, Z5
+	VMOVDQA32 Z4, K4, Z5
+	VMOVDQA32 Z10, K4, Z4
 	VPADDD Z11, Z10, Z10
 	ADDQ $64, CX
 	DECQ DX
-	JNZ  top3l
+	JNZ  top3
+	// load[e] += good lanes choosing e
+	MOVQ load+16(FP), AX
+	MOVQ R11, DX
+	VPXORD Z10, Z10, Z10
+cnt3:
+	VPCMPEQD Z4, Z10, K5, K4
+	VPCMPEQD Z5, Z10, K5, K3
+	VPCMPEQD Z6, Z10, K5, K2
+	KORW K3, K4, K4
+	KORW K2, K4, K4
+	KMOVW K4, CX
+	POPCNTL CX, CX
+	ADDQ CX, (AX)
+	ADDQ $8, AX
+	VPADDD Z11, Z10, Z10
+	DECQ DX
+	JNZ  cnt3
 	JMP  phaseD
 
 top4:
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-top4l:
 	VMOVUPS (CX), Z8
 	VCMPPS $0x1e, Z3, Z8, K1
 	VCMPPS $0x1e, Z2, Z8, K2
 	VCMPPS $0x1e, Z1, Z8, K3
 	VCMPPS $0x1e, Z0, Z8, K4
-	CAND_TO(K1, Z3, Z7)
-	SHIFT_TO(K2, Z2, Z3, Z6, Z7)
-	CAND_TO(K2, Z2, Z6)
-	SHIFT_TO(K3, Z1, Z2, Z5, Z6)
-	CAND_TO(K3, Z1, Z5)
-	SHIFT_TO(K4, Z0, Z1, Z4, Z5)
-	CAND_TO(K4, Z0, Z4)
+	VMAXPS Z3, Z8, Z3
+	VMOVAPS Z2, K2, Z3
+	VMAXPS Z2, Z8, Z2
+	VMOVAPS Z1, K3, Z2
+	VMAXPS Z1, Z8, Z1
+	VMOVAPS Z0, K4, Z1
+	VMAXPS Z0, Z8, Z0
+	VMOVDQA32 Z10, K1, Z7
+	VMOVDQA32 Z6, K2, Z7
+	VMOVDQA32 Z10, K2, Z6
+	VMOVDQA32 Z5, K3, Z6
+	VMOVDQA32 Z10, K3, Z5
+	VMOVDQA32 Z4, K4, Z5
+	VMOVDQA32 Z10, K4, Z4
 	VPADDD Z11, Z10, Z10
 	ADDQ $64, CX
 	DECQ DX
-	JNZ  top4l
+	JNZ  top4
+	// load[e] += good lanes choosing e
+	MOVQ load+16(FP), AX
+	MOVQ R11, DX
+	VPXORD Z10, Z10, Z10
+cnt4:
+	VPCMPEQD Z4, Z10, K5, K4
+	VPCMPEQD Z5, Z10, K5, K3
+	VPCMPEQD Z6, Z10, K5, K2
+	VPCMPEQD Z7, Z10, K5, K1
+	KORW K3, K4, K4
+	KORW K2, K4, K4
+	KORW K1, K4, K4
+	KMOVW K4, CX
+	POPCNTL CX, CX
+	ADDQ CX, (AX)
+	ADDQ $8, AX
+	VPADDD Z11, Z10, Z10
+	DECQ DX
+	JNZ  cnt4
+	JMP  phaseD
 
-	// Phase D: load counts, weights into wbuf.
+	// Phase D: weights into wbuf.
 phaseD:
 	VMOVUPS Z0, (VBUF+0)(SP)
 	VMOVUPS Z1, (VBUF+64)(SP)
@@ -704,26 +770,6 @@ phaseD:
 	VMOVDQU32 Z5, (IBUF+64)(SP)
 	VMOVDQU32 Z6, (IBUF+128)(SP)
 	VMOVDQU32 Z7, (IBUF+192)(SP)
-
-	// load[e] += good lanes choosing e (unused slots hold -1)
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXORD Z10, Z10, Z10
-ldl:
-	VPCMPEQD Z4, Z10, K5, K1
-	VPCMPEQD Z5, Z10, K5, K2
-	VPCMPEQD Z6, Z10, K5, K3
-	VPCMPEQD Z7, Z10, K5, K4
-	KORW K1, K2, K1
-	KORW K3, K4, K3
-	KORW K1, K3, K1
-	KMOVW K1, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Z11, Z10, Z10
-	DECQ DX
-	JNZ  ldl
 
 	MOVQ mode+72(FP), AX
 	TESTQ $2, AX

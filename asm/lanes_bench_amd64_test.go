@@ -5,6 +5,7 @@ package asm
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -35,12 +36,19 @@ func BenchmarkLanesAMD64(b *testing.B) {
 				continue
 			}
 			b.Run(fmt.Sprintf("%s/%v/lanes", c.name, impl), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				c0 := threadCPU()
 				for b.Loop() {
 					routeLanes(impl, &p, ids, w, load, x, p.E, nil)
 				}
+				b.ReportMetric(float64(threadCPU()-c0)/float64(b.N*T), "cpu-ns/token")
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*T), "ns/token")
 			})
 			b.Run(fmt.Sprintf("%s/%v/old", c.name, impl), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				c0 := threadCPU()
 				for b.Loop() {
 					if p.E < simdMinE {
 						RouteGeneric(&p, s, ids, w, load, x, p.E, nil)
@@ -48,6 +56,7 @@ func BenchmarkLanesAMD64(b *testing.B) {
 						routeSIMD(impl, &p, s, ids, w, load, x, p.E, nil)
 					}
 				}
+				b.ReportMetric(float64(threadCPU()-c0)/float64(b.N*T), "cpu-ns/token")
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*T), "ns/token")
 			})
 		}
