@@ -208,3 +208,27 @@ func lanesImpls(t *testing.T) []Impl {
 	}
 	return out
 }
+
+// TestLanesLongCall: calls of more than 128 blocks, whose per-lane load
+// counters the kernels flush every 128 blocks; equal rows send every token
+// to the same experts (the fullest counters).
+func TestLanesLongCall(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for _, impl := range lanesImpls(t) {
+		for _, E := range []int{1, 2, 4, 5, 8, 9, 12, 13, 16} {
+			for _, K := range []int{1, min(E, 2), min(E, lanesMaxK)} {
+				for _, T := range []int{1023, 1024, 1025, 2047, 2048, 2049, 4100} {
+					kind := 3
+					if r.IntN(2) == 0 {
+						kind = r.IntN(7)
+					}
+					p := Plan{E: E, K: K, Softmax: r.IntN(2) == 0, Groups: 1, TopGroups: 1, Normalize: r.IntN(2) == 0, Scale: 1}
+					stride := E + r.IntN(2)
+					x := make([]float32, (T-1)*stride+E)
+					lanesInput(r, x, E, T, stride, kind, r.IntN(4) == 0)
+					lanesRun(t, impl, &p, T, stride, x, lanesBias(r, E, r.IntN(4)), "long")
+				}
+			}
+		}
+	}
+}

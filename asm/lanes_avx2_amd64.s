@@ -450,8 +450,18 @@ DATA lanes8<>+1616(SB)/4, $4
 DATA lanes8<>+1620(SB)/4, $5
 DATA lanes8<>+1624(SB)/4, $6
 DATA lanes8<>+1628(SB)/4, $7
-GLOBL lanes8<>(SB), RODATA|NOPTR, $1632
+DATA lanes8<>+1632(SB)/4, $32
+DATA lanes8<>+1636(SB)/4, $32
+DATA lanes8<>+1640(SB)/4, $32
+DATA lanes8<>+1644(SB)/4, $32
+DATA lanes8<>+1648(SB)/4, $32
+DATA lanes8<>+1652(SB)/4, $32
+DATA lanes8<>+1656(SB)/4, $32
+DATA lanes8<>+1660(SB)/4, $32
+GLOBL lanes8<>(SB), RODATA|NOPTR, $1664
 
+#define CNT 2592
+#define C32 1632
 #define XBUF 0
 #define SELBUF 512
 #define SBUF 1024
@@ -465,7 +475,7 @@ GLOBL lanes8<>(SB), RODATA|NOPTR, $1632
 #define MASK1 2048
 #define ROWBUF 2080
 
-TEXT ·lanesAVX2(SB), 0, $2592-96
+TEXT ·lanesAVX2(SB), 0, $2720-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ x+24(FP), R10
@@ -490,6 +500,11 @@ m1:
 	TAILMASK_AVX2(CX, AX, Y0)
 	VMOVDQU Y0, MASK1(SP)
 
+	VPXOR Y0, Y0, Y0
+	VMOVDQU Y0, (CNT+0)(SP)
+	VMOVDQU Y0, (CNT+32)(SP)
+	VMOVDQU Y0, (CNT+64)(SP)
+	VMOVDQU Y0, (CNT+96)(SP)
 	// sbuf[E..15] = +0 (SoftmaxSum's padding)
 	VPXOR Y0, Y0, Y0
 	MOVQ R11, AX
@@ -506,7 +521,7 @@ zpad:
 block:
 	MOVQ T+40(FP), CX
 	SUBQ R9, CX
-	JLE  done
+	JLE  flush
 	CMPQ CX, $8
 	JBE  setv
 	MOVQ $8, CX
@@ -782,21 +797,35 @@ top1:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  top1
-	// load[e] += good lanes choosing e
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXOR Y9, Y9, Y9
-	VMOVDQU GOODV(SP), Y15
-cnt1:
-	VPCMPEQD Y4, Y9, Y14
-	VPAND Y15, Y14, Y14
-	VMOVMSKPS Y14, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Y10, Y9, Y9
-	DECQ DX
-	JNZ  cnt1
+	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
+	// good tokens that chose e (flushed to load every 128 blocks)
+	VPSLLD $3, Y4, Y11
+	VPSLLVD Y11, Y10, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+0)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+0)(SP)
+	CMPQ R11, $4
+	JBE  cntd1
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSLLVD Y11, Y10, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+32)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+32)(SP)
+	CMPQ R11, $8
+	JBE  cntd1
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSLLVD Y11, Y10, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+64)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+64)(SP)
+	CMPQ R11, $12
+	JBE  cntd1
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSLLVD Y11, Y10, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+96)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+96)(SP)
+cntd1:
 	JMP  phaseD
 
 top2:
@@ -813,23 +842,47 @@ top2:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  top2
-	// load[e] += good lanes choosing e
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXOR Y9, Y9, Y9
-	VMOVDQU GOODV(SP), Y15
-cnt2:
-	VPCMPEQD Y4, Y9, Y14
-	VPCMPEQD Y5, Y9, Y13
-	VPOR Y13, Y14, Y14
-	VPAND Y15, Y14, Y14
-	VMOVMSKPS Y14, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Y10, Y9, Y9
-	DECQ DX
-	JNZ  cnt2
+	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
+	// good tokens that chose e (flushed to load every 128 blocks)
+	VPSLLD $3, Y4, Y11
+	VPSLLD $3, Y5, Y12
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+0)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+0)(SP)
+	CMPQ R11, $4
+	JBE  cntd2
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+32)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+32)(SP)
+	CMPQ R11, $8
+	JBE  cntd2
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+64)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+64)(SP)
+	CMPQ R11, $12
+	JBE  cntd2
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+96)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+96)(SP)
+cntd2:
 	JMP  phaseD
 
 top3:
@@ -851,25 +904,59 @@ top3:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  top3
-	// load[e] += good lanes choosing e
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXOR Y9, Y9, Y9
-	VMOVDQU GOODV(SP), Y15
-cnt3:
-	VPCMPEQD Y4, Y9, Y14
-	VPCMPEQD Y5, Y9, Y13
-	VPCMPEQD Y6, Y9, Y12
-	VPOR Y13, Y14, Y14
-	VPOR Y12, Y14, Y14
-	VPAND Y15, Y14, Y14
-	VMOVMSKPS Y14, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Y10, Y9, Y9
-	DECQ DX
-	JNZ  cnt3
+	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
+	// good tokens that chose e (flushed to load every 128 blocks)
+	VPSLLD $3, Y4, Y11
+	VPSLLD $3, Y5, Y12
+	VPSLLD $3, Y6, Y13
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y13, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+0)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+0)(SP)
+	CMPQ R11, $4
+	JBE  cntd3
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+	VPSUBD lanes8<>+C32(SB), Y13, Y13
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y13, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+32)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+32)(SP)
+	CMPQ R11, $8
+	JBE  cntd3
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+	VPSUBD lanes8<>+C32(SB), Y13, Y13
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y13, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+64)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+64)(SP)
+	CMPQ R11, $12
+	JBE  cntd3
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+	VPSUBD lanes8<>+C32(SB), Y13, Y13
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y13, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+96)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+96)(SP)
+cntd3:
 	JMP  phaseD
 
 top4:
@@ -896,27 +983,71 @@ top4:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  top4
-	// load[e] += good lanes choosing e
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXOR Y9, Y9, Y9
-	VMOVDQU GOODV(SP), Y15
-cnt4:
-	VPCMPEQD Y4, Y9, Y14
-	VPCMPEQD Y5, Y9, Y13
-	VPCMPEQD Y6, Y9, Y12
-	VPCMPEQD Y7, Y9, Y11
-	VPOR Y13, Y14, Y14
-	VPOR Y12, Y14, Y14
-	VPOR Y11, Y14, Y14
-	VPAND Y15, Y14, Y14
-	VMOVMSKPS Y14, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Y10, Y9, Y9
-	DECQ DX
-	JNZ  cnt4
+	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
+	// good tokens that chose e (flushed to load every 128 blocks)
+	VPSLLD $3, Y4, Y11
+	VPSLLD $3, Y5, Y12
+	VPSLLD $3, Y6, Y13
+	VPSLLD $3, Y7, Y14
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y13, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y14, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+0)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+0)(SP)
+	CMPQ R11, $4
+	JBE  cntd4
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+	VPSUBD lanes8<>+C32(SB), Y13, Y13
+	VPSUBD lanes8<>+C32(SB), Y14, Y14
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y13, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y14, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+32)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+32)(SP)
+	CMPQ R11, $8
+	JBE  cntd4
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+	VPSUBD lanes8<>+C32(SB), Y13, Y13
+	VPSUBD lanes8<>+C32(SB), Y14, Y14
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y13, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y14, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+64)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+64)(SP)
+	CMPQ R11, $12
+	JBE  cntd4
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+	VPSUBD lanes8<>+C32(SB), Y13, Y13
+	VPSUBD lanes8<>+C32(SB), Y14, Y14
+	VPSLLVD Y11, Y10, Y15
+	VPSLLVD Y12, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y13, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPSLLVD Y14, Y10, Y8
+	VPADDD Y8, Y15, Y15
+	VPAND GOODV(SP), Y15, Y15
+	VPADDD (CNT+96)(SP), Y15, Y15
+	VMOVDQU Y15, (CNT+96)(SP)
+cntd4:
 	JMP  phaseD
 
 	// Phase D: weights into wbuf.
@@ -1097,7 +1228,9 @@ next:
 	MOVQ stride+48(FP), AX
 	SHLQ $5, AX
 	ADDQ AX, R10
-	JMP  block
+	TESTQ $1023, R9
+	JNZ  block
+	JMP  flush
 
 done:
 	MOVQ R13, first+88(FP)
@@ -1146,3 +1279,46 @@ es1:
 	TESTQ $2, AX
 	JNZ  wsm1
 	JMP  bsm3
+
+	// flush: load[e] += the sum over lanes of byte field e%4 of CNT
+	// vector e/4; CNT = 0. Then the next block, or done.
+flush:
+	MOVQ load+16(FP), AX
+	XORQ DX, DX
+	MOVL $0xFF, CX
+	VMOVQ CX, X2
+	VPBROADCASTD X2, Y2
+fl:
+	CMPQ DX, R11
+	JAE  flz
+	MOVQ DX, CX
+	ANDQ $3, CX
+	SHLQ $3, CX
+	MOVQ DX, R8
+	SHRQ $2, R8
+	SHLQ $5, R8
+	VMOVQ CX, X1
+	LEAQ CNT(SP), CX
+	VMOVDQU (CX)(R8*1), Y0
+	VPSRLD X1, Y0, Y0
+	VPAND Y2, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4E, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xB1, X0, X1
+	VPADDD X1, X0, X0
+	VMOVD X0, CX
+	ADDQ CX, (AX)(DX*8)
+	INCQ DX
+	JMP  fl
+flz:
+	VPXOR Y0, Y0, Y0
+	VMOVDQU Y0, (CNT+0)(SP)
+	VMOVDQU Y0, (CNT+32)(SP)
+	VMOVDQU Y0, (CNT+64)(SP)
+	VMOVDQU Y0, (CNT+96)(SP)
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
+	JG   block
+	JMP  done

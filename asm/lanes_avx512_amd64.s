@@ -278,8 +278,11 @@ DATA lanes16<>+848(SB)/4, $12
 DATA lanes16<>+852(SB)/4, $13
 DATA lanes16<>+856(SB)/4, $14
 DATA lanes16<>+860(SB)/4, $15
-GLOBL lanes16<>(SB), RODATA|NOPTR, $864
+DATA lanes16<>+864(SB)/4, $32
+GLOBL lanes16<>(SB), RODATA|NOPTR, $868
 
+#define CNT 4864
+#define C32 864
 #define XBUF 0
 #define SELBUF 1024
 #define SBUF 2048
@@ -288,7 +291,7 @@ GLOBL lanes16<>(SB), RODATA|NOPTR, $864
 #define WBUF 3584
 #define ROWBUF 3840
 
-TEXT ·lanesAVX512(SB), 0, $4864-96
+TEXT ·lanesAVX512(SB), 0, $5120-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ x+24(FP), R10
@@ -303,6 +306,11 @@ TEXT ·lanesAVX512(SB), 0, $4864-96
 	VPBROADCASTD AX, Z13
 	VMOVDQU32 lanes16<>+IOTA(SB), Z12
 
+	VPXORD Z0, Z0, Z0
+	VMOVDQU32 Z0, (CNT+0)(SP)
+	VMOVDQU32 Z0, (CNT+64)(SP)
+	VMOVDQU32 Z0, (CNT+128)(SP)
+	VMOVDQU32 Z0, (CNT+192)(SP)
 	// sbuf[E..15] = +0 (SoftmaxSum's padding)
 	VPXORD Z0, Z0, Z0
 	MOVQ R11, AX
@@ -319,7 +327,7 @@ zpad:
 block:
 	MOVQ T+40(FP), CX
 	SUBQ R9, CX
-	JLE  done
+	JLE  flush
 	MOVL $0xFFFF, AX
 	CMPQ CX, $16
 	JAE  setk
@@ -631,19 +639,31 @@ top1:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  top1
-	// load[e] += good lanes choosing e
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXORD Z10, Z10, Z10
-cnt1:
-	VPCMPEQD Z4, Z10, K5, K4
-	KMOVW K4, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Z11, Z10, Z10
-	DECQ DX
-	JNZ  cnt1
+	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
+	// good tokens that chose e (flushed to load every 128 blocks)
+	VPSLLD $3, Z4, Z8
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPADDD (CNT+0)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+0)(SP)
+	CMPQ R11, $4
+	JBE  cntd1
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPADDD (CNT+64)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+64)(SP)
+	CMPQ R11, $8
+	JBE  cntd1
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPADDD (CNT+128)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+128)(SP)
+	CMPQ R11, $12
+	JBE  cntd1
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPADDD (CNT+192)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+192)(SP)
+cntd1:
 	JMP  phaseD
 
 top2:
@@ -660,21 +680,43 @@ top2:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  top2
-	// load[e] += good lanes choosing e
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXORD Z10, Z10, Z10
-cnt2:
-	VPCMPEQD Z4, Z10, K5, K4
-	VPCMPEQD Z5, Z10, K5, K3
-	KORW K3, K4, K4
-	KMOVW K4, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Z11, Z10, Z10
-	DECQ DX
-	JNZ  cnt2
+	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
+	// good tokens that chose e (flushed to load every 128 blocks)
+	VPSLLD $3, Z4, Z8
+	VPSLLD $3, Z5, Z9
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+0)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+0)(SP)
+	CMPQ R11, $4
+	JBE  cntd2
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+64)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+64)(SP)
+	CMPQ R11, $8
+	JBE  cntd2
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+128)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+128)(SP)
+	CMPQ R11, $12
+	JBE  cntd2
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+192)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+192)(SP)
+cntd2:
 	JMP  phaseD
 
 top3:
@@ -696,23 +738,55 @@ top3:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  top3
-	// load[e] += good lanes choosing e
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXORD Z10, Z10, Z10
-cnt3:
-	VPCMPEQD Z4, Z10, K5, K4
-	VPCMPEQD Z5, Z10, K5, K3
-	VPCMPEQD Z6, Z10, K5, K2
-	KORW K3, K4, K4
-	KORW K2, K4, K4
-	KMOVW K4, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Z11, Z10, Z10
-	DECQ DX
-	JNZ  cnt3
+	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
+	// good tokens that chose e (flushed to load every 128 blocks)
+	VPSLLD $3, Z4, Z8
+	VPSLLD $3, Z5, Z9
+	VPSLLD $3, Z6, Z10
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z10, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+0)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+0)(SP)
+	CMPQ R11, $4
+	JBE  cntd3
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z10, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+64)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+64)(SP)
+	CMPQ R11, $8
+	JBE  cntd3
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z10, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+128)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+128)(SP)
+	CMPQ R11, $12
+	JBE  cntd3
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z10, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+192)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+192)(SP)
+cntd3:
 	JMP  phaseD
 
 top4:
@@ -739,25 +813,67 @@ top4:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  top4
-	// load[e] += good lanes choosing e
-	MOVQ load+16(FP), AX
-	MOVQ R11, DX
-	VPXORD Z10, Z10, Z10
-cnt4:
-	VPCMPEQD Z4, Z10, K5, K4
-	VPCMPEQD Z5, Z10, K5, K3
-	VPCMPEQD Z6, Z10, K5, K2
-	VPCMPEQD Z7, Z10, K5, K1
-	KORW K3, K4, K4
-	KORW K2, K4, K4
-	KORW K1, K4, K4
-	KMOVW K4, CX
-	POPCNTL CX, CX
-	ADDQ CX, (AX)
-	ADDQ $8, AX
-	VPADDD Z11, Z10, Z10
-	DECQ DX
-	JNZ  cnt4
+	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
+	// good tokens that chose e (flushed to load every 128 blocks)
+	VPSLLD $3, Z4, Z8
+	VPSLLD $3, Z5, Z9
+	VPSLLD $3, Z6, Z10
+	VPSLLD $3, Z7, Z13
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z10, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z13, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+0)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+0)(SP)
+	CMPQ R11, $4
+	JBE  cntd4
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
+	VPSUBD.BCST lanes16<>+C32(SB), Z13, Z13
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z10, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z13, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+64)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+64)(SP)
+	CMPQ R11, $8
+	JBE  cntd4
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
+	VPSUBD.BCST lanes16<>+C32(SB), Z13, Z13
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z10, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z13, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+128)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+128)(SP)
+	CMPQ R11, $12
+	JBE  cntd4
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
+	VPSUBD.BCST lanes16<>+C32(SB), Z13, Z13
+	VPSLLVD.Z Z8, Z11, K5, Z15
+	VPSLLVD.Z Z9, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z10, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPSLLVD.Z Z13, Z11, K5, Z14
+	VPADDD Z14, Z15, Z15
+	VPADDD (CNT+192)(SP), Z15, Z15
+	VMOVDQU32 Z15, (CNT+192)(SP)
+cntd4:
 	JMP  phaseD
 
 	// Phase D: weights into wbuf.
@@ -934,7 +1050,9 @@ next:
 	MOVQ stride+48(FP), AX
 	SHLQ $6, AX
 	ADDQ AX, R10
-	JMP  block
+	TESTQ $2047, R9
+	JNZ  block
+	JMP  flush
 
 done:
 	MOVQ R13, first+88(FP)
@@ -983,3 +1101,46 @@ es1:
 	JNZ  wsm1
 	JMP  bsm3
 
+	// flush: load[e] += the sum over lanes of byte field e%4 of CNT
+	// vector e/4; CNT = 0. Then the next block, or done.
+flush:
+	MOVQ load+16(FP), AX
+	XORQ DX, DX
+	MOVL $0xFF, CX
+	VPBROADCASTD CX, Z2
+fl:
+	CMPQ DX, R11
+	JAE  flz
+	MOVQ DX, CX
+	ANDQ $3, CX
+	SHLQ $3, CX
+	MOVQ DX, R8
+	SHRQ $2, R8
+	SHLQ $6, R8
+	VMOVQ CX, X1
+	LEAQ CNT(SP), CX
+	VMOVDQU32 (CX)(R8*1), Z0
+	VPSRLD X1, Z0, Z0
+	VPANDD Z2, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4E, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xB1, X0, X1
+	VPADDD X1, X0, X0
+	VMOVD X0, CX
+	ADDQ CX, (AX)(DX*8)
+	INCQ DX
+	JMP  fl
+flz:
+	VPXORD Z0, Z0, Z0
+	VMOVDQU32 Z0, (CNT+0)(SP)
+	VMOVDQU32 Z0, (CNT+64)(SP)
+	VMOVDQU32 Z0, (CNT+128)(SP)
+	VMOVDQU32 Z0, (CNT+192)(SP)
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
+	JG   block
+	JMP  done
