@@ -25,7 +25,9 @@ import (
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
 //	                  insertion); K > 32 uses RouteGeneric's heap
 //
-// routeSIMD (below) is the per-token glue in Go; load counts and the
+// Routers with Groups == 1, E <= 16 and K <= 4 take neither: routeArch
+// sends them to the lanes kernels (lanes_amd64.go: one call per chunk,
+// one token per vector lane). routeSIMD (below) is the per-token glue in Go; load counts and the
 // weights of K > 8 stay in Go (they are O(K)).
 //
 // Package bools, set once: every feature the kernels execute is named.

@@ -29,7 +29,8 @@
 // R12 = K, R13 = first bad; AX BX CX DX R8 scratch.
 // Frame: xbuf 0, selbuf 512, sbuf 1024, vbuf 1536, ibuf 1664, wbuf 1792,
 // BADV 1920, GOODV 1952, VALIDV 1984, MASK0 2016, MASK1 2048,
-// rowbuf 2080 (the last block's rows, 64 bytes each).
+// rowbuf 2080 (the last block's rows, 64 bytes each), CNT 2592 (4 vectors of
+// byte load counters, flushed every 128 blocks as in the AVX-512 kernel).
 // Preconditions (checked by lanesOK): 1 <= K <= min(E, 4), E <= 16,
 // E <= stride <= 1<<26, T >= 1, x holds (T-1)*stride+E floats, bias nil
 // exactly when mode has bit 1.

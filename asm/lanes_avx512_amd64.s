@@ -38,7 +38,10 @@
 //   - bad lanes: ids 0..K-1, weights 0, no load
 //   - stores: row-major t*K+j by VPERMPS/VPERMD merges (tables lanes16<>),
 //     masked on the last block
-//   - load[e] += popcount(good lanes whose ids hold e)
+//   - load counts: each good lane adds 1 << 8*(id%4) to CNT vector id/4
+//     (VPSLLVD, zero for the other vectors); every 128 blocks (no byte
+//     field exceeds 128) and at the end, load[e] += the sum over lanes of
+//     byte field e%4 of CNT vector e/4, and CNT is cleared
 //
 // Registers: DI = ids out, SI = w out, R9 = t0 (first token of the block),
 // R10 = x of the block, R11 = E, R12 = K, R13 = first bad; AX BX CX DX R8
@@ -48,7 +51,7 @@
 // Z8 candidate, Z10 candidate id. K7 = block's lanes, K6 = bad lanes,
 // K5 = good lanes, K1-K4 scratch.
 // Frame: xbuf 0, selbuf 1024, sbuf 2048, vbuf 3072, ibuf 3328, wbuf 3584,
-// rowbuf 3840 (the last block's rows).
+// rowbuf 3840 (the last block's rows), CNT 4864 (4 vectors of byte counters).
 // Preconditions (checked by lanesOK): 1 <= K <= min(E, 4), E <= 16,
 // E <= stride <= 1<<26, T >= 1, x holds (T-1)*stride+E floats, bias nil
 // exactly when mode has bit 1.
