@@ -25,12 +25,16 @@
 // Y8 candidate, Y9 candidate id, Y10 int 1, Y11-Y14 insert masks.
 // The last block's stores are VMASKMOVPS/VPMASKMOVD, whose masked-off
 // lanes never touch memory; its rows go through rowbuf (rows n..7 zero).
-// GPRs: DI = ids out, SI = w out, R9 = t0, R10 = x of the block, R11 = E,
-// R12 = K, R13 = first bad; AX BX CX DX R8 scratch.
-// Frame: xbuf 0, selbuf 512, sbuf 1024, vbuf 1536, ibuf 1664, wbuf 1792,
-// BADV 1920, GOODV 1952, VALIDV 1984, MASK0 2016, MASK1 2048,
-// rowbuf 2080 (the last block's rows, 64 bytes each), CNT 2592 (4 vectors of
-// byte load counters, flushed every 128 blocks as in the AVX-512 kernel).
+// GPRs: DI = ids out, SI = w out, R9 = t0, R10 = x of the block,
+// R11 = the block's buffer set (SET0/SET1), R12 = K, R13 = first bad;
+// AX BX CX DX R8 scratch (E is read from the arguments).
+// Frame: two buffer sets of SETSZ bytes (blocks go in pairs: phases A-C
+// of both, then the weights of both, whose exponential chains overlap,
+// then normalisation/scale/stores of each): xbuf, selbuf, sbuf, vbuf,
+// ibuf, wbuf, BADV, GOODV, VALIDV and the block's token count NSET; then,
+// shared, MASK0, MASK1, rowbuf (the last block's rows, 64 bytes each) and
+// CNT (4 vectors of byte load counters, flushed every 128 blocks as in the
+// AVX-512 kernel).
 // Preconditions (checked by lanesOK): 1 <= K <= min(E, 4), E <= 16,
 // E <= stride <= 1<<26, T >= 1, x holds (T-1)*stride+E floats, bias nil
 // exactly when mode has bit 1.
@@ -461,8 +465,13 @@ DATA lanes8<>+1656(SB)/4, $32
 DATA lanes8<>+1660(SB)/4, $32
 GLOBL lanes8<>(SB), RODATA|NOPTR, $1664
 
-#define CNT 2592
-#define C32 1632
+// Two sets of per-block buffers (SET0, SET1, SETSZ bytes each, addressed
+// from R11): blocks are processed in pairs, and the weights of both blocks
+// are computed in one stretch of code, so that their exponential chains
+// overlap.
+#define SETSZ 2048
+#define SET0 0
+#define SET1 2048
 #define XBUF 0
 #define SELBUF 512
 #define SBUF 1024
@@ -472,28 +481,30 @@ GLOBL lanes8<>(SB), RODATA|NOPTR, $1664
 #define BADV 1920
 #define GOODV 1952
 #define VALIDV 1984
-#define MASK0 2016
-#define MASK1 2048
-#define ROWBUF 2080
+#define NSET 2016
+#define MASK0 4096
+#define MASK1 4128
+#define ROWBUF 4160
+#define CNT 4672
+#define C32 1632
 
-TEXT ·lanesAVX2(SB), 0, $2720-96
+TEXT ·lanesAVX2(SB), 0, $4800-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ x+24(FP), R10
-	MOVQ E+56(FP), R11
 	MOVQ K+64(FP), R12
 	MOVQ $-1, R13
 	XORQ R9, R9
 	// MASK0 = first min(E, 8) lanes, MASK1 = first max(E-8, 0) lanes:
 	// the parts of a row that exist.
-	MOVQ R11, CX
+	MOVQ E+56(FP), CX
 	CMPQ CX, $8
 	JBE  m0
 	MOVQ $8, CX
 m0:
 	TAILMASK_AVX2(CX, AX, Y0)
 	VMOVDQU Y0, MASK0(SP)
-	MOVQ R11, CX
+	MOVQ E+56(FP), CX
 	SUBQ $8, CX
 	JAE  m1
 	XORQ CX, CX
@@ -508,27 +519,37 @@ m1:
 	VMOVDQU Y0, (CNT+96)(SP)
 	// sbuf[E..15] = +0 (SoftmaxSum's padding)
 	VPXOR Y0, Y0, Y0
-	MOVQ R11, AX
+	MOVQ E+56(FP), AX
 	SHLQ $5, AX
-	LEAQ SBUF(SP)(AX*1), AX
-	LEAQ (SBUF+512)(SP), CX
+	LEAQ (SET0+SBUF)(SP)(AX*1), AX
+	LEAQ (SET0+SBUF+512)(SP), CX
 zpad:
 	CMPQ AX, CX
-	JAE  block
+	JAE  zpad1
 	VMOVDQU Y0, (AX)
+	VMOVDQU Y0, SETSZ(AX)
 	ADDQ $32, AX
 	JMP  zpad
+zpad1:
 
 block:
 	MOVQ T+40(FP), CX
 	SUBQ R9, CX
 	JLE  flush
+	LEAQ SET0(SP), R11
+	MOVQ $0, (SET1+NSET)(SP)
+
+	// One block of the pair: phases A-C and the load counts into set R11.
+abc:
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
 	CMPQ CX, $8
 	JBE  setv
 	MOVQ $8, CX
 setv:
+	MOVQ CX, NSET(R11)
 	TAILMASK_AVX2(CX, AX, Y13)
-	VMOVDQU Y13, VALIDV(SP)
+	VMOVDQU Y13, VALIDV(R11)
 
 	// Phase A: the block's rows (masked loads of the parts that exist; the
 	// last block (n < 8) first copies its n rows to rowbuf, rows n..7
@@ -571,7 +592,7 @@ rows:
 	LEAQ (AX)(BX*4), DX
 	VPXOR Y15, Y15, Y15
 	// rows whose half is complete (E >= 8): plain loads
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JB   hm0
 	VMOVUPS (AX), Y0
 	VMOVUPS (AX)(BX*1), Y1
@@ -610,41 +631,41 @@ ht0:
 	VSHUFPS $0x44, Y6, Y13, Y7
 	VSHUFPS $0xEE, Y6, Y13, Y8
 	VPERM2F128 $0x20, Y4, Y0, Y9
-	VMOVUPS Y9, (XBUF+0)(SP)
+	VMOVUPS Y9, (XBUF+0)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x31, Y4, Y0, Y9
-	VMOVUPS Y9, (XBUF+128)(SP)
+	VMOVUPS Y9, (XBUF+128)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x20, Y5, Y1, Y9
-	VMOVUPS Y9, (XBUF+32)(SP)
+	VMOVUPS Y9, (XBUF+32)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x31, Y5, Y1, Y9
-	VMOVUPS Y9, (XBUF+160)(SP)
+	VMOVUPS Y9, (XBUF+160)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x20, Y7, Y2, Y9
-	VMOVUPS Y9, (XBUF+64)(SP)
+	VMOVUPS Y9, (XBUF+64)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x31, Y7, Y2, Y9
-	VMOVUPS Y9, (XBUF+192)(SP)
+	VMOVUPS Y9, (XBUF+192)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x20, Y8, Y3, Y9
-	VMOVUPS Y9, (XBUF+96)(SP)
+	VMOVUPS Y9, (XBUF+96)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x31, Y8, Y3, Y9
-	VMOVUPS Y9, (XBUF+224)(SP)
+	VMOVUPS Y9, (XBUF+224)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cols8
 	// rows whose half is complete (E >= 16): plain loads
-	CMPQ R11, $16
+	CMPQ E+56(FP), $16
 	JB   hm1
 	VMOVUPS 32(AX), Y0
 	VMOVUPS 32(AX)(BX*1), Y1
@@ -683,48 +704,48 @@ ht1:
 	VSHUFPS $0x44, Y6, Y13, Y7
 	VSHUFPS $0xEE, Y6, Y13, Y8
 	VPERM2F128 $0x20, Y4, Y0, Y9
-	VMOVUPS Y9, (XBUF+256)(SP)
+	VMOVUPS Y9, (XBUF+256)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x31, Y4, Y0, Y9
-	VMOVUPS Y9, (XBUF+384)(SP)
+	VMOVUPS Y9, (XBUF+384)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x20, Y5, Y1, Y9
-	VMOVUPS Y9, (XBUF+288)(SP)
+	VMOVUPS Y9, (XBUF+288)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x31, Y5, Y1, Y9
-	VMOVUPS Y9, (XBUF+416)(SP)
+	VMOVUPS Y9, (XBUF+416)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x20, Y7, Y2, Y9
-	VMOVUPS Y9, (XBUF+320)(SP)
+	VMOVUPS Y9, (XBUF+320)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x31, Y7, Y2, Y9
-	VMOVUPS Y9, (XBUF+448)(SP)
+	VMOVUPS Y9, (XBUF+448)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x20, Y8, Y3, Y9
-	VMOVUPS Y9, (XBUF+352)(SP)
+	VMOVUPS Y9, (XBUF+352)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 	VPERM2F128 $0x31, Y8, Y3, Y9
-	VMOVUPS Y9, (XBUF+480)(SP)
+	VMOVUPS Y9, (XBUF+480)(R11)
 	VPSLLD $1, Y9, Y10
 	VPMAXUD Y10, Y15, Y15
 cols8:
-	VMOVDQU VALIDV(SP), Y13
+	VMOVDQU VALIDV(R11), Y13
 	VMOVDQA Y15, Y12
 	MOVL $0xFF000000, AX
 	VMOVQ AX, X1
 	VPBROADCASTD X1, Y1
 	VPMAXUD Y1, Y12, Y2
 	VPCMPEQD Y2, Y12, Y2  // bad: acc >= 0xFF000000 (tail lanes: acc = 0)
-	VMOVDQU Y2, BADV(SP)
+	VMOVDQU Y2, BADV(R11)
 	VPANDN Y13, Y2, Y3    // good = valid &^ bad
-	VMOVDQU Y3, GOODV(SP)
+	VMOVDQU Y3, GOODV(R11)
 	VMOVMSKPS Y2, AX
 	TESTL AX, AX
 	JZ    phaseB
@@ -743,8 +764,8 @@ phaseB:
 
 	// sigmoid + bias
 	MOVQ bias+32(FP), AX
-	LEAQ XBUF(SP), CX
-	MOVQ R11, DX
+	LEAQ XBUF(R11), CX
+	MOVQ E+56(FP), DX
 bsig:
 	VMOVUPS (CX), Y5
 	SIGMOID_AVX2
@@ -756,14 +777,14 @@ bsig:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  bsig
-	LEAQ SELBUF(SP), CX
+	LEAQ SELBUF(R11), CX
 	JMP  topk
 
 bsoftmax:
 	// m: m = x_0; m = x_e > m ? x_e : m
-	LEAQ XBUF(SP), CX
+	LEAQ XBUF(R11), CX
 	VMOVUPS (CX), Y4
-	MOVQ R11, DX
+	MOVQ E+56(FP), DX
 	DECQ DX
 	JZ   bsm2
 bsm1:
@@ -777,8 +798,8 @@ bsm2:
 
 bsm3: // back from expsum: Y15 = S
 	MOVQ bias+32(FP), AX
-	LEAQ SBUF(SP), CX
-	MOVQ R11, DX
+	LEAQ SBUF(R11), CX
+	MOVQ E+56(FP), DX
 bsm4:
 	VMOVUPS (CX), Y0
 	VDIVPS Y15, Y0, Y0
@@ -790,11 +811,11 @@ bsm4:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  bsm4
-	LEAQ SELBUF(SP), CX
+	LEAQ SELBUF(R11), CX
 	JMP  topk
 
 logitsel:
-	LEAQ XBUF(SP), CX
+	LEAQ XBUF(R11), CX
 
 	// Phase C: top-K of the vectors at CX (E of them).
 topk:
@@ -809,7 +830,7 @@ topk:
 	VMOVAPS Y0, Y1
 	VMOVAPS Y0, Y2
 	VMOVAPS Y0, Y3
-	MOVQ R11, DX
+	MOVQ E+56(FP), DX
 	CMPQ R12, $2
 	JB   top1
 	JE   top2
@@ -830,28 +851,28 @@ top1:
 	// good tokens that chose e (flushed to load every 128 blocks)
 	VPSLLD $3, Y4, Y11
 	VPSLLVD Y11, Y10, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+0)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+0)(SP)
-	CMPQ R11, $4
+	CMPQ E+56(FP), $4
 	JBE  cntd1
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSLLVD Y11, Y10, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+32)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+32)(SP)
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cntd1
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSLLVD Y11, Y10, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+64)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+64)(SP)
-	CMPQ R11, $12
+	CMPQ E+56(FP), $12
 	JBE  cntd1
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSLLVD Y11, Y10, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+96)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+96)(SP)
 cntd1:
@@ -878,37 +899,37 @@ top2:
 	VPSLLVD Y11, Y10, Y15
 	VPSLLVD Y12, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+0)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+0)(SP)
-	CMPQ R11, $4
+	CMPQ E+56(FP), $4
 	JBE  cntd2
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSUBD lanes8<>+C32(SB), Y12, Y12
 	VPSLLVD Y11, Y10, Y15
 	VPSLLVD Y12, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+32)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+32)(SP)
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cntd2
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSUBD lanes8<>+C32(SB), Y12, Y12
 	VPSLLVD Y11, Y10, Y15
 	VPSLLVD Y12, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+64)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+64)(SP)
-	CMPQ R11, $12
+	CMPQ E+56(FP), $12
 	JBE  cntd2
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSUBD lanes8<>+C32(SB), Y12, Y12
 	VPSLLVD Y11, Y10, Y15
 	VPSLLVD Y12, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+96)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+96)(SP)
 cntd2:
@@ -943,10 +964,10 @@ top3:
 	VPADDD Y8, Y15, Y15
 	VPSLLVD Y13, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+0)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+0)(SP)
-	CMPQ R11, $4
+	CMPQ E+56(FP), $4
 	JBE  cntd3
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSUBD lanes8<>+C32(SB), Y12, Y12
@@ -956,10 +977,10 @@ top3:
 	VPADDD Y8, Y15, Y15
 	VPSLLVD Y13, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+32)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+32)(SP)
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cntd3
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSUBD lanes8<>+C32(SB), Y12, Y12
@@ -969,10 +990,10 @@ top3:
 	VPADDD Y8, Y15, Y15
 	VPSLLVD Y13, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+64)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+64)(SP)
-	CMPQ R11, $12
+	CMPQ E+56(FP), $12
 	JBE  cntd3
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSUBD lanes8<>+C32(SB), Y12, Y12
@@ -982,7 +1003,7 @@ top3:
 	VPADDD Y8, Y15, Y15
 	VPSLLVD Y13, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+96)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+96)(SP)
 cntd3:
@@ -1025,10 +1046,10 @@ top4:
 	VPADDD Y8, Y15, Y15
 	VPSLLVD Y14, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+0)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+0)(SP)
-	CMPQ R11, $4
+	CMPQ E+56(FP), $4
 	JBE  cntd4
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSUBD lanes8<>+C32(SB), Y12, Y12
@@ -1041,10 +1062,10 @@ top4:
 	VPADDD Y8, Y15, Y15
 	VPSLLVD Y14, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+32)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+32)(SP)
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cntd4
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSUBD lanes8<>+C32(SB), Y12, Y12
@@ -1057,10 +1078,10 @@ top4:
 	VPADDD Y8, Y15, Y15
 	VPSLLVD Y14, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+64)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+64)(SP)
-	CMPQ R11, $12
+	CMPQ E+56(FP), $12
 	JBE  cntd4
 	VPSUBD lanes8<>+C32(SB), Y11, Y11
 	VPSUBD lanes8<>+C32(SB), Y12, Y12
@@ -1073,7 +1094,7 @@ top4:
 	VPADDD Y8, Y15, Y15
 	VPSLLVD Y14, Y10, Y8
 	VPADDD Y8, Y15, Y15
-	VPAND GOODV(SP), Y15, Y15
+	VPAND GOODV(R11), Y15, Y15
 	VPADDD (CNT+96)(SP), Y15, Y15
 	VMOVDQU Y15, (CNT+96)(SP)
 cntd4:
@@ -1081,14 +1102,31 @@ cntd4:
 
 	// Phase D: weights into wbuf.
 phaseD:
-	VMOVUPS Y0, (VBUF+0)(SP)
-	VMOVUPS Y1, (VBUF+32)(SP)
-	VMOVUPS Y2, (VBUF+64)(SP)
-	VMOVUPS Y3, (VBUF+96)(SP)
-	VMOVDQU Y4, (IBUF+0)(SP)
-	VMOVDQU Y5, (IBUF+32)(SP)
-	VMOVDQU Y6, (IBUF+64)(SP)
-	VMOVDQU Y7, (IBUF+96)(SP)
+	VMOVUPS Y0, (VBUF+0)(R11)
+	VMOVUPS Y1, (VBUF+32)(R11)
+	VMOVUPS Y2, (VBUF+64)(R11)
+	VMOVUPS Y3, (VBUF+96)(R11)
+	VMOVDQU Y4, (IBUF+0)(R11)
+	VMOVDQU Y5, (IBUF+32)(R11)
+	VMOVDQU Y6, (IBUF+64)(R11)
+	VMOVDQU Y7, (IBUF+96)(R11)
+	ADDQ $8, R9
+	MOVQ stride+48(FP), AX
+	SHLQ $5, AX
+	ADDQ AX, R10
+	LEAQ SET0(SP), AX
+	CMPQ R11, AX
+	JNE  wphase
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
+	JLE  wphase
+	LEAQ SET1(SP), R11
+	JMP  abc
+
+	// Weights of both blocks of the pair.
+wphase:
+	LEAQ SET0(SP), R11
+wstart:
 
 	LOAD_CONSTS_AVX2
 	MOVQ mode+72(FP), AX
@@ -1098,7 +1136,7 @@ phaseD:
 	JNZ  wsoftmax
 
 	// logit selection, sigmoid: u_j = Sigmoid(v_j)
-	LEAQ VBUF(SP), CX
+	LEAQ VBUF(R11), CX
 	MOVQ R12, DX
 wsig:
 	VMOVUPS (CX), Y5
@@ -1110,8 +1148,8 @@ wsig:
 	JMP  wfinal
 
 wgather: // selection on scores: u_j = sbuf[id_j]
-	LEAQ SBUF(SP), AX
-	LEAQ IBUF(SP), CX
+	LEAQ SBUF(R11), AX
+	LEAQ IBUF(R11), CX
 	VMOVDQU lanes8<>+IOTA(SB), Y6
 	MOVQ R12, DX
 wgl:
@@ -1128,12 +1166,12 @@ wgl:
 	JMP  wfinal
 
 wsoftmax: // logit selection, softmax: m = v_0
-	VMOVUPS (VBUF+0)(SP), Y4
+	VMOVUPS (VBUF+0)(R11), Y4
 	TESTQ $4, AX
 	JZ   expsum  // without Normalize: Y15 = S = SoftmaxSum(x, m), back at wsm1
 wsm1:
-	VMOVUPS (VBUF+0)(SP), Y4
-	LEAQ VBUF(SP), CX
+	VMOVUPS (VBUF+0)(R11), Y4
+	LEAQ VBUF(R11), CX
 	MOVQ R12, DX
 wsml:
 	VMOVUPS (CX), Y0
@@ -1150,11 +1188,22 @@ wsm2:
 	JNZ  wsml
 
 wfinal:
+	ADDQ $SETSZ, R11
+	LEAQ SET1(SP), AX
+	CMPQ R11, AX
+	JA   sphase
+	CMPQ NSET(R11), $0
+	JNE  wstart
+
+	// Normalisation, scale, bad rows and stores, block by block.
+sphase:
+	LEAQ SET0(SP), R11
+sstart:
 	// Normalize: d = (((u_0 + u_1) + ...) + 1e-20)
 	MOVQ mode+72(FP), AX
 	TESTQ $4, AX
 	JZ   wscale
-	LEAQ WBUF(SP), CX
+	LEAQ WBUF(R11), CX
 	VMOVUPS (CX), Y5
 	MOVQ R12, DX
 	DECQ DX
@@ -1166,7 +1215,7 @@ wn1:
 	JNZ  wn1
 wn2:
 	VADDPS consts<>+C_EPS(SB), Y5, Y5
-	LEAQ WBUF(SP), CX
+	LEAQ WBUF(R11), CX
 	MOVQ R12, DX
 wn3:
 	VMOVUPS (CX), Y0
@@ -1179,12 +1228,12 @@ wn3:
 wscale:
 	// w = u * scale; bad lanes: weight 0, id j
 	VBROADCASTSS scale+80(FP), Y6
-	VMOVDQU BADV(SP), Y7
+	VMOVDQU BADV(R11), Y7
 	VPXOR Y3, Y3, Y3
 	VPXOR Y5, Y5, Y5
 	VPCMPEQD Y4, Y4, Y4
 	VPSRLD $31, Y4, Y4
-	LEAQ WBUF(SP), CX
+	LEAQ WBUF(R11), CX
 	MOVQ R12, DX
 ws1:
 	VMOVUPS (CX), Y0
@@ -1201,12 +1250,7 @@ ws1:
 
 	// Stores: output vector o (o < K) of the block holds the entries
 	// 8o..8o+7, blended from permutations of wbuf[j]/ibuf[j] (tables).
-	MOVQ T+40(FP), CX
-	SUBQ R9, CX
-	CMPQ CX, $8
-	JBE  st0
-	MOVQ $8, CX
-st0:
+	MOVQ NSET(R11), CX
 	IMULQ R12, CX               // entries left to store: n*K
 	LEAQ -1(R12), AX
 	IMULQ R12, AX
@@ -1220,7 +1264,7 @@ st0:
 	ADDQ $MASKS, DX             // DX = mask of (o, 0)
 sto:
 	VMOVDQU (AX), Y2
-	LEAQ WBUF(SP), BX
+	LEAQ WBUF(R11), BX
 	MOVQ R12, R8
 stj:
 	VMOVDQU (DX), Y5
@@ -1253,10 +1297,13 @@ stpart:
 	VPMASKMOVD Y1, Y5, (DI)
 
 next:
-	ADDQ $8, R9
-	MOVQ stride+48(FP), AX
-	SHLQ $5, AX
-	ADDQ AX, R10
+	ADDQ $SETSZ, R11
+	LEAQ SET1(SP), AX
+	CMPQ R11, AX
+	JA   nextpair
+	CMPQ NSET(R11), $0
+	JNE  sstart
+nextpair:
 	TESTQ $1023, R9
 	JNZ  block
 	JMP  flush
@@ -1270,8 +1317,8 @@ done:
 	// tree over sbuf[0..15]; needs LOAD_CONSTS_AVX2; clobbers Y0-Y7;
 	// returns to bsm3 (bias) or wsm1 (logits).
 expsum:
-	LEAQ XBUF(SP), CX
-	MOVQ R11, DX
+	LEAQ XBUF(R11), CX
+	MOVQ E+56(FP), DX
 es1:
 	VMOVUPS (CX), Y0
 	VSUBPS Y4, Y0, Y0
@@ -1280,7 +1327,7 @@ es1:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  es1
-	LEAQ SBUF(SP), CX
+	LEAQ SBUF(R11), CX
 	VMOVUPS 0(CX), Y0
 	VMOVUPS 32(CX), Y1
 	VMOVUPS 64(CX), Y2
@@ -1318,7 +1365,7 @@ flush:
 	VMOVQ CX, X2
 	VPBROADCASTD X2, Y2
 fl:
-	CMPQ DX, R11
+	CMPQ DX, E+56(FP)
 	JAE  flz
 	MOVQ DX, CX
 	ANDQ $3, CX
