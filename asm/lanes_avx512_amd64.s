@@ -44,14 +44,18 @@
 //     byte field e%4 of CNT vector e/4, and CNT is cleared
 //
 // Registers: DI = ids out, SI = w out, R9 = t0 (first token of the block),
-// R10 = x of the block, R11 = E, R12 = K, R13 = first bad; AX BX CX DX R8
-// scratch. Z16-Z31 = LOAD_CONSTS_AVX512 (Z28-Z31 are the transposition's
+// R10 = x of the block, R11 = the block's buffer set (SET0/SET1), R12 = K,
+// R13 = first bad; AX BX CX DX R8 scratch (E is read from the arguments). Z16-Z31 = LOAD_CONSTS_AVX512 (Z28-Z31 are the transposition's
 // temporaries in phase A, Z30/Z31 restored after it); Z11 = int 1,
 // Z12 = lane index, Z13 = 0xFF000000 (set after phase A); top-K: Z0-Z3 values, Z4-Z7 ids,
 // Z8 candidate, Z10 candidate id. K7 = block's lanes, K6 = bad lanes,
 // K5 = good lanes, K1-K4 scratch.
-// Frame: xbuf 0, selbuf 1024, sbuf 2048, vbuf 3072, ibuf 3328, wbuf 3584,
-// rowbuf 3840 (the last block's rows), CNT 4864 (4 vectors of byte counters).
+// Frame: two buffer sets of SETSZ bytes (blocks go in pairs: phases A-C
+// of both, then the weights of both, whose exponential chains overlap,
+// then normalisation/scale/stores of each): xbuf, selbuf, sbuf, vbuf,
+// ibuf, wbuf, the bad-lane mask BADK (K6 is reloaded from it) and the
+// block's token count NSET; then, shared, rowbuf (the last block's rows)
+// and CNT (4 vectors of byte load counters).
 // Preconditions (checked by lanesOK): 1 <= K <= min(E, 4), E <= 16,
 // E <= stride <= 1<<26, T >= 1, x holds (T-1)*stride+E floats, bias nil
 // exactly when mode has bit 1.
@@ -284,21 +288,29 @@ DATA lanes16<>+860(SB)/4, $15
 DATA lanes16<>+864(SB)/4, $32
 GLOBL lanes16<>(SB), RODATA|NOPTR, $868
 
-#define CNT 4864
-#define C32 864
+// Two sets of per-block buffers (SET0, SET1, SETSZ bytes each, addressed
+// from R11): blocks are processed in pairs, and the weights of both blocks
+// are computed in one stretch of code, so that their exponential chains
+// overlap.
+#define SETSZ 4096
+#define SET0 0
+#define SET1 4096
 #define XBUF 0
 #define SELBUF 1024
 #define SBUF 2048
 #define VBUF 3072
 #define IBUF 3328
 #define WBUF 3584
-#define ROWBUF 3840
+#define BADK 3840
+#define NSET 3848
+#define ROWBUF 8192
+#define CNT 9216
+#define C32 864
 
-TEXT ·lanesAVX512(SB), 0, $5120-96
+TEXT ·lanesAVX512(SB), 0, $9472-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ x+24(FP), R10
-	MOVQ E+56(FP), R11
 	MOVQ K+64(FP), R12
 	MOVQ $-1, R13
 	XORQ R9, R9
@@ -316,14 +328,15 @@ TEXT ·lanesAVX512(SB), 0, $5120-96
 	VMOVDQU32 Z0, (CNT+192)(SP)
 	// sbuf[E..15] = +0 (SoftmaxSum's padding)
 	VPXORD Z0, Z0, Z0
-	MOVQ R11, AX
+	MOVQ E+56(FP), AX
 	SHLQ $6, AX
-	LEAQ SBUF(SP)(AX*1), AX
-	LEAQ (SBUF+1024)(SP), CX
+	LEAQ (SET0+SBUF)(SP)(AX*1), AX
+	LEAQ (SET0+SBUF+1024)(SP), CX
 zpad:
 	CMPQ AX, CX
 	JAE  block
 	VMOVUPS Z0, (AX)
+	VMOVUPS Z0, SETSZ(AX)
 	ADDQ $64, AX
 	JMP  zpad
 
@@ -331,13 +344,24 @@ block:
 	MOVQ T+40(FP), CX
 	SUBQ R9, CX
 	JLE  flush
+	LEAQ SET0(SP), R11
+	MOVQ $0, (SET1+NSET)(SP)
+
+	// One block of the pair: phases A-C and the load counts into set R11.
+abc:
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
 	MOVL $0xFFFF, AX
 	CMPQ CX, $16
 	JAE  setk
+	MOVQ CX, NSET(R11)
 	MOVL $1, AX
 	SHLL CX, AX
 	DECL AX
+	JMP  setk1
 setk:
+	MOVQ $16, NSET(R11)
+setk1:
 	KMOVW AX, K7
 
 	// Phase A: rows t of the block (E floats each, masked loads) into
@@ -348,7 +372,7 @@ setk:
 	MOVQ stride+48(FP), BX
 	SHLQ $2, BX
 	MOVQ R10, AX
-	MOVQ R11, CX
+	MOVQ E+56(FP), CX
 	MOVL $1, DX
 	SHLL CX, DX
 	DECL DX
@@ -453,83 +477,83 @@ rows:
 	VSHUFF32X4 $0x44, Z4, Z0, Z28
 	VSHUFF32X4 $0x44, Z12, Z8, Z29
 	VSHUFF32X4 $0x88, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+0)(SP)
+	VMOVUPS Z30, (XBUF+0)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xDD, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+256)(SP)
+	VMOVUPS Z30, (XBUF+256)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0x44, Z5, Z1, Z28
 	VSHUFF32X4 $0x44, Z13, Z9, Z29
 	VSHUFF32X4 $0x88, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+64)(SP)
+	VMOVUPS Z30, (XBUF+64)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xDD, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+320)(SP)
+	VMOVUPS Z30, (XBUF+320)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0x44, Z6, Z2, Z28
 	VSHUFF32X4 $0x44, Z14, Z10, Z29
 	VSHUFF32X4 $0x88, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+128)(SP)
+	VMOVUPS Z30, (XBUF+128)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xDD, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+384)(SP)
+	VMOVUPS Z30, (XBUF+384)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0x44, Z7, Z3, Z28
 	VSHUFF32X4 $0x44, Z15, Z11, Z29
 	VSHUFF32X4 $0x88, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+192)(SP)
+	VMOVUPS Z30, (XBUF+192)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xDD, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+448)(SP)
+	VMOVUPS Z30, (XBUF+448)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cols8
 	VSHUFF32X4 $0xEE, Z4, Z0, Z28
 	VSHUFF32X4 $0xEE, Z12, Z8, Z29
 	VSHUFF32X4 $0x88, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+512)(SP)
+	VMOVUPS Z30, (XBUF+512)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xDD, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+768)(SP)
+	VMOVUPS Z30, (XBUF+768)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xEE, Z5, Z1, Z28
 	VSHUFF32X4 $0xEE, Z13, Z9, Z29
 	VSHUFF32X4 $0x88, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+576)(SP)
+	VMOVUPS Z30, (XBUF+576)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xDD, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+832)(SP)
+	VMOVUPS Z30, (XBUF+832)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xEE, Z6, Z2, Z28
 	VSHUFF32X4 $0xEE, Z14, Z10, Z29
 	VSHUFF32X4 $0x88, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+640)(SP)
+	VMOVUPS Z30, (XBUF+640)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xDD, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+896)(SP)
+	VMOVUPS Z30, (XBUF+896)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xEE, Z7, Z3, Z28
 	VSHUFF32X4 $0xEE, Z15, Z11, Z29
 	VSHUFF32X4 $0x88, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+704)(SP)
+	VMOVUPS Z30, (XBUF+704)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 	VSHUFF32X4 $0xDD, Z29, Z28, Z30
-	VMOVUPS Z30, (XBUF+960)(SP)
+	VMOVUPS Z30, (XBUF+960)(R11)
 	VPSLLD $1, Z30, Z30
 	VPMAXUD Z30, Z31, Z31
 cols8:
@@ -544,6 +568,7 @@ cols8:
 
 	VPCMPUD $5, Z13, Z14, K7, K6 // K6 = block lanes with acc >= 0xFF000000
 	KANDNW K7, K6, K5            // K5 = K7 &^ K6
+	KMOVW K6, BADK(R11)
 	KMOVW K6, AX
 	TESTL AX, AX
 	JZ    phaseB
@@ -561,8 +586,8 @@ phaseB:
 
 	// sigmoid + bias
 	MOVQ bias+32(FP), AX
-	LEAQ XBUF(SP), CX
-	MOVQ R11, DX
+	LEAQ XBUF(R11), CX
+	MOVQ E+56(FP), DX
 bsig:
 	VMOVUPS (CX), Z5
 	SIGMOID_AVX512(Z5, Z0, Z1, Z2, Z3, K2)
@@ -574,14 +599,14 @@ bsig:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  bsig
-	LEAQ SELBUF(SP), CX
+	LEAQ SELBUF(R11), CX
 	JMP  topk
 
 bsoftmax:
 	// m: m = x_0; m = x_e > m ? x_e : m
-	LEAQ XBUF(SP), CX
+	LEAQ XBUF(R11), CX
 	VMOVUPS (CX), Z15
-	MOVQ R11, DX
+	MOVQ E+56(FP), DX
 	DECQ DX
 	JZ   bsm2
 bsm1:
@@ -595,8 +620,8 @@ bsm2:
 
 bsm3: // back from expsum: Z14 = S
 	MOVQ bias+32(FP), AX
-	LEAQ SBUF(SP), CX
-	MOVQ R11, DX
+	LEAQ SBUF(R11), CX
+	MOVQ E+56(FP), DX
 bsm4:
 	VMOVUPS (CX), Z0
 	VDIVPS Z14, Z0, Z0
@@ -608,11 +633,11 @@ bsm4:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  bsm4
-	LEAQ SELBUF(SP), CX
+	LEAQ SELBUF(R11), CX
 	JMP  topk
 
 logitsel:
-	LEAQ XBUF(SP), CX
+	LEAQ XBUF(R11), CX
 
 	// Phase C: top-K of the vectors at CX (E of them).
 topk:
@@ -625,7 +650,7 @@ topk:
 	VMOVAPS Z31, Z1
 	VMOVAPS Z31, Z2
 	VMOVAPS Z31, Z3
-	MOVQ R11, DX
+	MOVQ E+56(FP), DX
 	CMPQ R12, $2
 	JB   top1
 	JE   top2
@@ -648,19 +673,19 @@ top1:
 	VPSLLVD.Z Z8, Z11, K5, Z15
 	VPADDD (CNT+0)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+0)(SP)
-	CMPQ R11, $4
+	CMPQ E+56(FP), $4
 	JBE  cntd1
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSLLVD.Z Z8, Z11, K5, Z15
 	VPADDD (CNT+64)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+64)(SP)
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cntd1
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSLLVD.Z Z8, Z11, K5, Z15
 	VPADDD (CNT+128)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+128)(SP)
-	CMPQ R11, $12
+	CMPQ E+56(FP), $12
 	JBE  cntd1
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSLLVD.Z Z8, Z11, K5, Z15
@@ -692,7 +717,7 @@ top2:
 	VPADDD Z14, Z15, Z15
 	VPADDD (CNT+0)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+0)(SP)
-	CMPQ R11, $4
+	CMPQ E+56(FP), $4
 	JBE  cntd2
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
@@ -701,7 +726,7 @@ top2:
 	VPADDD Z14, Z15, Z15
 	VPADDD (CNT+64)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+64)(SP)
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cntd2
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
@@ -710,7 +735,7 @@ top2:
 	VPADDD Z14, Z15, Z15
 	VPADDD (CNT+128)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+128)(SP)
-	CMPQ R11, $12
+	CMPQ E+56(FP), $12
 	JBE  cntd2
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
@@ -753,7 +778,7 @@ top3:
 	VPADDD Z14, Z15, Z15
 	VPADDD (CNT+0)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+0)(SP)
-	CMPQ R11, $4
+	CMPQ E+56(FP), $4
 	JBE  cntd3
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
@@ -765,7 +790,7 @@ top3:
 	VPADDD Z14, Z15, Z15
 	VPADDD (CNT+64)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+64)(SP)
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cntd3
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
@@ -777,7 +802,7 @@ top3:
 	VPADDD Z14, Z15, Z15
 	VPADDD (CNT+128)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+128)(SP)
-	CMPQ R11, $12
+	CMPQ E+56(FP), $12
 	JBE  cntd3
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
@@ -831,7 +856,7 @@ top4:
 	VPADDD Z14, Z15, Z15
 	VPADDD (CNT+0)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+0)(SP)
-	CMPQ R11, $4
+	CMPQ E+56(FP), $4
 	JBE  cntd4
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
@@ -846,7 +871,7 @@ top4:
 	VPADDD Z14, Z15, Z15
 	VPADDD (CNT+64)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+64)(SP)
-	CMPQ R11, $8
+	CMPQ E+56(FP), $8
 	JBE  cntd4
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
@@ -861,7 +886,7 @@ top4:
 	VPADDD Z14, Z15, Z15
 	VPADDD (CNT+128)(SP), Z15, Z15
 	VMOVDQU32 Z15, (CNT+128)(SP)
-	CMPQ R11, $12
+	CMPQ E+56(FP), $12
 	JBE  cntd4
 	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
 	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
@@ -881,14 +906,31 @@ cntd4:
 
 	// Phase D: weights into wbuf.
 phaseD:
-	VMOVUPS Z0, (VBUF+0)(SP)
-	VMOVUPS Z1, (VBUF+64)(SP)
-	VMOVUPS Z2, (VBUF+128)(SP)
-	VMOVUPS Z3, (VBUF+192)(SP)
-	VMOVDQU32 Z4, (IBUF+0)(SP)
-	VMOVDQU32 Z5, (IBUF+64)(SP)
-	VMOVDQU32 Z6, (IBUF+128)(SP)
-	VMOVDQU32 Z7, (IBUF+192)(SP)
+	VMOVUPS Z0, (VBUF+0)(R11)
+	VMOVUPS Z1, (VBUF+64)(R11)
+	VMOVUPS Z2, (VBUF+128)(R11)
+	VMOVUPS Z3, (VBUF+192)(R11)
+	VMOVDQU32 Z4, (IBUF+0)(R11)
+	VMOVDQU32 Z5, (IBUF+64)(R11)
+	VMOVDQU32 Z6, (IBUF+128)(R11)
+	VMOVDQU32 Z7, (IBUF+192)(R11)
+	ADDQ $16, R9
+	MOVQ stride+48(FP), AX
+	SHLQ $6, AX
+	ADDQ AX, R10
+	LEAQ SET0(SP), AX
+	CMPQ R11, AX
+	JNE  wphase
+	MOVQ T+40(FP), CX
+	SUBQ R9, CX
+	JLE  wphase
+	LEAQ SET1(SP), R11
+	JMP  abc
+
+	// Weights of both blocks of the pair.
+wphase:
+	LEAQ SET0(SP), R11
+wstart:
 
 	MOVQ mode+72(FP), AX
 	TESTQ $2, AX
@@ -897,7 +939,7 @@ phaseD:
 	JNZ  wsoftmax
 
 	// logit selection, sigmoid: u_j = Sigmoid(v_j)
-	LEAQ VBUF(SP), CX
+	LEAQ VBUF(R11), CX
 	MOVQ R12, DX
 wsig:
 	VMOVUPS (CX), Z5
@@ -909,8 +951,8 @@ wsig:
 	JMP  wfinal
 
 wgather: // selection on scores: u_j = sbuf[id_j]
-	LEAQ SBUF(SP), AX
-	LEAQ IBUF(SP), CX
+	LEAQ SBUF(R11), AX
+	LEAQ IBUF(R11), CX
 	MOVQ R12, DX
 wgl:
 	VPSLLD $4, (CX), Z1
@@ -924,12 +966,12 @@ wgl:
 	JMP  wfinal
 
 wsoftmax: // logit selection, softmax: m = v_0
-	VMOVUPS (VBUF+0)(SP), Z15
+	VMOVUPS (VBUF+0)(R11), Z15
 	TESTQ $4, AX
 	JZ   expsum  // without Normalize: S = SoftmaxSum(x, m), back at wsm1
 	VXORPS Z14, Z14, Z14 // unused
 wsm1:
-	LEAQ VBUF(SP), CX
+	LEAQ VBUF(R11), CX
 	MOVQ R12, DX
 wsml:
 	VMOVUPS (CX), Z0
@@ -946,11 +988,22 @@ wsm2:
 	JNZ  wsml
 
 wfinal:
+	ADDQ $SETSZ, R11
+	LEAQ SET1(SP), AX
+	CMPQ R11, AX
+	JA   sphase
+	CMPQ NSET(R11), $0
+	JNE  wstart
+
+	// Normalisation, scale, bad rows and stores, block by block.
+sphase:
+	LEAQ SET0(SP), R11
+sstart:
 	// Normalize: d = (((u_0 + u_1) + ...) + 1e-20)
 	MOVQ mode+72(FP), AX
 	TESTQ $4, AX
 	JZ   wscale
-	LEAQ WBUF(SP), CX
+	LEAQ WBUF(R11), CX
 	VMOVUPS (CX), Z14
 	MOVQ R12, DX
 	DECQ DX
@@ -963,7 +1016,7 @@ wn1:
 wn2:
 	VBROADCASTSS consts<>+C_EPS(SB), Z0
 	VADDPS Z0, Z14, Z14
-	LEAQ WBUF(SP), CX
+	LEAQ WBUF(R11), CX
 	MOVQ R12, DX
 wn3:
 	VMOVUPS (CX), Z0
@@ -975,10 +1028,11 @@ wn3:
 
 wscale:
 	// w = u * scale; bad lanes: weight 0, id j
+	KMOVW BADK(R11), K6
 	VBROADCASTSS scale+80(FP), Z15
 	VPXORD Z14, Z14, Z14
 	VPXORD Z13, Z13, Z13 // id j (restored below)
-	LEAQ WBUF(SP), CX
+	LEAQ WBUF(R11), CX
 	MOVQ R12, DX
 ws1:
 	VMOVUPS (CX), Z0
@@ -997,12 +1051,7 @@ ws1:
 
 	// Stores: output vector o (o < K) of the block holds tokens' entries
 	// 16o..16o+15, merged from wbuf[j]/ibuf[j] by the tables.
-	MOVQ T+40(FP), CX
-	SUBQ R9, CX
-	CMPQ CX, $16
-	JBE  st0
-	MOVQ $16, CX
-st0:
+	MOVQ NSET(R11), CX
 	IMULQ R12, CX               // entries left to store: n*K
 	LEAQ -1(R12), AX
 	IMULQ R12, AX
@@ -1016,7 +1065,7 @@ st0:
 	ADDQ $MASKS, DX             // DX = masks of (o, 0)
 sto:
 	VMOVDQU32 (AX), Z2
-	LEAQ WBUF(SP), BX
+	LEAQ WBUF(R11), BX
 	MOVQ R12, R8
 stj:
 	KMOVW (DX), K1
@@ -1049,10 +1098,13 @@ stpart:
 	VMOVDQU32 Z1, K1, (DI)
 
 next:
-	ADDQ $16, R9
-	MOVQ stride+48(FP), AX
-	SHLQ $6, AX
-	ADDQ AX, R10
+	ADDQ $SETSZ, R11
+	LEAQ SET1(SP), AX
+	CMPQ R11, AX
+	JA   nextpair
+	CMPQ NSET(R11), $0
+	JNE  sstart
+nextpair:
 	TESTQ $2047, R9
 	JNZ  block
 	JMP  flush
@@ -1065,8 +1117,8 @@ done:
 	// expsum: sbuf[e] = ExpNeg(xbuf[e] - Z15) for e < E, Z14 = SoftmaxSum's
 	// tree over sbuf[0..15]; returns to bsm3 (bias) or wsm1 (logits).
 expsum:
-	LEAQ XBUF(SP), CX
-	MOVQ R11, DX
+	LEAQ XBUF(R11), CX
+	MOVQ E+56(FP), DX
 es1:
 	VMOVUPS (CX), Z0
 	VSUBPS Z15, Z0, Z0
@@ -1075,7 +1127,7 @@ es1:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  es1
-	LEAQ SBUF(SP), CX
+	LEAQ SBUF(R11), CX
 	VMOVUPS 0(CX), Z0
 	VMOVUPS 64(CX), Z1
 	VMOVUPS 128(CX), Z2
@@ -1112,7 +1164,7 @@ flush:
 	MOVL $0xFF, CX
 	VPBROADCASTD CX, Z2
 fl:
-	CMPQ DX, R11
+	CMPQ DX, E+56(FP)
 	JAE  flz
 	MOVQ DX, CX
 	ANDQ $3, CX
