@@ -13,7 +13,8 @@ import "golang.org/x/sys/cpu"
 const (
 	lanesMaxE = 16
 	lanesMaxK = 4
-	// lanesMaxStride keeps the gather indices lane*stride+e in int32.
+	// lanesMaxStride: a conservative bound (the kernels address rows with
+	// 64-bit arithmetic; no stride this large is tested).
 	lanesMaxStride = 1 << 26
 )
 
