@@ -141,7 +141,7 @@ func lanesRun(t *testing.T, impl Impl, p *Plan, T, stride int, x, bias []float32
 
 // TestLanesEveryShape: every E <= 16, every K <= 4, both score functions,
 // four kinds of bias, Normalize on and off, every chunk length 1..40, with
-// strides > E and inputs flush against a guard page.
+// strides > E and inputs (logits and bias) flush against a guard page.
 func TestLanesEveryShape(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	for _, impl := range lanesImpls(t) {
@@ -151,6 +151,12 @@ func TestLanesEveryShape(t *testing.T) {
 					p := Plan{E: E, K: K, Softmax: mode&1 != 0, Groups: 1, TopGroups: 1, Normalize: mode&2 != 0,
 						Scale: []float32{1, 2.5, 16, 2.827, 1e-30}[r.IntN(5)]}
 					bias := lanesBias(r, E, mode>>2)
+					if bias != nil { // flush against a guard page too
+						gb, freeB := guarded(t, E)
+						defer freeB()
+						copy(gb, bias)
+						bias = gb
+					}
 					for T := 1; T <= 40; T++ {
 						stride := E
 						if r.IntN(2) == 0 {
