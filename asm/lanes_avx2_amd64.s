@@ -26,11 +26,11 @@
 // The last block's stores are VMASKMOVPS/VPMASKMOVD, whose masked-off
 // lanes never touch memory; its rows go through rowbuf (rows n..7 zero).
 // GPRs: DI = ids out, SI = w out, R9 = t0, R10 = x of the block,
-// R11 = the block's buffer set (SET0/SET1), R12 = K, R13 = first bad;
+// R11 = the block's buffer set (SET0..SETLAST), R12 = K, R13 = first bad;
 // AX BX CX DX R8 scratch (E is read from the arguments).
-// Frame: two buffer sets of SETSZ bytes (blocks go in pairs: phases A-C
-// of both, then the weights of both, whose exponential chains overlap,
-// then normalisation/scale/stores of each): xbuf, selbuf, sbuf, vbuf,
+// Frame: four buffer sets of SETSZ bytes (blocks go in groups of four:
+// phases A-C of each, then the weights of all four, whose exponential
+// chains overlap, then normalisation/scale/stores of each): xbuf, selbuf, sbuf, vbuf,
 // ibuf, wbuf, BADV, GOODV, VALIDV and the block's token count NSET; then,
 // shared, MASK0, MASK1, rowbuf (the last block's rows, 64 bytes each) and
 // CNT (4 vectors of byte load counters, flushed every 128 blocks as in the
@@ -465,13 +465,14 @@ DATA lanes8<>+1656(SB)/4, $32
 DATA lanes8<>+1660(SB)/4, $32
 GLOBL lanes8<>(SB), RODATA|NOPTR, $1664
 
-// Two sets of per-block buffers (SET0, SET1, SETSZ bytes each, addressed
-// from R11): blocks are processed in pairs, and the weights of both blocks
-// are computed in one stretch of code, so that their exponential chains
-// overlap.
+// Four sets of per-block buffers (SET0 .. SETLAST, SETSZ bytes each,
+// addressed from R11): blocks are processed in groups of four, and their
+// weights are computed in one stretch of code, so that the exponential
+// chains overlap.
 #define SETSZ 2048
 #define SET0 0
 #define SET1 2048
+#define SETLAST 6144
 #define XBUF 0
 #define SELBUF 512
 #define SBUF 1024
@@ -482,13 +483,13 @@ GLOBL lanes8<>(SB), RODATA|NOPTR, $1664
 #define GOODV 1952
 #define VALIDV 1984
 #define NSET 2016
-#define MASK0 4096
-#define MASK1 4128
-#define ROWBUF 4160
-#define CNT 4672
+#define MASK0 8192
+#define MASK1 8224
+#define ROWBUF 8256
+#define CNT 8768
 #define C32 1632
 
-TEXT ·lanesAVX2(SB), 0, $4800-96
+TEXT ·lanesAVX2(SB), 0, $8896-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ x+24(FP), R10
@@ -527,7 +528,9 @@ zpad:
 	CMPQ AX, CX
 	JAE  zpad1
 	VMOVDQU Y0, (AX)
-	VMOVDQU Y0, SETSZ(AX)
+	VMOVDQU Y0, 2048(AX)
+	VMOVDQU Y0, 4096(AX)
+	VMOVDQU Y0, 6144(AX)
 	ADDQ $32, AX
 	JMP  zpad
 zpad1:
@@ -537,9 +540,11 @@ block:
 	SUBQ R9, CX
 	JLE  flush
 	LEAQ SET0(SP), R11
-	MOVQ $0, (SET1+NSET)(SP)
+	MOVQ $0, (2048+NSET)(SP)
+	MOVQ $0, (4096+NSET)(SP)
+	MOVQ $0, (6144+NSET)(SP)
 
-	// One block of the pair: phases A-C and the load counts into set R11.
+	// One block of the group: phases A-C and the load counts into set R11.
 abc:
 	MOVQ T+40(FP), CX
 	SUBQ R9, CX
@@ -1114,16 +1119,16 @@ phaseD:
 	MOVQ stride+48(FP), AX
 	SHLQ $5, AX
 	ADDQ AX, R10
-	LEAQ SET0(SP), AX
+	LEAQ SETLAST(SP), AX
 	CMPQ R11, AX
-	JNE  wphase
+	JAE  wphase
 	MOVQ T+40(FP), CX
 	SUBQ R9, CX
 	JLE  wphase
-	LEAQ SET1(SP), R11
+	ADDQ $SETSZ, R11
 	JMP  abc
 
-	// Weights of both blocks of the pair.
+	// Weights of the group's blocks.
 wphase:
 	LEAQ SET0(SP), R11
 wstart:
@@ -1189,7 +1194,7 @@ wsm2:
 
 wfinal:
 	ADDQ $SETSZ, R11
-	LEAQ SET1(SP), AX
+	LEAQ SETLAST(SP), AX
 	CMPQ R11, AX
 	JA   sphase
 	CMPQ NSET(R11), $0
@@ -1298,7 +1303,7 @@ stpart:
 
 next:
 	ADDQ $SETSZ, R11
-	LEAQ SET1(SP), AX
+	LEAQ SETLAST(SP), AX
 	CMPQ R11, AX
 	JA   nextpair
 	CMPQ NSET(R11), $0
