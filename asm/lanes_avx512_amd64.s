@@ -969,7 +969,6 @@ wsoftmax: // logit selection, softmax: m = v_0
 	VMOVUPS (VBUF+0)(R11), Z15
 	TESTQ $4, AX
 	JZ   expsum  // without Normalize: S = SoftmaxSum(x, m), back at wsm1
-	VXORPS Z14, Z14, Z14 // unused
 wsm1:
 	LEAQ VBUF(R11), CX
 	MOVQ R12, DX
