@@ -34,9 +34,11 @@ import (
 //	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
 //	                  insertion); K > 32 uses RouteGeneric's heap
 //
-// routeSIMD (below) is the per-token glue in Go; the weights of K > 8 and
-// the load counts stay in Go (they are O(K)), except that weights8AVX512
-// also counts the load.
+// Routers with Groups == 1, E <= 16 and K <= 4 take neither: routeArch
+// sends them to the lanes kernels (lanes_amd64.go: one call per chunk,
+// one token per vector lane). routeSIMD (below) is the per-token glue in
+// Go; the weights of K > 8 and the load counts stay in Go (they are
+// O(K)), except where weights8AVX512 and weightsSoftmaxN<ISA> count them.
 //
 // Package bools, set once: every feature the kernels execute is named.
 // AVX2 kernels: AVX, AVX2 (VEX-encoded, no FMA) and POPCNT (topk8AVX2).
@@ -78,13 +80,17 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	default:
 		return 0, false
 	}
+	if lanesOK(impl, p, stride) {
+		return routeLanes(impl, p, ids, w, load, x, stride, bias), true
+	}
 	if p.E < simdMinE {
 		return 0, false // Route runs RouteGeneric
 	}
 	return routeSIMD(impl, p, s, ids, w, load, x, stride, bias), true
 }
 
-// simdMinE: below this many experts the Go reference is faster than the
+// simdMinE: below this many experts (outside the lanes kernels' shapes,
+// lanes_amd64.go, which routeArch takes first) the Go reference is faster than the
 // kernels (per-call setup dominates: Mixtral, 8 experts, measured 76 ns
 // per token in Go against 99 with the kernels; 16 experts: 116 against
 // 95, BenchmarkRouteAMD64), so routeArch declines and Route runs

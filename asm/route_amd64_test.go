@@ -87,9 +87,14 @@ func TestRouteArchReached(t *testing.T) {
 			t.Errorf("routeArch(%v) ran = %v, Supported = %v", i, ok, Supported(i))
 		}
 	}
-	small := Plan{E: simdMinE - 1, K: 2, Groups: 1, TopGroups: 1, Scale: 1}
+	// Below simdMinE only the lanes kernels' shapes (Groups == 1) run.
+	small := Plan{E: simdMinE - 1, K: 2, Groups: 2, TopGroups: 1, GroupMax: true, Scale: 1}
 	if _, ok := routeArch(Best(), &small, small.NewScratch(), ids, w, load, x, 16, nil); ok {
-		t.Errorf("routeArch ran for E = %d < simdMinE", small.E)
+		t.Errorf("routeArch ran for E = %d < simdMinE with groups", small.E)
+	}
+	small.Groups, small.GroupMax = 1, false
+	if _, ok := routeArch(Best(), &small, small.NewScratch(), ids, w, load, x, 16, nil); ok != lanesOK(Best(), &small, 16) {
+		t.Errorf("routeArch ran = %v for E = %d without groups, lanes kernel covers it: %v", ok, small.E, lanesOK(Best(), &small, 16))
 	}
 }
 

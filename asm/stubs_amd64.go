@@ -64,3 +64,8 @@ func weightsSoftmaxNAVX2(w *float32, ids *int32, x *float32, stride int, load *i
 
 //go:noescape
 func groupsAVX2(gtop *uint64, gsc, second, sel *float32, groups, gs, topGroups, mode int) (floor float32)
+
+func lanesAVX512(ids *int32, w *float32, load *int64, x, bias *float32, T, stride, E, K, mode int, scale float32) (first int)
+
+//go:noescape
+func lanesAVX2(ids *int32, w *float32, load *int64, x, bias *float32, T, stride, E, K, mode int, scale float32) (first int)
