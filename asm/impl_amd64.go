@@ -89,6 +89,12 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	return routeSIMD(impl, p, s, ids, w, load, x, stride, bias), true
 }
 
+// archTakes reports whether routeArch runs impl's kernels for p (with a
+// stride the lanes kernels accept; every stride below 2^26 is).
+func archTakes(impl Impl, p *Plan) bool {
+	return lanesOK(impl, p, p.E) || p.E >= simdMinE
+}
+
 // simdMinE: below this many experts (outside the lanes kernels' shapes,
 // lanes_amd64.go, which routeArch takes first) the Go reference is faster than the
 // kernels (per-call setup dominates: Mixtral, 8 experts, measured 76 ns

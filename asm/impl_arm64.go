@@ -17,6 +17,9 @@ func appendAvailable(out []Impl) []Impl {
 	return out
 }
 
+// archTakes: the NEON kernels take every shape.
+func archTakes(impl Impl, p *Plan) bool { return impl == NEON }
+
 func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) (int, bool) {
 	if impl != NEON || !hasNEON {
 		return 0, false

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/klauspost/cpuid/v2"
+
+	"github.com/moegate/moegate/asm"
 )
 
 // CPUName names the CPU as github.com/klauspost/cpuid/v2 reports it: the
@@ -52,9 +54,17 @@ func ImplFeatures(impl string) string {
 // they run on, e.g.
 //
 //	moegate router: E=256 K=8 sigmoid ...; kernels avx512 [AVX AVX2 AVX512F AVX512DQ POPCNT BMI2] on AMD EPYC 9B45 (family 26, model 2)
+//
+// Where the implementation hands this gate's shape to the Go reference
+// (on amd64: fewer than 9 experts outside the shapes of the lanes
+// kernels, where the reference is the faster code), it says so.
 func (r *router) String() string {
 	c := cpuid.CPU
 	impl := r.impl.String()
-	return fmt.Sprintf("moegate router: %v; kernels %s [%s] on %s (family %d, model %d)",
+	s := fmt.Sprintf("moegate router: %v; kernels %s [%s] on %s (family %d, model %d)",
 		r.cfg, impl, ImplFeatures(impl), CPUName(), c.Family, c.Model)
+	if eff := asm.Effective(r.impl, &r.plan); eff != r.impl {
+		s += fmt.Sprintf("; this shape runs the %s reference", eff)
+	}
+	return s
 }

@@ -3,6 +3,8 @@ package route
 import (
 	"strings"
 	"testing"
+
+	"github.com/moegate/moegate/asm"
 )
 
 func TestRouterString(t *testing.T) {
@@ -26,6 +28,19 @@ func TestRouterString(t *testing.T) {
 			t.Errorf("%s runs here, but its features read %q", impl, ImplFeatures(impl))
 		}
 		t.Log(s)
+	}
+	// A shape the kernels hand to the reference says so.
+	small := Config{Experts: 8, TopK: 6, Score: Softmax}
+	for _, impl := range Implementations() {
+		r, err := NewImpl(small, impl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr := r.(*router)
+		eff := asm.Effective(rr.impl, &rr.plan)
+		if says := strings.Contains(r.String(), "runs the go reference"); says != (eff != rr.impl) {
+			t.Errorf("%s: String() = %q, but the shape runs %v", impl, r.String(), eff)
+		}
 	}
 	if got := ImplFeatures("go"); got != "portable Go" {
 		t.Errorf(`ImplFeatures("go") = %q`, got)

@@ -50,7 +50,9 @@ type Router interface {
 	// Groups 0 resolved to 1).
 	Config() Config
 	// Impl names the kernel implementation in use: "go", "avx2", "avx512"
-	// or "neon".
+	// or "neon". (A few shapes that an implementation's kernels would run
+	// slower than the Go reference are handed to the reference; String
+	// says so.)
 	Impl() string
 	// String describes the gate, the kernels and the CPU they run on (as
 	// github.com/klauspost/cpuid/v2 names it and its features).
