@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkTopKAMD64 compares the top-K kernels on random rows (k = 8).
-// The "oracle" rows give topk8AVX512 the exact 8th-largest value as its
+// The "oracle" rows give topk8<ISA> the exact 8th-largest value as its
 // floor (no pre-pass, exactly 8 candidates): the cost of the kernel with
 // a perfect threshold, a bound for any better threshold.
 // Run: go test -run '^$' -bench BenchmarkTopKAMD64 ./asm/
@@ -40,19 +40,26 @@ func BenchmarkTopKAMD64(b *testing.B) {
 				}
 			})
 		}
-		if Supported(AVX512) {
-			floors := make([]float32, rows)
-			for i := range floors {
-				var top [8]uint64
-				topK(top[:], 0, x[i*n:i*n+n], 0)
-				floors[i] = keyValue(top[7])
+		floors := make([]float32, rows)
+		for i := range floors {
+			var top [8]uint64
+			topK(top[:], 0, x[i*n:i*n+n], 0)
+			floors[i] = keyValue(top[7])
+		}
+		for _, kv := range []struct {
+			name string
+			f    func(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
+			need Impl
+		}{{"topk8AVX2oracle", topk8AVX2, AVX2}, {"topk8AVX512oracle", topk8AVX512, AVX512}} {
+			if !Supported(kv.need) {
+				continue
 			}
-			b.Run(fmt.Sprintf("topk8AVX512oracle/%d", n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%d", kv.name, n), func(b *testing.B) {
 				var top [8]uint64
 				i := 0
 				for b.Loop() {
 					top = [8]uint64{}
-					topk8AVX512(&top[0], 0, 8, &x[i*n], n, 0, 0, floors[i], nil, 0)
+					kv.f(&top[0], 0, 8, &x[i*n], n, 0, 0, floors[i], nil, 0)
 					i = (i + 1) % rows
 				}
 			})

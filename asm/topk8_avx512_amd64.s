@@ -24,7 +24,12 @@
 // are sorted ascending by a bitonic network (6 stages of shuffle, VPMINUQ,
 // masked VPMAXUQ) and merged into the top: max(top, sorted) is the 8
 // largest of the 16 as a bitonic sequence, which 3 half-cleaners sort
-// descending. After a merge with k keys known the threshold is raised.
+// descending. Between a batch's sort and its merge the threshold is raised
+// to max(threshold, keyValue(top[k-1]), keyValue(batch[8-k])): k keys of
+// the top (once it holds k) and k keys of the batch are at least these, so
+// both bound the final k-th largest, and the scan need not wait for the
+// merge (the merged top's own k-th key raises it at the next batch; the
+// design of topk8AVX2).
 // A final partial batch is padded with zero keys. The scan has no
 // per-chunk branch: whether a chunk holds candidates is unpredictable, and
 // the mispredictions cost more than appending an empty set.
@@ -45,7 +50,8 @@
 // VPERMI2D key-pairing indices, Z20 = pending keys, Z22 = 16 (dwords),
 // Z29 = 0x7F800000, K5/K6/K7 = 0xF0/0xCC/0xAA (network masks shared by the
 // last sort stages and the descending merge), K1 tail mask, K2 candidates,
-// K3 scratch; AX, DX, R11, R13 scratch.
+// K3 scratch; AX, DX, R11, R13 scratch; Z23/Z24 = 2(k-1)+1 / 2(8-k)+1
+// (dwords: the high dword of top slot k-1 / of ascending batch slot 8-k).
 // Frame: 0(SP) group cursor, 8(SP) groups left.
 
 #include "textflag.h"
@@ -159,9 +165,8 @@ GLOBL topk8c<>(SB), RODATA|NOPTR, $268
 	VPMAXUQ Z12, Z11, kmask, Z13; \
 	VMOVDQA64 Z13, Z11
 
-// MERGE8: sort the 8 keys of Z11 ascending and merge them into the top Z10
-// (descending). Clobbers Z11-Z13, K3.
-#define MERGE8 \
+// SORT8: sort the 8 keys of Z11 ascending. Clobbers Z12, Z13, K3.
+#define SORT8 \
 	KMOVW topk8c<>+64(SB), K3; \
 	STAGE_D1(K3); \
 	KMOVW topk8c<>+66(SB), K3; \
@@ -170,7 +175,11 @@ GLOBL topk8c<>(SB), RODATA|NOPTR, $268
 	STAGE_D1(K3); \
 	STAGE_D4(K5); \
 	STAGE_D2(K6); \
-	STAGE_D1(K7); \
+	STAGE_D1(K7)
+
+// MERGE8S: merge the ascending Z11 into the top Z10 (descending).
+// Clobbers Z12, Z13.
+#define MERGE8S \
 	VPMAXUQ Z11, Z10, Z10; \
 	VSHUFI64X2 $0x4E, Z10, Z10, Z12; \
 	VPMAXUQ Z12, Z10, Z13; \
@@ -183,11 +192,27 @@ GLOBL topk8c<>(SB), RODATA|NOPTR, $268
 	VPMINUQ Z12, Z10, K7, Z13; \
 	VMOVDQA64 Z13, Z10
 
+// MERGE8: sort the 8 keys of Z11 ascending and merge them into the top Z10
+// (descending). Clobbers Z11-Z13, K3.
+#define MERGE8 \
+	SORT8; \
+	MERGE8S
+
+// RAISE(src, idx): Z1 = max(Z1, keyValue of the qword of src whose high
+// dword idx names, in every dword). A key of 0 (an empty top slot) gives
+// a NaN, which the operand order of VMAXPS ignores (it returns Z1).
+// Clobbers Z12, Z13.
+#define RAISE(src, idx) \
+	VPERMD src, idx, Z12; \
+	VPSRAD $31, Z12, Z13; \
+	VPTERNLOGD $0x4B, Z16, Z13, Z12; \
+	VMAXPS Z1, Z12, Z1
+
 // APPEND8(Zn, cnt, l1, l2): append the cnt (1..8) keys in the low lanes of
 // Zn to the pending batch Z20 (R12 keys, the rest zero); when it fills,
-// merge it into the top, keep the overflow as the new pending batch and
-// raise the threshold once k keys are known. Clobbers Z11-Z13, K3, DX,
-// R11, R13.
+// sort it, raise the threshold (RAISE: the top's and the batch's k-th
+// keys), merge it into the top and keep the overflow as the new pending
+// batch. Clobbers Z11-Z13, K3, DX, R11, R13.
 #define APPEND8(Zn, cnt, l1, l2) \
 	MOVL cnt, R11; \
 	MOVL $1, R13; \
@@ -200,7 +225,10 @@ GLOBL topk8c<>(SB), RODATA|NOPTR, $268
 	CMPQ R12, $8; \
 	JB   l2; \
 	VMOVDQA64 Z20, Z11; \
-	MERGE8; \
+	SORT8; \
+	RAISE(Z10, Z23); \
+	RAISE(Z11, Z24); \
+	MERGE8S; \
 	MOVL R11, DX; \
 	SUBL R12, DX; \
 	ADDL $8, DX; \
@@ -209,9 +237,6 @@ GLOBL topk8c<>(SB), RODATA|NOPTR, $268
 	KMOVW R13, K3; \
 	VPCOMPRESSQ.Z Zn, K3, Z20; \
 	SUBQ $8, R12; \
-	CMPQ BX, R8; \
-	JB   l2; \
-	KTHR8; \
 l1: \
 l2:
 
@@ -246,6 +271,12 @@ TEXT ·topk8AVX512(SB), NOSPLIT, $16-88
 	VMOVDQU64.Z (DI), K3, Z10
 	LEAQ -1(R8), AX
 	VPBROADCASTQ AX, Z14
+	LEAQ -1(R8)(R8*1), AX
+	VPBROADCASTD AX, Z23
+	MOVL $17, AX
+	SUBL R8, AX
+	SUBL R8, AX
+	VPBROADCASTD AX, Z24
 	MOVQ nv+32(FP), CX
 	// Pre-pass (lanes > 0): Z2 = a lower bound of the k-th largest.
 	VBROADCASTSS consts<>+C_NEGINF(SB), Z2
