@@ -242,6 +242,22 @@ func TestSigmoidRowMatchesSigmoid(t *testing.T) {
 		b[i] = float32(r.NormFloat64())
 	}
 	got := make([]float32, len(x))
+	// Short rows (every tail) before the long one; the specials sit at
+	// both parities of the two-element loop.
+	for n := 1; n <= 9; n++ {
+		for _, bias := range [][]float32{nil, b[:n]} {
+			sigmoidRow(got[:n], x[len(x)-n:], bias)
+			for i, v := range x[len(x)-n:] {
+				want := Sigmoid(v)
+				if bias != nil {
+					want += bias[i]
+				}
+				if math.Float32bits(got[i]) != math.Float32bits(want) {
+					t.Fatalf("n=%d: sigmoidRow(%v) = %v, Sigmoid = %v", n, v, got[i], want)
+				}
+			}
+		}
+	}
 	for _, bias := range [][]float32{nil, b} {
 		sigmoidRow(got, x, bias)
 		for i, v := range x {

@@ -79,44 +79,66 @@ func Sigmoid(x float32) float32 {
 
 // sigmoidRow writes Sigmoid(x[i]) + b[i] to dst[i] (b nil: + 0, which
 // changes nothing since Sigmoid is never -0). It is Sigmoid with ExpNeg
-// written out so that the compiler keeps the loop free of calls; a test holds
-// it to Sigmoid bit for bit.
+// written out so that the compiler keeps the loop free of calls, two
+// elements per iteration so that their dependency chains interleave; a
+// test holds it to Sigmoid bit for bit.
 func sigmoidRow(dst, x, b []float32) {
 	x = x[:len(dst)]
 	if b != nil {
 		b = b[:len(dst)]
 	}
-	for i, v := range x {
-		xb := math.Float32bits(v)
-		a := math.Float32frombits(xb | 0x80000000)
-		if a < expLo {
-			a = expLo
-		}
-		t := float32(a*log2e) + expMag
-		n := t - expMag
-		ni := int32(math.Float32bits(t)) - expMagB
-		r := a - float32(n*expC1)
-		r = r - float32(n*expC2)
-		z := float32(r * r)
-		y := float32(expP0*r) + expP1
-		y = float32(y*r) + expP2
-		y = float32(y*r) + expP3
-		y = float32(y*r) + expP4
-		y = float32(y*r) + expP5
-		y = float32(y*z) + r
-		y = y + 1
-		n1 := ni >> 1
-		y = float32(y * math.Float32frombits(uint32(n1+127)<<23))
-		e := float32(y * math.Float32frombits(uint32(ni-n1+127)<<23))
-		d := 1 + e
-		neg := uint32(int32(xb) >> 31)
-		const oneBits = 0x3F800000
-		sv := math.Float32frombits(oneBits^((oneBits^math.Float32bits(e))&neg)) / d
+	i := 0
+	for ; i+1 < len(x); i += 2 {
+		s0, s1 := sigmoid2(x[i], x[i+1])
 		if b != nil {
-			sv = sv + b[i]
+			s0 = s0 + b[i]
+			s1 = s1 + b[i+1]
 		}
-		dst[i] = sv
+		dst[i], dst[i+1] = s0, s1
 	}
+	if i < len(x) {
+		s0, _ := sigmoid2(x[i], x[i])
+		if b != nil {
+			s0 = s0 + b[i]
+		}
+		dst[i] = s0
+	}
+}
+
+// sigmoid2 is Sigmoid of two values, their operations interleaved.
+func sigmoid2(v0, v1 float32) (float32, float32) {
+	xb0, xb1 := math.Float32bits(v0), math.Float32bits(v1)
+	a0, a1 := math.Float32frombits(xb0|0x80000000), math.Float32frombits(xb1|0x80000000)
+	if a0 < expLo {
+		a0 = expLo
+	}
+	if a1 < expLo {
+		a1 = expLo
+	}
+	t0, t1 := float32(a0*log2e)+expMag, float32(a1*log2e)+expMag
+	n0, n1 := t0-expMag, t1-expMag
+	ni0, ni1 := int32(math.Float32bits(t0))-expMagB, int32(math.Float32bits(t1))-expMagB
+	r0, r1 := a0-float32(n0*expC1), a1-float32(n1*expC1)
+	r0, r1 = r0-float32(n0*expC2), r1-float32(n1*expC2)
+	z0, z1 := float32(r0*r0), float32(r1*r1)
+	y0, y1 := float32(expP0*r0)+expP1, float32(expP0*r1)+expP1
+	y0, y1 = float32(y0*r0)+expP2, float32(y1*r1)+expP2
+	y0, y1 = float32(y0*r0)+expP3, float32(y1*r1)+expP3
+	y0, y1 = float32(y0*r0)+expP4, float32(y1*r1)+expP4
+	y0, y1 = float32(y0*r0)+expP5, float32(y1*r1)+expP5
+	y0, y1 = float32(y0*z0)+r0, float32(y1*z1)+r1
+	y0, y1 = y0+1, y1+1
+	h0, h1 := ni0>>1, ni1>>1
+	y0 = float32(y0 * math.Float32frombits(uint32(h0+127)<<23))
+	y1 = float32(y1 * math.Float32frombits(uint32(h1+127)<<23))
+	e0 := float32(y0 * math.Float32frombits(uint32(ni0-h0+127)<<23))
+	e1 := float32(y1 * math.Float32frombits(uint32(ni1-h1+127)<<23))
+	d0, d1 := 1+e0, 1+e1
+	neg0, neg1 := uint32(int32(xb0)>>31), uint32(int32(xb1)>>31)
+	const oneBits = 0x3F800000
+	s0 := math.Float32frombits(oneBits^((oneBits^math.Float32bits(e0))&neg0)) / d0
+	s1 := math.Float32frombits(oneBits^((oneBits^math.Float32bits(e1))&neg1)) / d1
+	return s0, s1
 }
 
 // SoftmaxSum returns the sum of ExpNeg(x[i]-m) over x, accumulated in 16
