@@ -170,7 +170,7 @@ func kTopK(impl Impl, top []uint64, n int, vals []float32, base int, floor float
 	}
 	if impl == AVX512 {
 		if len(top) <= 8 {
-			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor, nil, 0)
+			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor, nil, 0, nil)
 		}
 		return topkAVX512(&top[0], n, len(top), &vals[0], len(vals), base)
 	}
@@ -178,6 +178,24 @@ func kTopK(impl Impl, top []uint64, n int, vals []float32, base int, floor float
 		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor, nil, 0)
 	}
 	return topkAVX2(&top[0], n, len(top), &vals[0], len(vals), base)
+}
+
+// kTopKIDs is kTopK from an empty top that also writes the K chosen
+// indices to ids; it reports false when vals holds a NaN or an infinity.
+// AVX512 with K = 8 writes them in the kernel (one 32-byte store);
+// otherwise they are converted here.
+func kTopKIDs(impl Impl, top []uint64, vals []float32, ids []int32) bool {
+	if impl == AVX512 && len(top) == 8 {
+		ids = ids[:8]
+		return topk8AVX512(&top[0], 0, 8, &vals[0], len(vals), 0, prepassLanes(8), negInf, nil, 0, &ids[0]) >= 0
+	}
+	if kTopK(impl, top, 0, vals, 0, negInf) < 0 {
+		return false
+	}
+	for j, k := range top {
+		ids[j] = int32(KeyIndex(k))
+	}
+	return true
 }
 
 // routeSIMD is RouteGeneric with its loops replaced by kernels; every step
@@ -228,11 +246,11 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		sel := row
 		top := s.Top[:K]
 		clear(top)
-		selected := false
+		selected := false // top-K done and ids written
 		switch {
 		case logitSel && p.Groups == 1 && K <= 32:
 			// One pass: the top-K kernel also checks the row.
-			bad = kTopK(impl, top, 0, row, 0, negInf) < 0
+			bad = !kTopKIDs(impl, top, row, oid)
 			selected = true
 		case logitSel:
 			_, bad = kMax(impl, row)
@@ -263,6 +281,7 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 			badBits |= 1 << (t - block)
 			continue
 		}
+		idsDone := selected
 		if selected {
 			// done above
 		} else if p.Groups > 1 {
@@ -272,7 +291,11 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 			if K <= 8 {
 				// One call walks every kept group.
 				if impl == AVX512 {
-					topk8AVX512(&top[0], 0, K, &sel[0], gs, 0, 0, floor, &gt[0], len(gt))
+					var idp *int32
+					if K == 8 {
+						idp, idsDone = &oid[0], true
+					}
+					topk8AVX512(&top[0], 0, K, &sel[0], gs, 0, 0, floor, &gt[0], len(gt), idp)
 				} else {
 					topk8AVX2(&top[0], 0, K, &sel[0], gs, 0, 0, floor, &gt[0], len(gt))
 				}
@@ -284,10 +307,13 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 				}
 			}
 		} else {
-			kTopK(impl, top, 0, sel, 0, negInf)
+			kTopKIDs(impl, top, sel, oid)
+			idsDone = true
 		}
-		for j, k := range top {
-			oid[j] = int32(KeyIndex(k))
+		if !idsDone {
+			for j, k := range top {
+				oid[j] = int32(KeyIndex(k))
+			}
 		}
 		if !deferW {
 			simdWeights(impl, p, selBuf, ow, oid, row, sig, logitSel, m, S, load)

@@ -50,7 +50,7 @@ func BenchmarkTopKAMD64(b *testing.B) {
 			name string
 			f    func(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
 			need Impl
-		}{{"topk8AVX2oracle", topk8AVX2, AVX2}, {"topk8AVX512oracle", topk8AVX512, AVX512}} {
+		}{{"topk8AVX2oracle", topk8AVX2, AVX2}, {"topk8AVX512oracle", topk8AVX512NoIDs, AVX512}} {
 			if !Supported(kv.need) {
 				continue
 			}
@@ -83,8 +83,12 @@ func topk8AVX2Pre(top *uint64, n, k int, vals *float32, nv, base int) int {
 	return topk8AVX2(top, n, k, vals, nv, base, prepassLanes(k), negInf, nil, 0)
 }
 func topk8AVX512NoPre(top *uint64, n, k int, vals *float32, nv, base int) int {
-	return topk8AVX512(top, n, k, vals, nv, base, 0, negInf, nil, 0)
+	return topk8AVX512(top, n, k, vals, nv, base, 0, negInf, nil, 0, nil)
 }
 func topk8AVX512Pre(top *uint64, n, k int, vals *float32, nv, base int) int {
-	return topk8AVX512(top, n, k, vals, nv, base, prepassLanes(k), negInf, nil, 0)
+	return topk8AVX512(top, n, k, vals, nv, base, prepassLanes(k), negInf, nil, 0, nil)
+}
+
+func topk8AVX512NoIDs(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int {
+	return topk8AVX512(top, n, k, vals, nv, base, lanes, floor, glist, ng, nil)
 }

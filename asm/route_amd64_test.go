@@ -358,7 +358,7 @@ func TestKernelTopK(t *testing.T) {
 						copy(got, start)
 						floor := keyValue(want[k-1])
 						if impl == AVX512 {
-							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, 0, floor, nil, 0)
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, 0, floor, nil, 0, nil)
 						} else {
 							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, 0, floor, nil, 0)
 						}
@@ -368,6 +368,21 @@ func TestKernelTopK(t *testing.T) {
 							}
 						}
 					}
+					// topk8AVX512 with k = 8 also writes the ids.
+					if impl == AVX512 && k == 8 && wn == k {
+						copy(got, start)
+						gids := make([]int32, 9)
+						gids[8] = -77
+						topk8AVX512(&got[0], n0, k, &vals[0], n, base, 8, negInf, nil, 0, &gids[0])
+						for i := 0; i < k; i++ {
+							if gids[i] != int32(KeyIndex(want[i])) {
+								t.Fatalf("n=%d n0=%d: ids %v, want the indices of %x", n, n0, gids, want)
+							}
+						}
+						if gids[8] != -77 {
+							t.Fatalf("ids canary overwritten")
+						}
+					}
 					// Every pre-pass width that is valid for k (and none).
 					for _, lanes := range []int{0, 1, 2, 4, 8} {
 						if lanes != 0 && lanes < k {
@@ -375,7 +390,7 @@ func TestKernelTopK(t *testing.T) {
 						}
 						copy(got, start)
 						if impl == AVX512 {
-							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, lanes, negInf, nil, 0)
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, lanes, negInf, nil, 0, nil)
 						} else {
 							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, lanes, negInf, nil, 0)
 						}

@@ -36,7 +36,7 @@ func divBiasAVX512(dst, bias *float32, n int, S float32)
 func topkAVX512(top *uint64, n, k int, vals *float32, nv, base int) int
 
 //go:noescape
-func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
+func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int, ids *int32) int
 
 //go:noescape
 func groupScoresAVX2(gsc, second, sel *float32, groups, gs int, gmax bool)

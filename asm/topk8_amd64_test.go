@@ -18,7 +18,7 @@ func topk8(impl Impl, top []uint64, n int, vals []float32, base, lanes int, floo
 		nv = len(vals)
 	}
 	if impl == AVX512 {
-		return topk8AVX512(&top[0], n, len(top), &vals[0], nv, base, lanes, floor, gp, len(glist))
+		return topk8AVX512(&top[0], n, len(top), &vals[0], nv, base, lanes, floor, gp, len(glist), nil)
 	}
 	return topk8AVX2(&top[0], n, len(top), &vals[0], nv, base, lanes, floor, gp, len(glist))
 }

@@ -3,7 +3,7 @@
 // The AVX-512 top-K kernel for K <= 8: candidates collected with
 // compress, merged eight at a time by a sorting network.
 //
-// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
+// func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int, ids *int32) int
 //
 // Requires: AVX512F (VPCOMPRESSD, VPEXPANDQ, VPMINUQ/VPMAXUQ, VSHUFI64X2,
 // VPERMI2D, VPTERNLOGD, VPERMQ, opmasks), POPCNT and BMI2 (SHLX/SHRX).
@@ -40,6 +40,8 @@
 // selection row and nv the group size; the kernel walks the ng kept groups
 // glist[0:ng] (group keys: index = ^low 32 bits), each at vals + g*nv with
 // base + g*nv (RouteGeneric's loop over s.GTop in one call; lanes must be 0).
+// ids (nil, or only with k = 8): also receives the 8 chosen indices
+// (KeyIndex of each key) as int32, so the caller need not convert them.
 //
 // Registers: DI = top, BX = n + candidates, R8 = k, SI = vals (group start),
 // CX = remaining, R9 = base, R10 = chunk start, R12 = keys pending in Z20,
@@ -240,7 +242,7 @@ GLOBL topk8c<>(SB), RODATA|NOPTR, $268
 l1: \
 l2:
 
-TEXT ·topk8AVX512(SB), NOSPLIT, $16-88
+TEXT ·topk8AVX512(SB), NOSPLIT, $16-96
 	MOVQ top+0(FP), DI
 	MOVQ n+8(FP), BX
 	MOVQ k+16(FP), R8
@@ -410,13 +412,22 @@ kstore:
 	DECL DX
 	KMOVW DX, K3
 	VMOVDQU64 Z10, K3, (DI)
+	// ids (k = 8 only): ^(low dwords), one plain 32-byte store, from which
+	// the caller's loads of single ids are forwarded.
+	MOVQ ids+80(FP), R11
+	TESTQ R11, R11
+	JZ   knoids
+	VPMOVQD Z10, Y12
+	VPTERNLOGD $0x0F, Z12, Z12, Z12
+	VMOVDQU Y12, (R11)
+knoids:
 	CMPQ BX, R8
 	CMOVQGT R8, BX
 	VPCMPEQD Z29, Z8, K2
 	KORTESTW K2, K2
 	MOVQ $-1, AX
 	CMOVQNE AX, BX
-	MOVQ BX, ret+80(FP)
+	MOVQ BX, ret+88(FP)
 	VZEROUPPER
 	RET
 
