@@ -59,7 +59,7 @@ func (p *Plan) NewScratch() *Scratch {
 		Top:  make([]uint64, p.K),
 		GSc:  make([]float32, p.Groups),
 		GSec: make([]float32, p.Groups),
-		GTop: make([]uint64, p.TopGroups),
+		GTop: make([]uint64, p.TopGroups, max(p.TopGroups, 8)), // capacity 8: groupsAVX512 stores 8 keys
 	}
 	if !p.Softmax {
 		s.Sig = make([]float32, p.E)

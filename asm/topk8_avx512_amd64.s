@@ -445,8 +445,9 @@ knoids:
 //     bit 0 clear) or largest (bit 0 set, GroupMax), both stored to gsc
 //     and second;
 //  3. the group keys (order bits of score+0, ^g; absent lanes 0) sorted
-//     descending in one register by MERGE8 into an empty top, the first
-//     topGroups stored to gtop;
+//     descending in one register by MERGE8 into an empty top; all 8
+//     stored to gtop (which must have room for 8), the first topGroups
+//     being the kept groups;
 //  4. the floor: mode bit 1 set: the minimum over the kept groups of second
 //     (top-2 sums) or of the score (GroupMax); otherwise -Inf.
 // Registers: SI = group start, R8 = groups left, R9 = gs, R10 = cursor,
@@ -567,8 +568,10 @@ ggmax:
 	VMOVDQA64.Z Z11, K1, Z11
 	VPXORQ Z10, Z10, Z10
 	MERGE8
+	// All 8 keys, one plain store (gtop has room for 8): the top-K
+	// kernel's loads of single keys are then store-forwarded.
 	MOVQ gtop+0(FP), DI
-	VMOVDQU64 Z10, K2, (DI)
+	VMOVDQU64 Z10, (DI)
 
 	// Floor.
 	VMOVSS consts<>+C_NEGINF(SB), X6
