@@ -352,8 +352,8 @@ func simdGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 		if impl == AVX512 && cap(gt) >= 8 {
 			return groupsAVX512(&gt[:8][0], &gsc[0], &second[0], &sel[0], p.Groups, gs, p.TopGroups, mode)
 		}
-		if impl == AVX2 {
-			return groupsAVX2(&gt[0], &gsc[0], &second[0], &sel[0], p.Groups, gs, p.TopGroups, mode)
+		if impl == AVX2 && cap(gt) >= 8 {
+			return groupsAVX2(&gt[:8][0], &gsc[0], &second[0], &sel[0], p.Groups, gs, p.TopGroups, mode)
 		}
 	}
 	var sp *float32

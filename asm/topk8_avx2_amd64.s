@@ -833,11 +833,11 @@ GLOBL topk8t<>(SB), RODATA|NOPTR, $2048
 //  3. the group keys as topk8AVX2's working keys (SKH high dwords, ^g low
 //     dwords; absent groups EMPTY) sorted by SORT8 and merged into an
 //     empty top by MERGE8 (descending), converted to Key (TOKEY, bit 63),
-//     the first topGroups stored to gtop;
+//     all 8 stored to gtop (which must have room for 8), the first
+//     topGroups being the kept groups;
 //  4. the floor (mode bit 1): the minimum over the kept groups of second
 //     (or of the score with GroupMax); otherwise -Inf.
-// Registers: SI = group start, R8 = groups left (then topGroups for
-// TOPMASKS), R9 = gs, R10 = cursor, CX = left in group, Y7 = -Inf,
+// Registers: SI = group start, R8 = groups left, R9 = gs, R10 = cursor, CX = left in group, Y7 = -Inf,
 // Y0/Y3/Y6 loads, tail mask and temporary of step 1; Y8/Y9, Y10/Y11,
 // Y12/Y13 folded pairs; Y0/Y3/Y6/Y14/Y15 fold temporaries; then Y8/Y9 =
 // top, Y10/Y11 = keys, Y3-Y6/Y13 network temporaries, Y12 = the groups
@@ -957,11 +957,11 @@ g2max:
 	TOKEY(Y11, Y3, Y0)
 	VPXOR topk8v<>+MINKEY(SB), Y10, Y10
 	VPXOR topk8v<>+MINKEY(SB), Y11, Y11
-	MOVQ topGroups+48(FP), R8
-	TOPMASKS(Y0, Y3)
+	// All 8 keys, plain stores (gtop has room for 8): the top-K kernel's
+	// loads of single keys are then store-forwarded.
 	MOVQ gtop+0(FP), DI
-	VMASKMOVPD Y10, Y0, (DI)
-	VMASKMOVPD Y11, Y3, 32(DI)
+	VMOVDQU Y10, (DI)
+	VMOVDQU Y11, 32(DI)
 
 	// Floor.
 	VMOVSS consts<>+C_NEGINF(SB), X6
