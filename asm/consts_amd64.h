@@ -257,6 +257,53 @@ done: \
 	SUBQ Rr, Rt; \
 	VMOVDQU (Rt), Ym
 
+// NORM8_AVX512: Y0 = Y0 / (((u0+u1)+u2)+...+u7 + 1e-20), the eight lanes
+// of Y0 summed left to right as asm.weights sums them (Go starts from +0,
+// and +0 + u0 = u0 since u0 >= +0; padding lanes are +0 and add nothing).
+// The lanes are extracted in parallel, then added in order. Clobbers
+// X1-X7.
+#define NORM8_AVX512 \
+	VEXTRACTF128 $1, Y0, X1; \
+	VMOVSHDUP X0, X2; \
+	VMOVHLPS X0, X0, X3; \
+	VPERMILPS $0xFF, X0, X4; \
+	VMOVSHDUP X1, X5; \
+	VMOVHLPS X1, X1, X6; \
+	VPERMILPS $0xFF, X1, X7; \
+	VADDSS X2, X0, X2; \
+	VADDSS X3, X2, X2; \
+	VADDSS X4, X2, X2; \
+	VADDSS X1, X2, X2; \
+	VADDSS X5, X2, X2; \
+	VADDSS X6, X2, X2; \
+	VADDSS X7, X2, X2; \
+	VADDSS consts<>+C_EPS(SB), X2, X2; \
+	VBROADCASTSS X2, Y2; \
+	VDIVPS Y2, Y0, Y0
+
+// NORM8_AVX2: NORM8_AVX512 with three scratch registers (X1, X6, X7),
+// for the AVX2 kernels, whose Y2-Y5 are taken; the sum starts from +0.
+#define NORM8_AVX2 \
+	VXORPS X6, X6, X6; \
+	VADDSS X0, X6, X6; \
+	VMOVSHDUP X0, X7; \
+	VADDSS X7, X6, X6; \
+	VMOVHLPS X0, X0, X7; \
+	VADDSS X7, X6, X6; \
+	VPERMILPS $0xFF, X0, X7; \
+	VADDSS X7, X6, X6; \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDSS X1, X6, X6; \
+	VMOVSHDUP X1, X7; \
+	VADDSS X7, X6, X6; \
+	VMOVHLPS X1, X1, X7; \
+	VADDSS X7, X6, X6; \
+	VPERMILPS $0xFF, X1, X7; \
+	VADDSS X7, X6, X6; \
+	VADDSS consts<>+C_EPS(SB), X6, X6; \
+	VBROADCASTSS X6, Y6; \
+	VDIVPS Y6, Y0, Y0
+
 // ---- AVX-512 ----
 
 // LOAD_CONSTS_AVX512: Z16 = -104, Z17 = log2e, Z18 = 1.5*2^23 (unused by
