@@ -3,6 +3,7 @@
 package asm
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"syscall"
@@ -72,6 +73,52 @@ func BenchmarkRouteAMD64(b *testing.B) {
 				c1 := threadCPU()
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/T, "ns/token")
 				b.ReportMetric(float64(c1-c0)/float64(b.N)/T, "cpu-ns/token")
+			})
+		}
+	}
+}
+
+// BenchmarkSmallEAMD64 times the per-token kernel path (routeSIMD) against
+// the Go reference on shapes with fewer than 9 experts that the lanes
+// kernels do not take: the evidence for routeArch's decline of grouped
+// small shapes (archTakes). 256 tokens per call.
+// Run: go test -run '^$' -bench BenchmarkSmallEAMD64 -count 5 ./asm/
+func BenchmarkSmallEAMD64(b *testing.B) {
+	if !Supported(AVX2) {
+		b.Skip("no AVX2 on this CPU or build")
+	}
+	const T = 256
+	for _, p := range []Plan{
+		{E: 8, K: 5, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1},
+		{E: 5, K: 5, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1},
+		{E: 8, K: 2, Groups: 2, TopGroups: 1, Normalize: true, Scale: 1},
+		{E: 8, K: 1, Softmax: true, Groups: 2, TopGroups: 1, GroupMax: true, Scale: 1},
+		{E: 4, K: 2, Groups: 2, TopGroups: 1, Normalize: true, Scale: 1},
+	} {
+		r := rand.New(rand.NewPCG(1, 2))
+		x := make([]float32, T*p.E)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		var bias []float32
+		if !p.Softmax {
+			bias = make([]float32, p.E)
+		}
+		ids := make([]int32, T*p.K)
+		w := make([]float32, T*p.K)
+		load := make([]int64, p.E)
+		s := p.NewScratch()
+		name := fmt.Sprintf("E=%d/K=%d/groups=%d", p.E, p.K, p.Groups)
+		for _, impl := range Available() {
+			b.Run(name+"/"+impl.String(), func(b *testing.B) {
+				for b.Loop() {
+					if impl == Go {
+						RouteGeneric(&p, s, ids, w, load, x, p.E, bias)
+					} else {
+						routeSIMD(impl, &p, s, ids, w, load, x, p.E, bias)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/T, "ns/token")
 			})
 		}
 	}

@@ -70,8 +70,8 @@ func Route(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int6
 
 // Effective returns the implementation that routes for p when impl is
 // asked for: impl itself, or Go where impl cannot run here or declines
-// the shape (on amd64, fewer than 9 experts outside the lanes kernels'
-// shapes: there the Go reference is the faster code).
+// the shape (on amd64, grouped routers with fewer than 9 experts: there
+// the Go reference is as fast or faster).
 func Effective(impl Impl, p *Plan) Impl {
 	if impl == Go || !Supported(impl) || !archTakes(impl, p) {
 		return Go

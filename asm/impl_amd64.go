@@ -83,7 +83,7 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	if lanesOK(impl, p, stride) {
 		return routeLanes(impl, p, ids, w, load, x, stride, bias), true
 	}
-	if p.E < simdMinE {
+	if p.Groups > 1 && p.E < simdMinE {
 		return 0, false // Route runs RouteGeneric
 	}
 	return routeSIMD(impl, p, s, ids, w, load, x, stride, bias), true
@@ -92,15 +92,17 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 // archTakes reports whether routeArch runs impl's kernels for p (with a
 // stride the lanes kernels accept; every stride below 2^26 is).
 func archTakes(impl Impl, p *Plan) bool {
-	return lanesOK(impl, p, p.E) || p.E >= simdMinE
+	return lanesOK(impl, p, p.E) || p.Groups == 1 || p.E >= simdMinE
 }
 
-// simdMinE: below this many experts (outside the lanes kernels' shapes,
-// lanes_amd64.go, which routeArch takes first) the Go reference is faster than the
-// kernels (per-call setup dominates: Mixtral, 8 experts, measured 76 ns
-// per token in Go against 99 with the kernels; 16 experts: 116 against
-// 95, BenchmarkRouteAMD64), so routeArch declines and Route runs
-// RouteGeneric. Tests call routeSIMD directly for every E.
+// simdMinE: grouped routers with fewer experts than this run the Go
+// reference, which is as fast or faster there: the group path's fixed
+// cost per token dominates (BenchmarkSmallEAMD64, 2026-11-24, ns/token
+// avx512 / go: E=8 two groups top-2-sum 121 / 150, E=8 two groups max
+// 134 / 131, E=4 two groups 120 / 111). Without groups the per-token
+// kernels win at every E the lanes kernels leave (E=8 K=5 softmax 42 /
+// 74, E=5 K=5 sigmoid 83 / 135). Tests call routeSIMD directly for
+// every shape.
 const simdMinE = 9
 
 // The wrappers below switch on impl per call (no function variables:

@@ -56,8 +56,8 @@ func ImplFeatures(impl string) string {
 //	moegate router: E=256 K=8 sigmoid ...; kernels avx512 [AVX AVX2 AVX512F AVX512DQ POPCNT BMI2] on AMD EPYC 9B45 (family 26, model 2)
 //
 // Where the implementation hands this gate's shape to the Go reference
-// (on amd64: fewer than 9 experts outside the shapes of the lanes
-// kernels, where the reference is the faster code), it says so.
+// (on amd64: grouped gates with fewer than 9 experts, where the reference
+// is as fast or faster), it says so.
 func (r *router) String() string {
 	c := cpuid.CPU
 	impl := r.impl.String()

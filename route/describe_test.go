@@ -30,7 +30,7 @@ func TestRouterString(t *testing.T) {
 		t.Log(s)
 	}
 	// A shape the kernels hand to the reference says so.
-	small := Config{Experts: 8, TopK: 6, Score: Softmax}
+	small := Config{Experts: 8, TopK: 2, Score: Sigmoid, Groups: 2, TopGroups: 1, GroupRule: GroupTop2Sum}
 	for _, impl := range Implementations() {
 		r, err := NewImpl(small, impl)
 		if err != nil {
