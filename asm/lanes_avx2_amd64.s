@@ -489,6 +489,135 @@ GLOBL lanes8<>(SB), RODATA|NOPTR, $1664
 #define CNT 8768
 #define C32 1632
 
+// Load counts of one block (phase C, K = 1..4): byte field e%4 of CNT
+// vector e/4 counts, per lane, the good tokens (GOODV) that chose e; the
+// ids (Y4..Y7) become shift counts 8*id (Y11..Y14), lowered by 32 for each
+// further CNT vector, as far as E needs (flushed to load every 128 blocks).
+// CNT_SUMk sums the K shifted ones into Y15 (Y8 scratch).
+#define CNT_SUM1 \
+	VPSLLVD Y11, Y10, Y15; \
+	VPAND GOODV(R11), Y15, Y15
+#define CNT_NEXT1 \
+	VPSUBD lanes8<>+C32(SB), Y11, Y11
+#define CNT_SUM2 \
+	VPSLLVD Y11, Y10, Y15; \
+	VPSLLVD Y12, Y10, Y8; \
+	VPADDD Y8, Y15, Y15; \
+	VPAND GOODV(R11), Y15, Y15
+#define CNT_NEXT2 \
+	VPSUBD lanes8<>+C32(SB), Y11, Y11; \
+	VPSUBD lanes8<>+C32(SB), Y12, Y12
+#define CNT_SUM3 \
+	VPSLLVD Y11, Y10, Y15; \
+	VPSLLVD Y12, Y10, Y8; \
+	VPADDD Y8, Y15, Y15; \
+	VPSLLVD Y13, Y10, Y8; \
+	VPADDD Y8, Y15, Y15; \
+	VPAND GOODV(R11), Y15, Y15
+#define CNT_NEXT3 \
+	VPSUBD lanes8<>+C32(SB), Y11, Y11; \
+	VPSUBD lanes8<>+C32(SB), Y12, Y12; \
+	VPSUBD lanes8<>+C32(SB), Y13, Y13
+#define CNT_SUM4 \
+	VPSLLVD Y11, Y10, Y15; \
+	VPSLLVD Y12, Y10, Y8; \
+	VPADDD Y8, Y15, Y15; \
+	VPSLLVD Y13, Y10, Y8; \
+	VPADDD Y8, Y15, Y15; \
+	VPSLLVD Y14, Y10, Y8; \
+	VPADDD Y8, Y15, Y15; \
+	VPAND GOODV(R11), Y15, Y15
+#define CNT_NEXT4 \
+	VPSUBD lanes8<>+C32(SB), Y11, Y11; \
+	VPSUBD lanes8<>+C32(SB), Y12, Y12; \
+	VPSUBD lanes8<>+C32(SB), Y13, Y13; \
+	VPSUBD lanes8<>+C32(SB), Y14, Y14
+#define CNT_ADD(off) \
+	VPADDD (CNT+off)(SP), Y15, Y15; \
+	VMOVDQU Y15, (CNT+off)(SP)
+#define CNT_COUNT1(done) \
+	VPSLLD $3, Y4, Y11; \
+	CNT_SUM1; \
+	CNT_ADD(0); \
+	CMPQ E+56(FP), $4; \
+	JBE  done; \
+	CNT_NEXT1; \
+	CNT_SUM1; \
+	CNT_ADD(32); \
+	CMPQ E+56(FP), $8; \
+	JBE  done; \
+	CNT_NEXT1; \
+	CNT_SUM1; \
+	CNT_ADD(64); \
+	CMPQ E+56(FP), $12; \
+	JBE  done; \
+	CNT_NEXT1; \
+	CNT_SUM1; \
+	CNT_ADD(96)
+#define CNT_COUNT2(done) \
+	VPSLLD $3, Y4, Y11; \
+	VPSLLD $3, Y5, Y12; \
+	CNT_SUM2; \
+	CNT_ADD(0); \
+	CMPQ E+56(FP), $4; \
+	JBE  done; \
+	CNT_NEXT2; \
+	CNT_SUM2; \
+	CNT_ADD(32); \
+	CMPQ E+56(FP), $8; \
+	JBE  done; \
+	CNT_NEXT2; \
+	CNT_SUM2; \
+	CNT_ADD(64); \
+	CMPQ E+56(FP), $12; \
+	JBE  done; \
+	CNT_NEXT2; \
+	CNT_SUM2; \
+	CNT_ADD(96)
+#define CNT_COUNT3(done) \
+	VPSLLD $3, Y4, Y11; \
+	VPSLLD $3, Y5, Y12; \
+	VPSLLD $3, Y6, Y13; \
+	CNT_SUM3; \
+	CNT_ADD(0); \
+	CMPQ E+56(FP), $4; \
+	JBE  done; \
+	CNT_NEXT3; \
+	CNT_SUM3; \
+	CNT_ADD(32); \
+	CMPQ E+56(FP), $8; \
+	JBE  done; \
+	CNT_NEXT3; \
+	CNT_SUM3; \
+	CNT_ADD(64); \
+	CMPQ E+56(FP), $12; \
+	JBE  done; \
+	CNT_NEXT3; \
+	CNT_SUM3; \
+	CNT_ADD(96)
+#define CNT_COUNT4(done) \
+	VPSLLD $3, Y4, Y11; \
+	VPSLLD $3, Y5, Y12; \
+	VPSLLD $3, Y6, Y13; \
+	VPSLLD $3, Y7, Y14; \
+	CNT_SUM4; \
+	CNT_ADD(0); \
+	CMPQ E+56(FP), $4; \
+	JBE  done; \
+	CNT_NEXT4; \
+	CNT_SUM4; \
+	CNT_ADD(32); \
+	CMPQ E+56(FP), $8; \
+	JBE  done; \
+	CNT_NEXT4; \
+	CNT_SUM4; \
+	CNT_ADD(64); \
+	CMPQ E+56(FP), $12; \
+	JBE  done; \
+	CNT_NEXT4; \
+	CNT_SUM4; \
+	CNT_ADD(96)
+
 TEXT ·lanesAVX2(SB), 0, $8896-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -852,34 +981,8 @@ top1:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  top1
-	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
-	// good tokens that chose e (flushed to load every 128 blocks)
-	VPSLLD $3, Y4, Y11
-	VPSLLVD Y11, Y10, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+0)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+0)(SP)
-	CMPQ E+56(FP), $4
-	JBE  cntd1
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSLLVD Y11, Y10, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+32)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+32)(SP)
-	CMPQ E+56(FP), $8
-	JBE  cntd1
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSLLVD Y11, Y10, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+64)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+64)(SP)
-	CMPQ E+56(FP), $12
-	JBE  cntd1
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSLLVD Y11, Y10, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+96)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+96)(SP)
+	// load counts
+	CNT_COUNT1(cntd1)
 cntd1:
 	JMP  phaseD
 
@@ -897,46 +1000,8 @@ top2:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  top2
-	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
-	// good tokens that chose e (flushed to load every 128 blocks)
-	VPSLLD $3, Y4, Y11
-	VPSLLD $3, Y5, Y12
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+0)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+0)(SP)
-	CMPQ E+56(FP), $4
-	JBE  cntd2
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSUBD lanes8<>+C32(SB), Y12, Y12
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+32)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+32)(SP)
-	CMPQ E+56(FP), $8
-	JBE  cntd2
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSUBD lanes8<>+C32(SB), Y12, Y12
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+64)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+64)(SP)
-	CMPQ E+56(FP), $12
-	JBE  cntd2
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSUBD lanes8<>+C32(SB), Y12, Y12
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+96)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+96)(SP)
+	// load counts
+	CNT_COUNT2(cntd2)
 cntd2:
 	JMP  phaseD
 
@@ -959,58 +1024,8 @@ top3:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  top3
-	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
-	// good tokens that chose e (flushed to load every 128 blocks)
-	VPSLLD $3, Y4, Y11
-	VPSLLD $3, Y5, Y12
-	VPSLLD $3, Y6, Y13
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y13, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+0)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+0)(SP)
-	CMPQ E+56(FP), $4
-	JBE  cntd3
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSUBD lanes8<>+C32(SB), Y12, Y12
-	VPSUBD lanes8<>+C32(SB), Y13, Y13
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y13, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+32)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+32)(SP)
-	CMPQ E+56(FP), $8
-	JBE  cntd3
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSUBD lanes8<>+C32(SB), Y12, Y12
-	VPSUBD lanes8<>+C32(SB), Y13, Y13
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y13, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+64)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+64)(SP)
-	CMPQ E+56(FP), $12
-	JBE  cntd3
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSUBD lanes8<>+C32(SB), Y12, Y12
-	VPSUBD lanes8<>+C32(SB), Y13, Y13
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y13, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+96)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+96)(SP)
+	// load counts
+	CNT_COUNT3(cntd3)
 cntd3:
 	JMP  phaseD
 
@@ -1038,70 +1053,8 @@ top4:
 	ADDQ $32, CX
 	DECQ DX
 	JNZ  top4
-	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
-	// good tokens that chose e (flushed to load every 128 blocks)
-	VPSLLD $3, Y4, Y11
-	VPSLLD $3, Y5, Y12
-	VPSLLD $3, Y6, Y13
-	VPSLLD $3, Y7, Y14
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y13, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y14, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+0)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+0)(SP)
-	CMPQ E+56(FP), $4
-	JBE  cntd4
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSUBD lanes8<>+C32(SB), Y12, Y12
-	VPSUBD lanes8<>+C32(SB), Y13, Y13
-	VPSUBD lanes8<>+C32(SB), Y14, Y14
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y13, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y14, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+32)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+32)(SP)
-	CMPQ E+56(FP), $8
-	JBE  cntd4
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSUBD lanes8<>+C32(SB), Y12, Y12
-	VPSUBD lanes8<>+C32(SB), Y13, Y13
-	VPSUBD lanes8<>+C32(SB), Y14, Y14
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y13, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y14, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+64)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+64)(SP)
-	CMPQ E+56(FP), $12
-	JBE  cntd4
-	VPSUBD lanes8<>+C32(SB), Y11, Y11
-	VPSUBD lanes8<>+C32(SB), Y12, Y12
-	VPSUBD lanes8<>+C32(SB), Y13, Y13
-	VPSUBD lanes8<>+C32(SB), Y14, Y14
-	VPSLLVD Y11, Y10, Y15
-	VPSLLVD Y12, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y13, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPSLLVD Y14, Y10, Y8
-	VPADDD Y8, Y15, Y15
-	VPAND GOODV(R11), Y15, Y15
-	VPADDD (CNT+96)(SP), Y15, Y15
-	VMOVDQU Y15, (CNT+96)(SP)
+	// load counts
+	CNT_COUNT4(cntd4)
 cntd4:
 	JMP  phaseD
 

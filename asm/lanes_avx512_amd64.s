@@ -307,6 +307,131 @@ GLOBL lanes16<>(SB), RODATA|NOPTR, $868
 #define CNT 9216
 #define C32 864
 
+// Load counts of one block (phase C, K = 1..4): byte field e%4 of CNT
+// vector e/4 counts, per lane, the good tokens (K5) that chose e; the ids
+// (Z4..Z7) become shift counts 8*id (Z8, Z9, Z10, Z13), lowered by 32 for
+// each further CNT vector, as far as E needs (flushed to load every 128
+// blocks). CNT_SUMk sums the K shifted ones into Z15 (Z14 scratch).
+#define CNT_SUM1 \
+	VPSLLVD.Z Z8, Z11, K5, Z15
+#define CNT_NEXT1 \
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
+#define CNT_SUM2 \
+	VPSLLVD.Z Z8, Z11, K5, Z15; \
+	VPSLLVD.Z Z9, Z11, K5, Z14; \
+	VPADDD Z14, Z15, Z15
+#define CNT_NEXT2 \
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8; \
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
+#define CNT_SUM3 \
+	VPSLLVD.Z Z8, Z11, K5, Z15; \
+	VPSLLVD.Z Z9, Z11, K5, Z14; \
+	VPADDD Z14, Z15, Z15; \
+	VPSLLVD.Z Z10, Z11, K5, Z14; \
+	VPADDD Z14, Z15, Z15
+#define CNT_NEXT3 \
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8; \
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9; \
+	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
+#define CNT_SUM4 \
+	VPSLLVD.Z Z8, Z11, K5, Z15; \
+	VPSLLVD.Z Z9, Z11, K5, Z14; \
+	VPADDD Z14, Z15, Z15; \
+	VPSLLVD.Z Z10, Z11, K5, Z14; \
+	VPADDD Z14, Z15, Z15; \
+	VPSLLVD.Z Z13, Z11, K5, Z14; \
+	VPADDD Z14, Z15, Z15
+#define CNT_NEXT4 \
+	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8; \
+	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9; \
+	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10; \
+	VPSUBD.BCST lanes16<>+C32(SB), Z13, Z13
+#define CNT_ADD(off) \
+	VPADDD (CNT+off)(SP), Z15, Z15; \
+	VMOVDQU32 Z15, (CNT+off)(SP)
+#define CNT_COUNT1(done) \
+	VPSLLD $3, Z4, Z8; \
+	CNT_SUM1; \
+	CNT_ADD(0); \
+	CMPQ E+56(FP), $4; \
+	JBE  done; \
+	CNT_NEXT1; \
+	CNT_SUM1; \
+	CNT_ADD(64); \
+	CMPQ E+56(FP), $8; \
+	JBE  done; \
+	CNT_NEXT1; \
+	CNT_SUM1; \
+	CNT_ADD(128); \
+	CMPQ E+56(FP), $12; \
+	JBE  done; \
+	CNT_NEXT1; \
+	CNT_SUM1; \
+	CNT_ADD(192)
+#define CNT_COUNT2(done) \
+	VPSLLD $3, Z4, Z8; \
+	VPSLLD $3, Z5, Z9; \
+	CNT_SUM2; \
+	CNT_ADD(0); \
+	CMPQ E+56(FP), $4; \
+	JBE  done; \
+	CNT_NEXT2; \
+	CNT_SUM2; \
+	CNT_ADD(64); \
+	CMPQ E+56(FP), $8; \
+	JBE  done; \
+	CNT_NEXT2; \
+	CNT_SUM2; \
+	CNT_ADD(128); \
+	CMPQ E+56(FP), $12; \
+	JBE  done; \
+	CNT_NEXT2; \
+	CNT_SUM2; \
+	CNT_ADD(192)
+#define CNT_COUNT3(done) \
+	VPSLLD $3, Z4, Z8; \
+	VPSLLD $3, Z5, Z9; \
+	VPSLLD $3, Z6, Z10; \
+	CNT_SUM3; \
+	CNT_ADD(0); \
+	CMPQ E+56(FP), $4; \
+	JBE  done; \
+	CNT_NEXT3; \
+	CNT_SUM3; \
+	CNT_ADD(64); \
+	CMPQ E+56(FP), $8; \
+	JBE  done; \
+	CNT_NEXT3; \
+	CNT_SUM3; \
+	CNT_ADD(128); \
+	CMPQ E+56(FP), $12; \
+	JBE  done; \
+	CNT_NEXT3; \
+	CNT_SUM3; \
+	CNT_ADD(192)
+#define CNT_COUNT4(done) \
+	VPSLLD $3, Z4, Z8; \
+	VPSLLD $3, Z5, Z9; \
+	VPSLLD $3, Z6, Z10; \
+	VPSLLD $3, Z7, Z13; \
+	CNT_SUM4; \
+	CNT_ADD(0); \
+	CMPQ E+56(FP), $4; \
+	JBE  done; \
+	CNT_NEXT4; \
+	CNT_SUM4; \
+	CNT_ADD(64); \
+	CMPQ E+56(FP), $8; \
+	JBE  done; \
+	CNT_NEXT4; \
+	CNT_SUM4; \
+	CNT_ADD(128); \
+	CMPQ E+56(FP), $12; \
+	JBE  done; \
+	CNT_NEXT4; \
+	CNT_SUM4; \
+	CNT_ADD(192)
+
 TEXT ·lanesAVX512(SB), 0, $9472-96
 	MOVQ ids+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -667,30 +792,8 @@ top1:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  top1
-	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
-	// good tokens that chose e (flushed to load every 128 blocks)
-	VPSLLD $3, Z4, Z8
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPADDD (CNT+0)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+0)(SP)
-	CMPQ E+56(FP), $4
-	JBE  cntd1
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPADDD (CNT+64)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+64)(SP)
-	CMPQ E+56(FP), $8
-	JBE  cntd1
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPADDD (CNT+128)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+128)(SP)
-	CMPQ E+56(FP), $12
-	JBE  cntd1
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPADDD (CNT+192)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+192)(SP)
+	// load counts
+	CNT_COUNT1(cntd1)
 cntd1:
 	JMP  phaseD
 
@@ -708,42 +811,8 @@ top2:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  top2
-	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
-	// good tokens that chose e (flushed to load every 128 blocks)
-	VPSLLD $3, Z4, Z8
-	VPSLLD $3, Z5, Z9
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+0)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+0)(SP)
-	CMPQ E+56(FP), $4
-	JBE  cntd2
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+64)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+64)(SP)
-	CMPQ E+56(FP), $8
-	JBE  cntd2
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+128)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+128)(SP)
-	CMPQ E+56(FP), $12
-	JBE  cntd2
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+192)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+192)(SP)
+	// load counts
+	CNT_COUNT2(cntd2)
 cntd2:
 	JMP  phaseD
 
@@ -766,54 +835,8 @@ top3:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  top3
-	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
-	// good tokens that chose e (flushed to load every 128 blocks)
-	VPSLLD $3, Z4, Z8
-	VPSLLD $3, Z5, Z9
-	VPSLLD $3, Z6, Z10
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z10, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+0)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+0)(SP)
-	CMPQ E+56(FP), $4
-	JBE  cntd3
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
-	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z10, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+64)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+64)(SP)
-	CMPQ E+56(FP), $8
-	JBE  cntd3
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
-	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z10, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+128)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+128)(SP)
-	CMPQ E+56(FP), $12
-	JBE  cntd3
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
-	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z10, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+192)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+192)(SP)
+	// load counts
+	CNT_COUNT3(cntd3)
 cntd3:
 	JMP  phaseD
 
@@ -841,66 +864,8 @@ top4:
 	ADDQ $64, CX
 	DECQ DX
 	JNZ  top4
-	// load counts: byte field e%%4 of CNT vector e/4 counts, per lane, the
-	// good tokens that chose e (flushed to load every 128 blocks)
-	VPSLLD $3, Z4, Z8
-	VPSLLD $3, Z5, Z9
-	VPSLLD $3, Z6, Z10
-	VPSLLD $3, Z7, Z13
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z10, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z13, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+0)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+0)(SP)
-	CMPQ E+56(FP), $4
-	JBE  cntd4
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
-	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
-	VPSUBD.BCST lanes16<>+C32(SB), Z13, Z13
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z10, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z13, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+64)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+64)(SP)
-	CMPQ E+56(FP), $8
-	JBE  cntd4
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
-	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
-	VPSUBD.BCST lanes16<>+C32(SB), Z13, Z13
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z10, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z13, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+128)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+128)(SP)
-	CMPQ E+56(FP), $12
-	JBE  cntd4
-	VPSUBD.BCST lanes16<>+C32(SB), Z8, Z8
-	VPSUBD.BCST lanes16<>+C32(SB), Z9, Z9
-	VPSUBD.BCST lanes16<>+C32(SB), Z10, Z10
-	VPSUBD.BCST lanes16<>+C32(SB), Z13, Z13
-	VPSLLVD.Z Z8, Z11, K5, Z15
-	VPSLLVD.Z Z9, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z10, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPSLLVD.Z Z13, Z11, K5, Z14
-	VPADDD Z14, Z15, Z15
-	VPADDD (CNT+192)(SP), Z15, Z15
-	VMOVDQU32 Z15, (CNT+192)(SP)
+	// load counts
+	CNT_COUNT4(cntd4)
 cntd4:
 	JMP  phaseD
 
