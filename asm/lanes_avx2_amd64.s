@@ -535,66 +535,37 @@ GLOBL lanes8<>(SB), RODATA|NOPTR, $1664
 #define CNT_ADD(off) \
 	VPADDD (CNT+off)(SP), Y15, Y15; \
 	VMOVDQU Y15, (CNT+off)(SP)
+// CNT_STEP: the next CNT vector, if E reaches it.
+#define CNT_STEP(NEXT, SUM, off, lim, done) \
+	CMPQ E+56(FP), $lim; \
+	JBE  done; \
+	NEXT; \
+	SUM; \
+	CNT_ADD(off)
 #define CNT_COUNT1(done) \
 	VPSLLD $3, Y4, Y11; \
 	CNT_SUM1; \
 	CNT_ADD(0); \
-	CMPQ E+56(FP), $4; \
-	JBE  done; \
-	CNT_NEXT1; \
-	CNT_SUM1; \
-	CNT_ADD(32); \
-	CMPQ E+56(FP), $8; \
-	JBE  done; \
-	CNT_NEXT1; \
-	CNT_SUM1; \
-	CNT_ADD(64); \
-	CMPQ E+56(FP), $12; \
-	JBE  done; \
-	CNT_NEXT1; \
-	CNT_SUM1; \
-	CNT_ADD(96)
+	CNT_STEP(CNT_NEXT1, CNT_SUM1, 32, 4, done); \
+	CNT_STEP(CNT_NEXT1, CNT_SUM1, 64, 8, done); \
+	CNT_STEP(CNT_NEXT1, CNT_SUM1, 96, 12, done)
 #define CNT_COUNT2(done) \
 	VPSLLD $3, Y4, Y11; \
 	VPSLLD $3, Y5, Y12; \
 	CNT_SUM2; \
 	CNT_ADD(0); \
-	CMPQ E+56(FP), $4; \
-	JBE  done; \
-	CNT_NEXT2; \
-	CNT_SUM2; \
-	CNT_ADD(32); \
-	CMPQ E+56(FP), $8; \
-	JBE  done; \
-	CNT_NEXT2; \
-	CNT_SUM2; \
-	CNT_ADD(64); \
-	CMPQ E+56(FP), $12; \
-	JBE  done; \
-	CNT_NEXT2; \
-	CNT_SUM2; \
-	CNT_ADD(96)
+	CNT_STEP(CNT_NEXT2, CNT_SUM2, 32, 4, done); \
+	CNT_STEP(CNT_NEXT2, CNT_SUM2, 64, 8, done); \
+	CNT_STEP(CNT_NEXT2, CNT_SUM2, 96, 12, done)
 #define CNT_COUNT3(done) \
 	VPSLLD $3, Y4, Y11; \
 	VPSLLD $3, Y5, Y12; \
 	VPSLLD $3, Y6, Y13; \
 	CNT_SUM3; \
 	CNT_ADD(0); \
-	CMPQ E+56(FP), $4; \
-	JBE  done; \
-	CNT_NEXT3; \
-	CNT_SUM3; \
-	CNT_ADD(32); \
-	CMPQ E+56(FP), $8; \
-	JBE  done; \
-	CNT_NEXT3; \
-	CNT_SUM3; \
-	CNT_ADD(64); \
-	CMPQ E+56(FP), $12; \
-	JBE  done; \
-	CNT_NEXT3; \
-	CNT_SUM3; \
-	CNT_ADD(96)
+	CNT_STEP(CNT_NEXT3, CNT_SUM3, 32, 4, done); \
+	CNT_STEP(CNT_NEXT3, CNT_SUM3, 64, 8, done); \
+	CNT_STEP(CNT_NEXT3, CNT_SUM3, 96, 12, done)
 #define CNT_COUNT4(done) \
 	VPSLLD $3, Y4, Y11; \
 	VPSLLD $3, Y5, Y12; \
@@ -602,21 +573,9 @@ GLOBL lanes8<>(SB), RODATA|NOPTR, $1664
 	VPSLLD $3, Y7, Y14; \
 	CNT_SUM4; \
 	CNT_ADD(0); \
-	CMPQ E+56(FP), $4; \
-	JBE  done; \
-	CNT_NEXT4; \
-	CNT_SUM4; \
-	CNT_ADD(32); \
-	CMPQ E+56(FP), $8; \
-	JBE  done; \
-	CNT_NEXT4; \
-	CNT_SUM4; \
-	CNT_ADD(64); \
-	CMPQ E+56(FP), $12; \
-	JBE  done; \
-	CNT_NEXT4; \
-	CNT_SUM4; \
-	CNT_ADD(96)
+	CNT_STEP(CNT_NEXT4, CNT_SUM4, 32, 4, done); \
+	CNT_STEP(CNT_NEXT4, CNT_SUM4, 64, 8, done); \
+	CNT_STEP(CNT_NEXT4, CNT_SUM4, 96, 12, done)
 
 TEXT ·lanesAVX2(SB), 0, $8896-96
 	MOVQ ids+0(FP), DI

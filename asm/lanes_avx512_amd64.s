@@ -349,66 +349,37 @@ GLOBL lanes16<>(SB), RODATA|NOPTR, $868
 #define CNT_ADD(off) \
 	VPADDD (CNT+off)(SP), Z15, Z15; \
 	VMOVDQU32 Z15, (CNT+off)(SP)
+// CNT_STEP: the next CNT vector, if E reaches it.
+#define CNT_STEP(NEXT, SUM, off, lim, done) \
+	CMPQ E+56(FP), $lim; \
+	JBE  done; \
+	NEXT; \
+	SUM; \
+	CNT_ADD(off)
 #define CNT_COUNT1(done) \
 	VPSLLD $3, Z4, Z8; \
 	CNT_SUM1; \
 	CNT_ADD(0); \
-	CMPQ E+56(FP), $4; \
-	JBE  done; \
-	CNT_NEXT1; \
-	CNT_SUM1; \
-	CNT_ADD(64); \
-	CMPQ E+56(FP), $8; \
-	JBE  done; \
-	CNT_NEXT1; \
-	CNT_SUM1; \
-	CNT_ADD(128); \
-	CMPQ E+56(FP), $12; \
-	JBE  done; \
-	CNT_NEXT1; \
-	CNT_SUM1; \
-	CNT_ADD(192)
+	CNT_STEP(CNT_NEXT1, CNT_SUM1, 64, 4, done); \
+	CNT_STEP(CNT_NEXT1, CNT_SUM1, 128, 8, done); \
+	CNT_STEP(CNT_NEXT1, CNT_SUM1, 192, 12, done)
 #define CNT_COUNT2(done) \
 	VPSLLD $3, Z4, Z8; \
 	VPSLLD $3, Z5, Z9; \
 	CNT_SUM2; \
 	CNT_ADD(0); \
-	CMPQ E+56(FP), $4; \
-	JBE  done; \
-	CNT_NEXT2; \
-	CNT_SUM2; \
-	CNT_ADD(64); \
-	CMPQ E+56(FP), $8; \
-	JBE  done; \
-	CNT_NEXT2; \
-	CNT_SUM2; \
-	CNT_ADD(128); \
-	CMPQ E+56(FP), $12; \
-	JBE  done; \
-	CNT_NEXT2; \
-	CNT_SUM2; \
-	CNT_ADD(192)
+	CNT_STEP(CNT_NEXT2, CNT_SUM2, 64, 4, done); \
+	CNT_STEP(CNT_NEXT2, CNT_SUM2, 128, 8, done); \
+	CNT_STEP(CNT_NEXT2, CNT_SUM2, 192, 12, done)
 #define CNT_COUNT3(done) \
 	VPSLLD $3, Z4, Z8; \
 	VPSLLD $3, Z5, Z9; \
 	VPSLLD $3, Z6, Z10; \
 	CNT_SUM3; \
 	CNT_ADD(0); \
-	CMPQ E+56(FP), $4; \
-	JBE  done; \
-	CNT_NEXT3; \
-	CNT_SUM3; \
-	CNT_ADD(64); \
-	CMPQ E+56(FP), $8; \
-	JBE  done; \
-	CNT_NEXT3; \
-	CNT_SUM3; \
-	CNT_ADD(128); \
-	CMPQ E+56(FP), $12; \
-	JBE  done; \
-	CNT_NEXT3; \
-	CNT_SUM3; \
-	CNT_ADD(192)
+	CNT_STEP(CNT_NEXT3, CNT_SUM3, 64, 4, done); \
+	CNT_STEP(CNT_NEXT3, CNT_SUM3, 128, 8, done); \
+	CNT_STEP(CNT_NEXT3, CNT_SUM3, 192, 12, done)
 #define CNT_COUNT4(done) \
 	VPSLLD $3, Z4, Z8; \
 	VPSLLD $3, Z5, Z9; \
@@ -416,21 +387,9 @@ GLOBL lanes16<>(SB), RODATA|NOPTR, $868
 	VPSLLD $3, Z7, Z13; \
 	CNT_SUM4; \
 	CNT_ADD(0); \
-	CMPQ E+56(FP), $4; \
-	JBE  done; \
-	CNT_NEXT4; \
-	CNT_SUM4; \
-	CNT_ADD(64); \
-	CMPQ E+56(FP), $8; \
-	JBE  done; \
-	CNT_NEXT4; \
-	CNT_SUM4; \
-	CNT_ADD(128); \
-	CMPQ E+56(FP), $12; \
-	JBE  done; \
-	CNT_NEXT4; \
-	CNT_SUM4; \
-	CNT_ADD(192)
+	CNT_STEP(CNT_NEXT4, CNT_SUM4, 64, 4, done); \
+	CNT_STEP(CNT_NEXT4, CNT_SUM4, 128, 8, done); \
+	CNT_STEP(CNT_NEXT4, CNT_SUM4, 192, 12, done)
 
 TEXT ·lanesAVX512(SB), 0, $9472-96
 	MOVQ ids+0(FP), DI
