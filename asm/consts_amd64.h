@@ -257,6 +257,16 @@ done: \
 	SUBQ Rr, Rt; \
 	VMOVDQU (Rt), Ym
 
+// HMIN8_Y6: lane 0 of X6 = the minimum of the 8 lanes of Y6 (no NaN).
+// Clobbers X5.
+#define HMIN8_Y6 \
+	VEXTRACTF128 $1, Y6, X5; \
+	VMINPS X5, X6, X6; \
+	VPERMILPS $0x4E, X6, X5; \
+	VMINPS X5, X6, X6; \
+	VPERMILPS $0xB1, X6, X5; \
+	VMINPS X5, X6, X6
+
 // NORM8_AVX512: Y0 = Y0 / (((u0+u1)+u2)+...+u7 + 1e-20), the eight lanes
 // of Y0 summed left to right as asm.weights sums them (Go starts from +0,
 // and +0 + u0 = u0 since u0 >= +0; padding lanes are +0 and add nothing).

@@ -2,8 +2,6 @@
 
 package asm
 
-import "golang.org/x/sys/cpu"
-
 // The "tokens across lanes" kernels (lanes_avx512_amd64.s,
 // lanes_avx2_amd64.s) route a whole chunk in one call for routers with few
 // experts: one token per vector lane (16 per zmm, 8 per ymm), one vector per
@@ -25,11 +23,9 @@ const (
 	lanesNormalize = 4
 )
 
-var hasPOPCNT = cpu.X86.HasPOPCNT
-
 // lanesOK reports whether the lanes kernels cover p with this stride.
 func lanesOK(impl Impl, p *Plan, stride int) bool {
-	return (impl == AVX512 || impl == AVX2) && hasPOPCNT && p.Groups == 1 && p.E <= lanesMaxE && p.K <= lanesMaxK && stride <= lanesMaxStride
+	return (impl == AVX512 || impl == AVX2) && p.Groups == 1 && p.E <= lanesMaxE && p.K <= lanesMaxK && stride <= lanesMaxStride
 }
 
 // routeLanes is RouteGeneric for the shapes lanesOK accepts.
