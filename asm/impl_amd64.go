@@ -183,7 +183,8 @@ func kTopK(impl Impl, top []uint64, n int, vals []float32, base int, floor float
 }
 
 // kTopKIDs is kTopK from an empty top that also writes the K chosen
-// indices to ids; it reports false when vals holds a NaN or an infinity.
+// indices to ids; for K <= 32 it reports false when vals holds a NaN or
+// an infinity (as kTopK, whose heap path for larger K does not check).
 // AVX512 with K = 8 writes them in the kernel (one 32-byte store);
 // otherwise they are converted here.
 func kTopKIDs(impl Impl, top []uint64, vals []float32, ids []int32) bool {
