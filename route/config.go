@@ -12,6 +12,9 @@ type ScoreFunc uint8
 const (
 	Sigmoid ScoreFunc = iota // s_i = 1/(1+e^-x_i): DeepSeek-V3, Kimi K2, GLM-4.5, Llama 4
 	Softmax                  // s_i = softmax(x)_i over all experts: Mixtral, Qwen, DeepSeek-V2
+	// SqrtSoftplus: s_i = sqrt(softplus(x_i)), torch's softplus (beta 1,
+	// threshold 20: x > 20 ? x : log1p(e^x)): DeepSeek-V4.
+	SqrtSoftplus
 )
 
 func (f ScoreFunc) String() string {
@@ -20,8 +23,38 @@ func (f ScoreFunc) String() string {
 		return "sigmoid"
 	case Softmax:
 		return "softmax"
+	case SqrtSoftplus:
+		return "sqrtsoftplus"
 	}
 	return fmt.Sprintf("ScoreFunc(%d)", uint8(f))
+}
+
+// NormRule is how Normalize divides the K weights by their sum (summed
+// left to right in float32).
+type NormRule uint8
+
+const (
+	// NormEps: w / (sum + 1e-20). DeepSeek-V3/V3.2/V4, Kimi K2, GLM, Ling,
+	// Nemotron, Megatron-LM.
+	NormEps NormRule = iota
+	// NormSum: w / sum. MiniMax-M2, Mixtral, Qwen's and Gemma 4's HF
+	// blocks. (A sum of 0, where the model's own code would divide 0 by 0,
+	// gives weights 0.)
+	NormSum
+	// NormClamp: w / max(sum, NormMin). ERNIE-4.5 (moe_norm_min, 1e-12).
+	NormClamp
+)
+
+func (r NormRule) String() string {
+	switch r {
+	case NormEps:
+		return "sum+1e-20"
+	case NormSum:
+		return "sum"
+	case NormClamp:
+		return "max(sum,min)"
+	}
+	return fmt.Sprintf("NormRule(%d)", uint8(r))
 }
 
 // GroupRule is how an expert group is scored for node-limited routing.
@@ -58,8 +91,12 @@ type Config struct {
 	Groups    int
 	TopGroups int
 	GroupRule GroupRule
-	// Normalize divides the K weights by their sum (+1e-20) before scaling.
+	// Normalize divides the K weights by their sum before scaling, by
+	// NormRule (the zero value NormEps: sum + 1e-20).
 	Normalize bool
+	NormRule  NormRule
+	// NormMin is NormClamp's floor for the sum (> 0, finite); 0 otherwise.
+	NormMin float32
 	// Scale is the routed scaling factor applied to every weight after
 	// normalisation; 0 means 1.
 	Scale float32
@@ -69,6 +106,16 @@ type Config struct {
 	// (or none) with every call either way; tools use this to tell whether
 	// one is expected.
 	SelectionBias bool
+	// ZeroExperts says that the last ZeroExperts of the Experts columns are
+	// zero-computation experts (LongCat-Flash: 512 real + 256 identity
+	// experts, Experts = 768). They are scored, biased, chosen, weighted and
+	// counted in Load like any other column; a framework applies an id
+	// >= Experts-ZeroExperts as the identity: out += w * x.
+	ZeroExperts int
+	// PerExpertScale records that the model multiplies each chosen
+	// expert's weight by a learned per-expert factor (Gemma 4's
+	// per_expert_scale), which Route takes as Input.ExpertScale.
+	PerExpertScale bool
 }
 
 // ErrConfig is wrapped by every configuration error.
@@ -127,8 +174,21 @@ func (c Config) Validate() error {
 	if c.TopK < 1 || c.TopK > c.Experts {
 		return cfgErr("TopK", c.TopK, "must be in [1, Experts=%d]", c.Experts)
 	}
-	if c.Score > Softmax {
-		return cfgErr("Score", c.Score, "must be Sigmoid or Softmax")
+	if c.Score > SqrtSoftplus {
+		return cfgErr("Score", c.Score, "must be Sigmoid, Softmax or SqrtSoftplus")
+	}
+	if c.NormRule > NormClamp {
+		return cfgErr("NormRule", c.NormRule, "must be NormEps, NormSum or NormClamp")
+	}
+	if m := float64(c.NormMin); c.NormRule == NormClamp {
+		if !(m > 0) || math.IsInf(m, 0) {
+			return cfgErr("NormMin", c.NormMin, "must be finite and > 0 with NormClamp")
+		}
+	} else if m != 0 {
+		return cfgErr("NormMin", c.NormMin, "must be 0 unless NormRule is NormClamp")
+	}
+	if c.ZeroExperts < 0 || c.ZeroExperts >= c.Experts {
+		return cfgErr("ZeroExperts", c.ZeroExperts, "must be in [0, Experts=%d)", c.Experts)
 	}
 	if c.GroupRule > GroupMax {
 		return cfgErr("GroupRule", c.GroupRule, "must be GroupTop2Sum or GroupMax")
@@ -171,6 +231,18 @@ func (c Config) String() string {
 	}
 	if c.Normalize {
 		s += " normalized"
+		if c.NormRule != NormEps {
+			s += "(" + c.NormRule.String() + ")"
+		}
+		if c.NormRule == NormClamp {
+			s += fmt.Sprintf("[min=%g]", c.NormMin)
+		}
+	}
+	if c.ZeroExperts > 0 {
+		s += fmt.Sprintf(" zero-experts=%d", c.ZeroExperts)
+	}
+	if c.PerExpertScale {
+		s += " +expert-scale"
 	}
 	if c.scale() != 1 {
 		s += fmt.Sprintf(" scale=%g", c.scale())

@@ -22,6 +22,20 @@ type Input struct {
 	// Bias is nil or the Experts selection biases: added to the scores for
 	// choosing experts, never to the weights.
 	Bias []float32
+	// ExpertScale is nil or the Experts per-expert output scales (Gemma 4's
+	// per_expert_scale, finite): each chosen expert's weight is multiplied
+	// by ExpertScale[id], after normalisation and after Config.Scale.
+	ExpertScale []float32
+	// Mask is nil or has Tokens entries; Mask[t] == false marks token t as
+	// padding: its row gets ids -1 and weights 0, and it adds no load (the
+	// convention of DeepSeek's kernels and vLLM). Its logits are not read.
+	Mask []bool
+	// ForcedIDs is nil or Tokens*TopK expert ids to route to instead of
+	// choosing (routing replay; DeepSeek-V4's hash layers, see HashIDs):
+	// out.IDs receives them in the given order, and weights and load are
+	// computed from them exactly as for chosen experts. An id out of
+	// [0, Experts) or repeated within a row is an error (*ForcedIDError).
+	ForcedIDs []int32
 }
 
 // Output receives the routing of a batch; the caller owns every slice.
@@ -64,6 +78,9 @@ var (
 	ErrShape = errors.New("moegate: bad shape")
 	// ErrNonFinite is wrapped by errors about NaN or infinite logits or bias.
 	ErrNonFinite = errors.New("moegate: non-finite input")
+	// ErrForcedID is wrapped by errors about Input.ForcedIDs or a hash
+	// table (*ForcedIDError names the token and slot).
+	ErrForcedID = errors.New("moegate: bad forced expert id")
 	// ErrUnsupported is returned for an implementation this machine or
 	// build cannot run.
 	ErrUnsupported = errors.New("moegate: implementation not supported here")
@@ -85,6 +102,19 @@ func (e *NonFiniteError) Error() string {
 }
 
 func (e *NonFiniteError) Unwrap() error { return ErrNonFinite }
+
+// ForcedIDError names the first bad forced id.
+type ForcedIDError struct {
+	Token, Slot int
+	ID          int32
+	Reason      string // "out of range [0, E)" or "repeats slot N"
+}
+
+func (e *ForcedIDError) Error() string {
+	return fmt.Sprintf("moegate: bad forced expert id: token %d, slot %d: id %d %s", e.Token, e.Slot, e.ID, e.Reason)
+}
+
+func (e *ForcedIDError) Unwrap() error { return ErrForcedID }
 
 // chunk bounds the tokens of one kernel call: assembly is not preemptible.
 const chunk = 256
@@ -128,6 +158,11 @@ func newRouter(cfg Config, impl asm.Impl) (*router, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// TODO(issue 9): the reference implements these; until then refuse
+	// them rather than route them wrongly.
+	if cfg.Score == SqrtSoftplus || cfg.NormRule != NormEps {
+		return nil, fmt.Errorf("%w: %s is not implemented yet", ErrUnsupported, cfg)
+	}
 	cfg.Scale = cfg.scale()
 	cfg.Groups = cfg.groups()
 	cfg.TopGroups = cfg.topGroups()
@@ -156,6 +191,11 @@ func (r *router) Route(out Output, in Input) error {
 	if err := r.checkShape(out, in, stride); err != nil {
 		safeFill(out, K)
 		return err
+	}
+	if in.ExpertScale != nil || in.Mask != nil || in.ForcedIDs != nil {
+		// TODO(issue 9): implemented by the reference; refused until then.
+		safeFill(out, K)
+		return fmt.Errorf("%w: ExpertScale, Mask and ForcedIDs are not implemented yet", ErrUnsupported)
 	}
 	if in.Bias != nil {
 		for i, v := range in.Bias[:E] {
