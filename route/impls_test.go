@@ -38,7 +38,8 @@ func longTokens(t *testing.T) int {
 // cannot run (arm64 under qemu): random configurations (E up to 1024,
 // sometimes 4096; every group rule), batch sizes across the Router's chunk,
 // strides, start offsets, row kinds with ties and specials, bias or none,
-// load or none. Every available SIMD implementation (or "go" when it is the
+// load or none; sometimes issue 9's rules and per-call inputs (expert
+// scales, masks, forced ids). Every available SIMD implementation (or "go" when it is the
 // only one) is compared with the reference on every batch. MOEGATE_SEED picks the seed (default 1);
 // MOEGATE_LONG=1 routes at least 1,000,000 tokens; MOEGATE_TOKENS=n sets
 // the budget directly.
@@ -82,6 +83,7 @@ func TestRandomDifferential(t *testing.T) {
 				T = 1 + r.IntN(64)
 			}
 			in := testutil.RandInput(r, cfg, T, r.IntN(3) == 0)
+			testutil.RandPerInput(r, cfg, &in)
 			withLoad := r.IntN(4) != 0
 			want, err := testutil.RouteCanaried(ref, in, withLoad)
 			if err == nil {

@@ -267,9 +267,12 @@ func (r *router) Route(out Output, in Input) error {
 			continue
 		}
 		// A run of real tokens, at most one chunk.
-		n := 1
-		for n < chunk && t0+n < T && (in.Mask == nil || in.Mask[t0+n]) {
-			n++
+		n := min(chunk, T-t0)
+		if in.Mask != nil {
+			n = 1
+			for n < chunk && t0+n < T && in.Mask[t0+n] {
+				n++
+			}
 		}
 		x := in.Logits[t0*stride:]
 		ids, w := out.IDs[t0*K:(t0+n)*K], out.Weights[t0*K:(t0+n)*K]
