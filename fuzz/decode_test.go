@@ -28,11 +28,25 @@ import (
 //	h[18]    values: 0 raw float32 (4 bytes, little endian); 1 palette (one
 //	         byte: Specials[b] or (b-128)/8); 2 int8/8 (ties); 3 one palette
 //	         byte per row (all-equal rows)
+//	h[19]    flags of the 2026 routers (issue 9): bits 0-1 score (1:
+//	         SqrtSoftplus, overriding flag 1; else as h[5]), bits 2-3
+//	         NormRule (3: NormEps), 16 Input.ExpertScale, 32 Input.Mask,
+//	         64 Input.ForcedIDs, 128 Config.PerExpertScale
+//	h[20]    NormMin (NormClamp only): h20%4 < 3: normMins[h20%4]; 3: float32
+//	         bits h[21:25]
+//	h[25]    forced ids: h25%4: 0 the reference's own choice, 1 random valid
+//	         rows, 2 one id out of range, 3 one id repeated; mask density:
+//	         a token is padding with probability ((h25>>2)%4 + 1)/8
+//	h[26]    Config.ZeroExperts: u16(h[26:28]) % E
 //
 // The logits buffer ((T-1)*stride + E values, gaps included) comes first,
 // then the bias (E values; mode 3 reads one palette byte per value).
+// Expert scales, mask and forced ids come from the generator.
 // T*stride is capped at 1<<16 values to keep each run fast.
-const headerLen = 19
+const headerLen = 28
+
+// normMins are NormClamp's floors by index: ERNIE's, and two that bite.
+var normMins = []float32{1e-12, 0.5, 2}
 
 var eTable = testutil.ShapeEs
 
@@ -45,6 +59,25 @@ const (
 	fLoad
 	fGuard
 	fZeroStride
+)
+
+// h[19] flags.
+const (
+	gSqrtSoftplus = 1
+	gScoreMask    = 3
+	gNormShift    = 2
+	gScale        = 16
+	gMask         = 32
+	gForced       = 64
+	gPerExpert    = 128
+)
+
+// Forced-id kinds (h[25] % 4).
+const (
+	forcedChosen = iota
+	forcedRandom
+	forcedRange
+	forcedRepeat
 )
 
 const (
@@ -68,6 +101,16 @@ type spec struct {
 	logits   []float32 // (T-1)*stride + E values
 	bias     []float32 // E values or nil
 	values   []byte    // for encode: value bytes of a non-raw seed
+
+	// Issue 9's per-call inputs (generated, not encoded values).
+	withScale  bool
+	withMask   bool
+	withForced bool
+	forcedKind int
+	maskLevel  int       // (h25>>2)%4
+	scale      []float32 // E expert scales or nil
+	mask       []bool    // T entries or nil
+	forced     []int32   // T*K ids or nil (forcedChosen: filled by the target)
 }
 
 func divisors(E int) []int {
@@ -159,6 +202,22 @@ func decode(data []byte) spec {
 			}
 		}
 	}
+	g := h[19]
+	if g&gScoreMask == gSqrtSoftplus {
+		c.Score = route.SqrtSoftplus
+	}
+	if nr := route.NormRule(g >> gNormShift & 3); nr <= route.NormClamp {
+		c.NormRule = nr
+	}
+	if c.NormRule == route.NormClamp {
+		if i := int(h[20]) % 4; i < len(normMins) {
+			c.NormMin = normMins[i]
+		} else {
+			c.NormMin = math.Float32frombits(binary.LittleEndian.Uint32(h[21:25]))
+		}
+	}
+	c.PerExpertScale = g&gPerExpert != 0
+	c.ZeroExperts = u16(26) % E
 	if i := int(h[8]) % 8; i < len(testutil.Scales) {
 		c.Scale = testutil.Scales[i]
 	} else {
@@ -179,6 +238,11 @@ func decode(data []byte) spec {
 	s.withLoad = fl&fLoad != 0
 	s.guard = fl&fGuard != 0
 	s.mode = int(h[18]) % 4
+	s.withScale = g&gScale != 0
+	s.withMask = g&gMask != 0
+	s.withForced = g&gForced != 0
+	s.forcedKind = int(h[25]) % 4
+	s.maskLevel = int(h[25]>>2) % 4
 
 	hs := fnv.New64a()
 	hs.Write(data)
@@ -215,6 +279,50 @@ func decode(data []byte) spec {
 		}
 		for i := range s.bias {
 			s.bias[i] = r.value(bm)
+		}
+	}
+	// Per-call inputs from the generator (seeded by the data, so a
+	// mutation anywhere changes them).
+	if s.withScale {
+		s.scale = make([]float32, E)
+		for i := range s.scale {
+			switch r.rng.IntN(8) {
+			case 0:
+				s.scale[i] = 0
+			case 1:
+				// Non-finite and huge too; non-negative, as the contract
+				// checks (testutil.CheckContract) assume.
+				s.scale[i] = float32(math.Abs(float64(testutil.Specials[r.rng.IntN(len(testutil.Specials))])))
+			default:
+				s.scale[i] = float32(0.25 + r.rng.Float64()*2)
+			}
+		}
+	}
+	if s.withMask {
+		s.mask = make([]bool, s.T)
+		for t := range s.mask {
+			s.mask[t] = r.rng.IntN(8) > s.maskLevel
+		}
+	}
+	if s.withForced && s.T > 0 {
+		K := s.cfg.TopK
+		s.forced = make([]int32, s.T*K)
+		if s.forcedKind != forcedChosen {
+			for t := 0; t < s.T; t++ { // K distinct ids per row (T*E <= 1<<16)
+				for j, id := range r.rng.Perm(E)[:K] {
+					s.forced[t*K+j] = int32(id)
+				}
+			}
+			bad := r.rng.IntN(s.T * K) // one bad entry
+			switch s.forcedKind {
+			case forcedRange:
+				s.forced[bad] = []int32{-1, int32(E), math.MaxInt32, math.MinInt32}[r.rng.IntN(4)]
+			case forcedRepeat:
+				if K > 1 {
+					t, j := bad/K, bad%K
+					s.forced[bad] = s.forced[t*K+(j+1)%K]
+				}
+			}
 		}
 	}
 	return s
@@ -281,6 +389,34 @@ func encode(s spec, values []byte) []byte {
 	h[16] = byte(s.stride - E)
 	h[17] = byte(s.offset)
 	h[18] = byte(s.mode)
+	var g byte
+	if c.Score == route.SqrtSoftplus {
+		g |= gSqrtSoftplus
+	}
+	g |= byte(c.NormRule) << gNormShift
+	if c.NormRule == route.NormClamp {
+		if i := slices.Index(normMins, c.NormMin); i >= 0 {
+			h[20] = byte(i)
+		} else {
+			h[20] = 3
+			binary.LittleEndian.PutUint32(h[21:25], math.Float32bits(c.NormMin))
+		}
+	}
+	if s.withScale {
+		g |= gScale
+	}
+	if s.withMask {
+		g |= gMask
+	}
+	if s.withForced {
+		g |= gForced
+	}
+	if c.PerExpertScale {
+		g |= gPerExpert
+	}
+	h[19] = g
+	h[25] = byte(s.forcedKind) | byte(s.maskLevel)<<2
+	h[26], h[27] = byte(c.ZeroExperts>>8), byte(c.ZeroExperts)
 	if values == nil && s.mode == modeRaw {
 		for _, v := range s.logits {
 			values = binary.LittleEndian.AppendUint32(values, math.Float32bits(v))

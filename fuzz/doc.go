@@ -2,7 +2,9 @@
 // Its tests hold every available implementation (asm.Available()) to the
 // pure-Go reference bit for bit, on inputs whose whole shape (experts, K,
 // score function, groups, rule, normalisation, scale, tokens, stride, start
-// offset, logits with specials, bias) is decoded from the fuzzer's bytes:
+// offset, logits with specials, bias; the 2026 rules and per-call inputs:
+// sqrtsoftplus, normalisation rules, zero experts, expert scales, masks,
+// forced ids) is decoded from the fuzzer's bytes:
 // the fuzzer sees no coverage inside assembly, so the bytes must steer the
 // shapes themselves.
 //
@@ -13,6 +15,7 @@
 //	go test ./fuzz -run '^$' -fuzz '^FuzzKernel$' -fuzztime 20s
 //	go test ./fuzz -run '^$' -fuzz '^FuzzSigmoid$' -fuzztime 10s
 //	go test ./fuzz -run '^$' -fuzz '^FuzzExpNeg$' -fuzztime 10s
+//	go test ./fuzz -run '^$' -fuzz '^FuzzSqrtSoftplus$' -fuzztime 10s
 //
 // The seed corpora are written by a test: go generate ./fuzz
 package fuzz

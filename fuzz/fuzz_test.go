@@ -51,11 +51,28 @@ func (s *spec) place() (x, bias []float32) {
 
 func (s *spec) input() route.Input {
 	x, b := s.place()
-	in := route.Input{Logits: x, Tokens: s.T, Stride: s.stride, Bias: b}
+	in := route.Input{Logits: x, Tokens: s.T, Stride: s.stride, Bias: b,
+		ExpertScale: s.scale, Mask: s.mask, ForcedIDs: s.forced}
 	if s.zeroStr {
 		in.Stride = 0
 	}
 	return in
+}
+
+// chooseForced fills s.forced with what ref chooses on the same input
+// (forcedChosen): forced routing must then give the same bits.
+func (s *spec) chooseForced(ref route.Router) {
+	if s.forced == nil || s.forcedKind != forcedChosen {
+		return
+	}
+	in := s.input()
+	in.ForcedIDs, in.Mask = nil, nil
+	ref.Route(route.Output{IDs: s.forced, Weights: make([]float32, len(s.forced))}, in)
+	for i, id := range s.forced { // bad rows' safe ids are valid ids
+		if id < 0 {
+			s.forced[i] = int32(i % s.cfg.TopK)
+		}
+	}
 }
 
 // FuzzRouter routes a decoded batch on every available implementation and
@@ -66,6 +83,9 @@ func FuzzRouter(f *testing.F) {
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // guard-page hits fail, not crash
 		s := decode(data)
 		ref, rerr := route.NewReference(s.cfg)
+		if rerr == nil {
+			s.chooseForced(ref)
+		}
 		for _, impl := range route.Implementations() {
 			got, gerr := route.NewImpl(s.cfg, impl)
 			if err := testutil.DiffErr(rerr, gerr); err != nil {
@@ -75,8 +95,8 @@ func FuzzRouter(f *testing.F) {
 				continue
 			}
 			if err := testutil.Differential(ref, got, s.input(), s.withLoad); err != nil {
-				t.Fatalf("config %v, T=%d stride=%d offset=%d guard=%v bias=%v load=%v mode=%d:\n%v",
-					s.cfg, s.T, s.stride, s.offset, s.guard, s.withBias, s.withLoad, s.mode, err)
+				t.Fatalf("config %v, T=%d stride=%d offset=%d guard=%v bias=%v load=%v mode=%d scale=%v mask=%v forced=%v(%d):\n%v",
+					s.cfg, s.T, s.stride, s.offset, s.guard, s.withBias, s.withLoad, s.mode, s.withScale, s.withMask, s.withForced, s.forcedKind, err)
 			}
 		}
 	})
@@ -84,9 +104,12 @@ func FuzzRouter(f *testing.F) {
 
 // plan resolves a valid Config as route does.
 func plan(c route.Config) asm.Plan {
-	p := asm.Plan{E: c.Experts, K: c.TopK, Softmax: c.Score == route.Softmax,
+	p := asm.Plan{E: c.Experts, K: c.TopK, Softmax: c.Score == route.Softmax, SqrtSoftplus: c.Score == route.SqrtSoftplus,
 		Groups: max(c.Groups, 1), TopGroups: max(c.TopGroups, 1), GroupMax: c.GroupRule == route.GroupMax,
 		Normalize: c.Normalize, Scale: c.Scale}
+	if c.Normalize {
+		p.NormRule, p.NormMin = asm.NormRule(c.NormRule), c.NormMin
+	}
 	if p.Groups == 1 {
 		p.TopGroups = 1
 	}
@@ -144,12 +167,19 @@ func FuzzKernel(f *testing.F) {
 			want.Load[i] = int64(i * 3) // kernels add to the counts
 		}
 		wantBad := asm.RouteGeneric(&p, p.NewScratch(), want.IDs, want.Weights, want.Load, x, s.stride, bias)
+		// A plan the kernels lack runs RouteGeneric; its canonical form
+		// (asm.Plan.Canonical), which the kernels run, must give the same
+		// bits on calls without a bias.
+		kp := p
+		if c, ok := p.Canonical(); ok && bias == nil {
+			kp = c
+		}
 		for _, impl := range asm.Available() {
 			got := testutil.NewCanaried(n, p.E)
 			for i := range got.Load {
 				got.Load[i] = int64(i * 3)
 			}
-			bad := asm.Route(impl, &p, dirtyScratch(&p), got.IDs, got.Weights, got.Load, x, s.stride, bias)
+			bad := asm.Route(impl, &kp, dirtyScratch(&kp), got.IDs, got.Weights, got.Load, x, s.stride, bias)
 			err := got.Check()
 			if err == nil && bad != wantBad {
 				err = fmt.Errorf("first bad token %d, want %d", bad, wantBad)
@@ -241,5 +271,52 @@ func FuzzExpNeg(f *testing.F) {
 			t.Fatalf("ExpNeg(%v) = %v outside [0, 1]", x, e)
 		}
 		checkBound(t, "ExpNeg", x, e, math.Exp(float64(x)), expBound)
+	})
+}
+
+// Stated bounds of SqrtSoftplus (asm/accuracy_test.go): ulp where
+// softplus(x) is a normal float32; below, |s^2 - softplus(x)| in units of
+// 2^-149.
+const (
+	sqrtSoftplusBound    = 1.5
+	sqrtSoftplusSubBound = 1.5
+)
+
+// FuzzSqrtSoftplus checks asm.SqrtSoftplus on any finite float32 (bits):
+// the result is finite and >= 0, within the stated bounds of float64
+// sqrt(softplus(x)) (torch's threshold 20), and not below its lower
+// neighbour's by more than the bound.
+func FuzzSqrtSoftplus(f *testing.F) {
+	f.Add(uint32(0))
+	f.Fuzz(func(t *testing.T, xb uint32) {
+		x := math.Float32frombits(xb)
+		if x != x || math.IsInf(float64(x), 0) {
+			return
+		}
+		got := asm.SqrtSoftplus(x)
+		if !(got >= 0) || math.IsInf(float64(got), 0) {
+			t.Fatalf("SqrtSoftplus(%v) = %v", x, got)
+		}
+		sp := func(x float32) float64 {
+			if x > 20 {
+				return float64(x)
+			}
+			return math.Log1p(math.Exp(float64(x)))
+		}
+		v := sp(x)
+		if v < 0x1p-126 {
+			if e := math.Abs(float64(got)*float64(got)-v) / 0x1p-149; !(e <= sqrtSoftplusSubBound) {
+				t.Fatalf("SqrtSoftplus(%v) = %v: squared, %.3f x 2^-149 from softplus %v", x, got, e, v)
+			}
+		} else {
+			checkBound(t, "SqrtSoftplus", x, got, math.Sqrt(v), sqrtSoftplusBound)
+		}
+		if y := math.Nextafter32(x, float32(math.Inf(-1))); y != x && !math.IsInf(float64(y), 0) {
+			if gy := asm.SqrtSoftplus(y); gy > got {
+				if e, _ := ulpErr(got, float64(gy)); e > 2*sqrtSoftplusBound {
+					t.Fatalf("SqrtSoftplus(%v) = %v > SqrtSoftplus(%v) = %v by %.3f ulp", y, gy, x, got, e)
+				}
+			}
+		}
 	})
 }

@@ -192,6 +192,44 @@ func routerSeeds() []seed {
 	add("stride0-scale0.125", s, nil)
 	c.Scale = float32(math.Inf(1))
 	add("bad-scale-inf", spec{cfg: c, T: 1, stride: 64}, nil)
+	// The 2026 routers (issue 9): each new score and rule, per-expert
+	// scales, masks and every kind of forced ids.
+	for i, c := range []route.Config{
+		{Experts: 256, TopK: 6, Score: route.SqrtSoftplus, Normalize: true, Scale: 1.5, SelectionBias: true},
+		{Experts: 384, TopK: 6, Score: route.SqrtSoftplus, Normalize: true, Scale: 1.5, SelectionBias: true},
+		{Experts: 64, TopK: 8, Score: route.SqrtSoftplus, Groups: 8, TopGroups: 4, Scale: 2.5},
+		{Experts: 64, TopK: 6, Score: route.Softmax, Normalize: true, NormRule: route.NormClamp, NormMin: 1e-12, SelectionBias: true},
+		{Experts: 16, TopK: 3, Score: route.Softmax, Normalize: true, NormRule: route.NormClamp, NormMin: 0.5},
+		{Experts: 256, TopK: 8, Score: route.Softmax, Normalize: true, NormRule: route.NormSum},
+		{Experts: 128, TopK: 8, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, PerExpertScale: true},
+		{Experts: 256, TopK: 8, Score: route.Sigmoid, Normalize: true, NormRule: route.NormSum, SelectionBias: true},
+		{Experts: 768, TopK: 12, Score: route.Softmax, Scale: 6, SelectionBias: true, ZeroExperts: 256},
+		{Experts: 512, TopK: 22, Score: route.Sigmoid, Normalize: true, Scale: 5, SelectionBias: true},
+		{Experts: 32, TopK: 4, Score: route.Sigmoid, Normalize: true, NormRule: route.NormClamp, NormMin: 0.03125},
+	} {
+		kinds := []int{testutil.RowNormal, testutil.RowSpecial, testutil.RowTies, testutil.RowNormal, testutil.RowBad}
+		s := rawSpec(r, c, kinds, c.Experts+i%3, i%16, c.SelectionBias, true)
+		s.withScale = c.PerExpertScale || i%2 == 0
+		s.withMask = i%3 == 0
+		s.maskLevel = i % 4
+		add(fmt.Sprintf("mode%02d-%s", i, strings.ReplaceAll(c.String(), " ", "_")), s, nil)
+		for kind := forcedChosen; kind <= forcedRepeat; kind++ {
+			f := s
+			f.withForced, f.forcedKind = true, kind
+			f.withMask = kind == forcedRange
+			add(fmt.Sprintf("mode%02d-forced%d", i, kind), f, nil)
+		}
+	}
+	return out
+}
+
+// spSeeds are the seeds of FuzzSqrtSoftplus: the float seeds, the
+// threshold, the subnormal softplus range and the worst cases found.
+func spSeeds() []seed {
+	out := floatSeeds()
+	for i, v := range []float32{20, 20.000002, 19.999998, -17, -17.5, -87.3, -87.396355, -103.97, -104, -1.2807162, 0.4, 88.7, 1e30} {
+		out = append(out, seed{fmt.Sprintf("sp%02d-%v", i, v), []byte(fmt.Sprint(math.Float32bits(v)))})
+	}
 	return out
 }
 
@@ -250,6 +288,7 @@ func TestGenerateCorpus(t *testing.T) {
 		writeCorpus(t, "FuzzKernel", rs, "bytes")
 		writeCorpus(t, "FuzzSigmoid", fs, "uint32")
 		writeCorpus(t, "FuzzExpNeg", fs, "uint32")
+		writeCorpus(t, "FuzzSqrtSoftplus", spSeeds(), "uint32")
 		return
 	}
 	for _, target := range []string{"FuzzRouter", "FuzzKernel"} {

@@ -167,10 +167,65 @@ func RandConfig(r *rand.Rand, maxE int) route.Config {
 				}
 			}
 		}
+		// The 2026 rules (issue 9), drawn rarely enough that most
+		// configurations stay on the SIMD kernels: softmax NormSum (SIMD
+		// through its canonical plan without a bias), sqrtsoftplus and
+		// NormClamp (the reference), zero experts (no arithmetic).
+		switch r.IntN(16) {
+		case 0, 1:
+			c.NormRule = route.NormSum
+		case 2:
+			c.Score = route.SqrtSoftplus
+		case 3:
+			c.NormRule = route.NormClamp
+			c.NormMin = []float32{1e-12, 0.5, 2}[r.IntN(3)]
+		case 4:
+			c.ZeroExperts = r.IntN(E)
+		}
+		if !c.Normalize {
+			c.NormRule, c.NormMin = route.NormEps, 0
+		}
 		if c.Validate() != nil {
 			continue
 		}
 		return c
+	}
+}
+
+// RandPerInput adds issue 9's per-call inputs to in, each with probability
+// about 1/8: positive expert scales, a mask (runs of real tokens and
+// padding), and forced ids (K distinct ids per row).
+func RandPerInput(r *rand.Rand, cfg route.Config, in *route.Input) {
+	E, K, T := cfg.Experts, cfg.TopK, in.Tokens
+	if r.IntN(8) == 0 {
+		in.ExpertScale = make([]float32, E)
+		for i := range in.ExpertScale {
+			in.ExpertScale[i] = float32(0.125 + r.Float64()*4)
+		}
+	}
+	if r.IntN(8) == 0 && T >= 0 {
+		in.Mask = make([]bool, T)
+		p := r.IntN(4)
+		for t := range in.Mask {
+			in.Mask[t] = r.IntN(4) >= p || (t > 0 && in.Mask[t-1] && r.IntN(2) == 0)
+		}
+	}
+	if r.IntN(12) == 0 && T > 0 {
+		in.ForcedIDs = make([]int32, T*K)
+		perm := make([]int32, E)
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		for t := 0; t < T; t++ { // partial Fisher-Yates: K distinct ids
+			for j := 0; j < K; j++ {
+				k := j + r.IntN(E-j)
+				perm[j], perm[k] = perm[k], perm[j]
+			}
+			copy(in.ForcedIDs[t*K:t*K+K], perm[:K])
+		}
+		if r.IntN(4) == 0 {
+			in.ForcedIDs[r.IntN(T*K)] = int32(E) // one out of range
+		}
 	}
 }
 
