@@ -40,12 +40,16 @@ import (
 //	norm_topk_prob       true or false
 //	routed_scaling_factor  the scale after normalisation (1.0: none)
 //
-// and, optionally, moegate_norm_rule ("sum+1e-20", the default of
-// DeepSeek's code that this vocabulary comes from; "sum"; or "max(sum,min)"
-// with moe_norm_min), zero_expert_num (identity experts, the last columns)
-// and moegate_per_expert_scale (true: a per-expert output scale, given to
+// and moegate_norm_rule: how the K weights are divided by their sum,
+// "sum+1e-20", "sum" or "max(sum,min)" (with moe_norm_min). A file that
+// names a model_type must state it when it normalises anything but a
+// softmax without a selection bias (for which the rules give the same
+// bits); a file without a model_type is a gate written in DeepSeek's
+// vocabulary, and its default is DeepSeek's "sum+1e-20". Optional:
+// zero_expert_num (identity experts, the last columns) and
+// moegate_per_expert_scale (true: a per-expert output scale, given to
 // Route as Input.ExpertScale). The error for a file that lacks some of
-// them lists what is missing.
+// these lists what is missing.
 //
 // Counts that are negative, fractional, of the wrong JSON type or absurd
 // (more than MaxExperts experts, more experts per token than experts, ...)
@@ -557,6 +561,16 @@ func hfGeneric(h *hfView) (Config, error) {
 		need(h.has("n_group") && h.has("topk_group"), "n_group and topk_group (1 and 1: no groups)")
 	}
 	need(h.has("norm_topk_prob"), "norm_topk_prob (true or false)")
+	if h.has("model_type") && !h.has("moegate_norm_rule") {
+		// A named model's code decides how it divides by the sum. For a
+		// softmax without a bias both rules give the same bits (the K
+		// best probabilities sum to at least 1/E, which absorbs 1e-20);
+		// otherwise the file must say.
+		norm, _ := h.bool("norm_topk_prob")
+		sf, _ := h.str("scoring_func")
+		need(!norm || (sf == "softmax" && method != "noaux_tc"),
+			`moegate_norm_rule (how the K weights are divided by their sum: "sum+1e-20", "sum" or "max(sum,min)")`)
+	}
 	need(h.has("routed_scaling_factor"), "routed_scaling_factor (1.0: none)")
 	if len(lack) > 0 {
 		v := strconv.Quote(h.modelType)

@@ -245,8 +245,14 @@ func TestFromHFConfigIssue9(t *testing.T) {
 func TestFromHFConfigGeneric(t *testing.T) {
 	checkHFCases(t, []hfCase{
 		{"noaux_tc", `{"model_type":"future_moe","n_routed_experts":256,"num_experts_per_tok":8,"scoring_func":"sigmoid",
+			"topk_method":"noaux_tc","n_group":8,"topk_group":4,"norm_topk_prob":true,"moegate_norm_rule":"sum+1e-20","routed_scaling_factor":2.5}`,
+			route.Config{Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true}},
+		{"no model_type: DeepSeek's rule", `{"n_routed_experts":256,"num_experts_per_tok":8,"scoring_func":"sigmoid",
 			"topk_method":"noaux_tc","n_group":8,"topk_group":4,"norm_topk_prob":true,"routed_scaling_factor":2.5}`,
 			route.Config{Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true}},
+		{"a softmax without bias needs no rule", `{"model_type":"future_moe","num_experts":128,"num_experts_per_tok":8,"scoring_func":"softmax",
+			"topk_method":"greedy","norm_topk_prob":true,"routed_scaling_factor":1}`,
+			route.Config{Experts: 128, TopK: 8, Score: route.Softmax, Normalize: true, Scale: 1}},
 		{"no model_type (the command's golden configs)", `{"n_routed_experts":60,"num_experts_per_tok":4,"scoring_func":"softmax","n_group":1,
 			"topk_group":1,"topk_method":"greedy","norm_topk_prob":false,"routed_scaling_factor":1}`,
 			route.Config{Experts: 60, TopK: 4, Score: route.Softmax, Scale: 1}},
@@ -285,6 +291,19 @@ func TestFromHFConfigUnknownType(t *testing.T) {
 		if strings.Contains(js, "norm_topk_prob") == strings.Contains(msg, "norm_topk_prob (true or false)") {
 			t.Errorf("%s: message %q lists norm_topk_prob wrongly", js, msg)
 		}
+	}
+}
+
+// TestFromHFConfigUnknownNormRule: a named model_type that states every
+// other rule in DeepSeek's vocabulary still has to say how its code
+// divides by the sum.
+func TestFromHFConfigUnknownNormRule(t *testing.T) {
+	js := `{"model_type":"frobnicator_moe","n_routed_experts":256,"num_experts_per_tok":8,"n_group":8,"topk_group":4,
+		"scoring_func":"sigmoid","topk_method":"noaux_tc","norm_topk_prob":true,"routed_scaling_factor":2.5}`
+	_, err := route.FromHFConfig([]byte(js))
+	if !errors.Is(err, route.ErrConfig) || !strings.Contains(err.Error(), "moegate_norm_rule") ||
+		strings.Contains(err.Error(), "scoring_func (") {
+		t.Fatalf("got %v; want a refusal that lists moegate_norm_rule only", err)
 	}
 }
 
@@ -355,6 +374,10 @@ func TestFromHFConfigBad(t *testing.T) {
 		{`{"model_type":"gemma4","text_config":{"enable_moe_block":false,"num_experts":null,"top_k_experts":null}}`, "text_config.enable_moe_block"},
 		// the generic path
 		{`{"num_experts":8,"num_experts_per_tok":2,` + gen + `,"n_group":1}`, "model_type"},
+		// a named model's normalisation rule is its code's: it must be stated
+		{`{"model_type":"frobnicator_moe","n_routed_experts":256,"num_experts_per_tok":8,"n_group":8,"topk_group":4,` + gen + `}`, "model_type"},
+		{`{"model_type":"frobnicator_moe","num_experts":64,"num_experts_per_tok":8,"n_group":1,"topk_group":1,"scoring_func":"softmax",
+			"topk_method":"noaux_tc","norm_topk_prob":true,"routed_scaling_factor":1}`, "model_type"},
 		{`{"num_experts":8,"num_experts_per_tok":2,"scoring_func":"relu","topk_method":"greedy","norm_topk_prob":true,"routed_scaling_factor":1}`, "scoring_func"},
 		{`{"num_experts":8,"num_experts_per_tok":2,"scoring_func":"softmax","topk_method":"magic","n_group":1,"topk_group":1,"norm_topk_prob":true,"routed_scaling_factor":1}`, "topk_method"},
 		{`{"num_experts":8,"num_experts_per_tok":2,"scoring_func":"softmax","topk_method":"greedy","n_group":2,"norm_topk_prob":true,"routed_scaling_factor":1}`, "n_group"},
