@@ -857,7 +857,11 @@ func (h *hfView) groups(c *Config, dg, dk *int, rule GroupRule) error {
 	if err != nil {
 		return err
 	}
-	if h.has("topk_group") && k > g {
+	if k > g { // torch.topk over the groups would fail
+		if !h.has("topk_group") {
+			return &ConfigError{Field: h.path + "topk_group", Value: fmt.Sprintf("(missing: default %d)", k),
+				Rule: fmt.Sprintf("exceeds n_group = %d; state it", g)}
+		}
 		return h.errf("topk_group", "exceeds n_group = %d", g)
 	}
 	if g > 1 {

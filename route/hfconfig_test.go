@@ -366,6 +366,7 @@ func TestFromHFConfigBad(t *testing.T) {
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"n_group":7,"topk_group":4}`, "n_group"},
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"n_group":8,"topk_group":9}`, "topk_group"},
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"n_group":8,"topk_group":-1}`, "topk_group"},
+		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"n_group":2}`, "topk_group"}, // default 4 > 2
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":64,"n_group":8,"topk_group":1}`, "num_experts_per_tok"},
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"routed_scaling_factor":-2.5}`, "routed_scaling_factor"},
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"routed_scaling_factor":0}`, "routed_scaling_factor"},
