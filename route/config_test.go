@@ -3,6 +3,9 @@ package route_test
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -63,19 +66,34 @@ func TestValidateRules(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
+	sum, clamp := route.NormSum, route.NormClamp
 	want := map[string]route.Config{
-		"deepseek-v3":      {Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true},
-		"deepseek-r1":      {Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true},
-		"kimi-k2":          {Experts: 384, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.827, SelectionBias: true},
-		"glm-4.5":          {Experts: 160, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.5, SelectionBias: true},
-		"deepseek-v2":      {Experts: 160, TopK: 6, Score: route.Softmax, Groups: 8, TopGroups: 3, GroupRule: route.GroupMax, Scale: 16},
-		"deepseek-v2-lite": {Experts: 64, TopK: 6, Score: route.Softmax, Scale: 1},
-		"qwen3-moe":        {Experts: 128, TopK: 8, Score: route.Softmax, Normalize: true, Scale: 1},
-		"qwen1.5-moe":      {Experts: 60, TopK: 4, Score: route.Softmax, Scale: 1},
-		"mixtral-8x7b":     {Experts: 8, TopK: 2, Score: route.Softmax, Normalize: true, Scale: 1},
-		"gpt-oss-20b":      {Experts: 32, TopK: 4, Score: route.Softmax, Normalize: true, Scale: 1},
-		"llama4-scout":     {Experts: 16, TopK: 1, Score: route.Sigmoid, Scale: 1},
-		"llama4-maverick":  {Experts: 128, TopK: 1, Score: route.Sigmoid, Scale: 1},
+		"deepseek-v3":       {Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true},
+		"deepseek-r1":       {Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true},
+		"deepseek-v3.2":     {Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true},
+		"deepseek-v4-flash": {Experts: 256, TopK: 6, Score: route.SqrtSoftplus, Normalize: true, Scale: 1.5, SelectionBias: true},
+		"deepseek-v4-pro":   {Experts: 384, TopK: 6, Score: route.SqrtSoftplus, Normalize: true, Scale: 1.5, SelectionBias: true},
+		"kimi-k2":           {Experts: 384, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.827, SelectionBias: true},
+		"glm-4.5":           {Experts: 160, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.5, SelectionBias: true},
+		"glm-4.5-air":       {Experts: 128, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 1, SelectionBias: true},
+		"glm-5":             {Experts: 256, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.5, SelectionBias: true},
+		"minimax-m2":        {Experts: 256, TopK: 8, Score: route.Sigmoid, Normalize: true, NormRule: sum, Scale: 1, SelectionBias: true},
+		"deepseek-v2":       {Experts: 160, TopK: 6, Score: route.Softmax, Groups: 8, TopGroups: 3, GroupRule: route.GroupMax, Scale: 16},
+		"deepseek-v2-lite":  {Experts: 64, TopK: 6, Score: route.Softmax, Scale: 1},
+		"qwen3-moe":         {Experts: 128, TopK: 8, Score: route.Softmax, Normalize: true, NormRule: sum, Scale: 1},
+		"qwen3-next":        {Experts: 512, TopK: 10, Score: route.Softmax, Normalize: true, NormRule: sum, Scale: 1},
+		"qwen3.5-moe":       {Experts: 256, TopK: 8, Score: route.Softmax, Normalize: true, NormRule: sum, Scale: 1},
+		"qwen1.5-moe":       {Experts: 60, TopK: 4, Score: route.Softmax, Scale: 1},
+		"longcat-flash":     {Experts: 768, TopK: 12, Score: route.Softmax, Scale: 6, SelectionBias: true, ZeroExperts: 256},
+		"ling-2.0":          {Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true},
+		"ernie-4.5":         {Experts: 64, TopK: 6, Score: route.Softmax, Normalize: true, NormRule: clamp, NormMin: 1e-12, Scale: 1, SelectionBias: true},
+		"gemma-4":           {Experts: 128, TopK: 8, Score: route.Softmax, Normalize: true, NormRule: sum, Scale: 1, PerExpertScale: true},
+		"nemotron-3-super":  {Experts: 512, TopK: 22, Score: route.Sigmoid, Normalize: true, Scale: 5, SelectionBias: true},
+		"mixtral-8x7b":      {Experts: 8, TopK: 2, Score: route.Softmax, Normalize: true, NormRule: sum, Scale: 1},
+		"gpt-oss-20b":       {Experts: 32, TopK: 4, Score: route.Softmax, Normalize: true, NormRule: sum, Scale: 1},
+		"gpt-oss-120b":      {Experts: 128, TopK: 4, Score: route.Softmax, Normalize: true, NormRule: sum, Scale: 1},
+		"llama4-scout":      {Experts: 16, TopK: 1, Score: route.Sigmoid, Scale: 1},
+		"llama4-maverick":   {Experts: 128, TopK: 1, Score: route.Sigmoid, Scale: 1},
 	}
 	for name, c := range want {
 		p, err := route.LookupPreset(strings.ToUpper(name))
@@ -89,9 +107,25 @@ func TestPresets(t *testing.T) {
 			t.Errorf("%s: no source", name)
 		}
 	}
+	names := route.PresetNames()
+	for _, n := range names {
+		if _, ok := want[n]; !ok {
+			t.Errorf("preset %s is not in this test", n)
+		}
+	}
+	seen := map[string]string{}
 	for _, p := range route.Presets() {
 		if err := p.Config.Validate(); err != nil {
 			t.Errorf("preset %s invalid: %v", p.Name, err)
+		}
+		for _, n := range append([]string{p.Name}, p.Aliases...) {
+			if other, dup := seen[n]; dup {
+				t.Errorf("name %s used by %s and %s", n, other, p.Name)
+			}
+			seen[n] = p.Name
+			if q, err := route.LookupPreset(n); err != nil || q.Name != p.Name {
+				t.Errorf("LookupPreset(%s) = %s, %v; want %s", n, q.Name, err, p.Name)
+			}
 		}
 	}
 	if _, err := route.LookupPreset("gpt-5"); !errors.Is(err, route.ErrConfig) {
@@ -99,70 +133,59 @@ func TestPresets(t *testing.T) {
 	}
 }
 
-func TestFromHFConfig(t *testing.T) {
-	cases := []struct {
-		name, json string
-		want       route.Config
-	}{
-		{"deepseek-v3", `{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"n_group":8,"topk_group":4,
-			"scoring_func":"sigmoid","topk_method":"noaux_tc","norm_topk_prob":true,"routed_scaling_factor":2.5}`,
-			route.Config{Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true}},
-		{"kimi-k2", `{"model_type":"kimi_k2","n_routed_experts":384,"num_experts_per_tok":8,"n_group":1,"topk_group":1,
-			"scoring_func":"sigmoid","topk_method":"noaux_tc","norm_topk_prob":true,"routed_scaling_factor":2.827}`,
-			route.Config{Experts: 384, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.827, SelectionBias: true}},
-		{"glm-4.5", `{"model_type":"glm4_moe","n_routed_experts":160,"num_experts_per_tok":8,"n_group":1,"topk_group":1,
-			"norm_topk_prob":true,"routed_scaling_factor":2.5}`,
-			route.Config{Experts: 160, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.5, SelectionBias: true}},
-		{"deepseek-v2", `{"model_type":"deepseek_v2","n_routed_experts":160,"num_experts_per_tok":6,"n_group":8,"topk_group":3,
-			"topk_method":"group_limited_greedy","scoring_func":"softmax","norm_topk_prob":false,"routed_scaling_factor":16.0}`,
-			route.Config{Experts: 160, TopK: 6, Score: route.Softmax, Groups: 8, TopGroups: 3, GroupRule: route.GroupMax, Scale: 16}},
-		{"deepseek-v2-lite", `{"model_type":"deepseek_v2","n_routed_experts":64,"num_experts_per_tok":6,"n_group":1,"topk_group":1,
-			"topk_method":"greedy","scoring_func":"softmax","norm_topk_prob":false,"routed_scaling_factor":1.0}`,
-			route.Config{Experts: 64, TopK: 6, Score: route.Softmax, Scale: 1}},
-		{"qwen3", `{"model_type":"qwen3_moe","num_experts":128,"num_experts_per_tok":8,"norm_topk_prob":true}`,
-			route.Config{Experts: 128, TopK: 8, Score: route.Softmax, Normalize: true, Scale: 1}},
-		{"qwen1.5", `{"model_type":"qwen2_moe","num_experts":60,"num_experts_per_tok":4,"norm_topk_prob":false}`,
-			route.Config{Experts: 60, TopK: 4, Score: route.Softmax, Scale: 1}},
-		{"mixtral", `{"model_type":"mixtral","num_local_experts":8,"num_experts_per_tok":2}`,
-			route.Config{Experts: 8, TopK: 2, Score: route.Softmax, Normalize: true, Scale: 1}},
-		{"gpt-oss", `{"model_type":"gpt_oss","num_local_experts":32,"num_experts_per_tok":4,"experts_per_token":4}`,
-			route.Config{Experts: 32, TopK: 4, Score: route.Softmax, Normalize: true, Scale: 1}},
-		{"llama4", `{"model_type":"llama4","text_config":{"model_type":"llama4_text","num_local_experts":16,"num_experts_per_tok":1}}`,
-			route.Config{Experts: 16, TopK: 1, Score: route.Sigmoid, Scale: 1}},
-	}
-	for _, tc := range cases {
-		got, err := route.FromHFConfig([]byte(tc.json))
+// TestPresetsFromConfigFiles: each preset is exactly what FromHFConfig
+// reads from its model's config.json (testdata/configs/<name>.json), so
+// the presets and the family rules cannot drift apart.
+func TestPresetsFromConfigFiles(t *testing.T) {
+	for _, p := range route.Presets() {
+		b, err := os.ReadFile(filepath.Join("testdata", "configs", p.Name+".json"))
 		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
+			t.Errorf("preset %s: %v", p.Name, err)
 			continue
 		}
-		if got != tc.want {
-			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
-		}
-		if _, err := route.New(got); err != nil {
-			t.Errorf("%s: New: %v", tc.name, err)
-		}
-	}
-	bad := []struct{ json, field string }{
-		{`{`, ""},
-		{`{"num_experts_per_tok":8}`, "config.json"},
-		{`{"n_routed_experts":64}`, "num_experts_per_tok"},
-		{`{"n_routed_experts":64.5,"num_experts_per_tok":8}`, "n_routed_experts"},
-		{`{"n_routed_experts":64,"num_experts_per_tok":8,"scoring_func":"relu"}`, "scoring_func"},
-		{`{"n_routed_experts":64,"num_experts_per_tok":8,"topk_method":"magic"}`, "topk_method"},
-		{`{"n_routed_experts":64,"num_experts_per_tok":8,"norm_topk_prob":"yes"}`, "norm_topk_prob"},
-		{`{"n_routed_experts":64,"num_experts_per_tok":80}`, "TopK"},
-		{`{"n_routed_experts":64,"num_experts_per_tok":8,"n_group":5,"topk_group":2}`, "Groups"},
-	}
-	for _, tc := range bad {
-		_, err := route.FromHFConfig([]byte(tc.json))
-		if !errors.Is(err, route.ErrConfig) {
-			t.Errorf("%s: got %v, want ErrConfig", tc.json, err)
+		c, err := route.FromHFConfig(b)
+		if err != nil {
+			t.Errorf("preset %s: its config.json: %v", p.Name, err)
 			continue
 		}
-		var ce *route.ConfigError
-		if tc.field != "" && (!errors.As(err, &ce) || ce.Field != tc.field) {
-			t.Errorf("%s: got %v, want field %s", tc.json, err, tc.field)
+		if c != p.Config {
+			t.Errorf("preset %s is %+v; its config.json reads %+v", p.Name, p.Config, c)
 		}
+		if strings.Contains(p.Source, "secondary") != strings.Contains(p.Source, "(secondary") {
+			t.Errorf("preset %s: say \"(secondary: ...)\" with the copy it comes from: %s", p.Name, p.Source)
+		}
+	}
+}
+
+// TestPresetsCopies: what Presets and LookupPreset return is the caller's.
+func TestPresetsCopies(t *testing.T) {
+	before, err := route.LookupPreset("deepseek-v3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := route.Presets()
+	for i := range ps {
+		for j := range ps[i].Aliases {
+			ps[i].Aliases[j] = "edited"
+		}
+		ps[i].Config.Experts = 3
+		ps[i].Name = "edited"
+	}
+	got, err := route.LookupPreset("deepseek-v3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, before) {
+		t.Fatalf("editing Presets() changed LookupPreset: %+v, was %+v", got, before)
+	}
+	if _, err := route.LookupPreset("deepseek-r1"); err != nil {
+		t.Fatalf("an alias lost through Presets(): %v", err)
+	}
+	got.Aliases[0] = "edited"
+	if again, _ := route.LookupPreset("deepseek-v3"); !reflect.DeepEqual(again, before) {
+		t.Fatalf("editing LookupPreset's result changed the preset: %+v", again)
+	}
+	if ps2 := route.Presets(); ps2[0].Name == "edited" || ps2[0].Aliases[0] == "edited" {
+		t.Fatalf("Presets() shares its slices: %+v", ps2[0])
 	}
 }
