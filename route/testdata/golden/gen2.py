@@ -341,6 +341,9 @@ MODELS2 = {
     "nemotron-3-super": (mcfg(512, 22, "sigmoid", norm=True, scale=5.0, bias=True), "sigmoid_groups"),
     # openai/gpt-oss-120b: num_local_experts 128, num_experts_per_tok 4 (softmax over the chosen).
     "gpt-oss-120b": (mcfg(128, 4, "softmax", norm=True), "gpt_oss"),
+    # zai-org/GLM-4.5-Air config.json (glm4_moe): n_routed_experts 128, num_experts_per_tok 8, n_group 1,
+    # topk_group 1, norm_topk_prob true, routed_scaling_factor 1.0; Glm4MoeMoE routes as DeepseekV3MoE.
+    "glm-4.5-air": (mcfg(128, 8, "sigmoid", norm=True, scale=1.0, bias=True), "sigmoid_groups"),
 }
 
 
