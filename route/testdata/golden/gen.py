@@ -868,12 +868,20 @@ def main():
     ap.add_argument("--check", action="store_true", help="regenerate and compare with the committed files")
     ap.add_argument("--out", default=HERE, help="output directory")
     args = ap.parse_args()
+    sys.path.insert(0, HERE)
+    import gen2  # the 2026 routers (issue 9): manifest2.json, golden2.bin.gz, configs/
+
     if args.check:
-        sys.exit(0 if check() else 1)
+        ok = check()
+        ok = gen2.check2() and ok
+        sys.exit(0 if ok else 1)
     manifest, blob = generate()
     write(args.out, manifest, blob)
     n = manifest["cases"]
     print(f"wrote {len(n)} cases, blob {len(blob)} bytes")
+    m2, blob2, files2 = gen2.generate2()
+    gen2.write2(args.out, m2, blob2, files2)
+    print(f"wrote {len(m2['cases'])} cases (gen2), blob {len(blob2)} bytes, {len(files2)} configs")
 
 
 if __name__ == "__main__":
