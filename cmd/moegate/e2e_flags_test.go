@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/moegate/moegate/route"
 )
 
 func i32data(v ...int32) []byte {
@@ -292,5 +294,32 @@ func TestZeroBiasNote(t *testing.T) {
 	res = moegate(t, "route", "--config", "mixtral-8x7b", "--logits", x8, "--out", filepath.Join(dir, "o3"))
 	if res.code != 0 || res.stderr != "" || strings.Contains(res.stdout, "bias") {
 		t.Errorf("mixtral: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
+	}
+}
+
+// TestGateNotes: what the command says for a gate's bias and per-expert
+// scale when the command line does or does not give them.
+func TestGateNotes(t *testing.T) {
+	cfg := route.Config{Experts: 16, TopK: 2, SelectionBias: true, PerExpertScale: true, Normalize: true}
+	n := gateNotes(cfg, "g", false, false)
+	if len(n) != 2 || !strings.Contains(n[0], "zero bias") || !strings.Contains(n[1], "scale 1") {
+		t.Errorf("notes without --bias, --expert-scale: %q", n)
+	}
+	if n := gateNotes(cfg, "g", true, true); len(n) != 0 {
+		t.Errorf("notes with both: %q", n)
+	}
+	if n := gateNotes(route.Config{Experts: 16, TopK: 2}, "g", true, true); len(n) != 1 || !strings.Contains(n[0], "no per-expert output scale") {
+		t.Errorf("scale for a gate without one: %q", n)
+	}
+	for _, c := range []struct {
+		bias, scale bool
+		want        string
+	}{
+		{false, false, "E=16 K=2 sigmoid normalized +bias(zero: no --bias) +expert-scale(1: no --expert-scale)"},
+		{true, true, "E=16 K=2 sigmoid normalized +bias(--bias) +expert-scale(--expert-scale)"},
+	} {
+		if got := describeGate(cfg, c.bias, c.scale); got != c.want {
+			t.Errorf("describeGate(bias %v, scale %v) = %q, want %q", c.bias, c.scale, got, c.want)
+		}
 	}
 }
