@@ -33,3 +33,42 @@ func TestEffective(t *testing.T) {
 		}
 	}
 }
+
+// TestEffectiveNewRules: plans with a rule the SIMD kernels lack run on
+// Go (Route and Effective agree), and their canonical forms where proved.
+func TestEffectiveNewRules(t *testing.T) {
+	base := Plan{E: 64, K: 4, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}
+	for _, impl := range Available() {
+		for _, c := range []struct {
+			p         Plan
+			simd      bool
+			canonical bool
+		}{
+			{base, true, false},
+			{func() Plan { p := base; p.NormRule = NormSum; return p }(), false, true},
+			{func() Plan { p := base; p.NormRule = NormClamp; p.NormMin = 1e-12; return p }(), false, false},
+			{func() Plan { p := base; p.Softmax, p.SqrtSoftplus = false, true; return p }(), false, false},
+			{func() Plan { p := base; p.Softmax, p.NormRule = false, NormSum; return p }(), false, false},
+			{func() Plan { p := base; p.NormRule, p.Groups, p.TopGroups = NormSum, 4, 2; return p }(), false, false},
+			{func() Plan { p := base; p.NormRule, p.Groups, p.TopGroups, p.GroupMax = NormSum, 4, 2, true; return p }(), false, true},
+			{func() Plan { p := base; p.NormRule, p.Normalize = NormSum, false; return p }(), false, false},
+		} {
+			if got := c.p.SIMDPlan(); got != c.simd {
+				t.Errorf("%+v: SIMDPlan = %v, want %v", c.p, got, c.simd)
+			}
+			if !c.simd && Effective(impl, &c.p) != Go {
+				t.Errorf("%v, %+v: Effective = %v, want go", impl, c.p, Effective(impl, &c.p))
+			}
+			cp, ok := c.p.Canonical()
+			if ok != c.canonical {
+				t.Errorf("%+v: Canonical ok = %v, want %v", c.p, ok, c.canonical)
+			}
+			if ok && (cp.NormRule != NormEps || !cp.SIMDPlan()) {
+				t.Errorf("%+v: Canonical = %+v", c.p, cp)
+			}
+			if !ok && cp != c.p {
+				t.Errorf("%+v: Canonical changed a plan it declines: %+v", c.p, cp)
+			}
+		}
+	}
+}

@@ -24,11 +24,15 @@ func naiveRoute(p *Plan, x []float32, bias []float32) (ids []int32, w []float32,
 			return ids, make([]float32, K), true
 		}
 	}
-	logitSel := bias == nil && (p.Groups == 1 || p.GroupMax)
+	logitSel := bias == nil && !p.SqrtSoftplus && (p.Groups == 1 || p.GroupMax)
 	sel := make([]float32, E)
 	var m, S float32
 	if logitSel {
 		copy(sel, x)
+	} else if p.SqrtSoftplus {
+		for i := range x {
+			sel[i] = SqrtSoftplus(x[i])
+		}
 	} else if !p.Softmax {
 		for i := range x {
 			sel[i] = Sigmoid(x[i])
@@ -95,7 +99,11 @@ func naiveRoute(p *Plan, x []float32, bias []float32) (ids []int32, w []float32,
 	for j := 0; j < K; j++ {
 		ids[j] = int32(order[j])
 	}
-	if !p.Softmax {
+	if p.SqrtSoftplus {
+		for j := range w {
+			w[j] = SqrtSoftplus(x[ids[j]])
+		}
+	} else if !p.Softmax {
 		for j := range w {
 			w[j] = Sigmoid(x[ids[j]])
 		}
@@ -106,7 +114,7 @@ func naiveRoute(p *Plan, x []float32, bias []float32) (ids []int32, w []float32,
 		}
 		for j := range w {
 			w[j] = ExpNeg(x[ids[j]] - m)
-			if !(logitSel && p.Normalize) {
+			if !(logitSel && p.Normalize && p.NormRule != NormClamp) {
 				w[j] /= S
 			}
 		}
@@ -117,7 +125,20 @@ func naiveRoute(p *Plan, x []float32, bias []float32) (ids []int32, w []float32,
 			sum += v
 		}
 		for j := range w {
-			w[j] /= sum + 1e-20
+			switch p.NormRule {
+			case NormEps:
+				w[j] /= sum + 1e-20
+			case NormSum:
+				if sum != 0 {
+					w[j] /= sum
+				}
+			case NormClamp:
+				if sum > p.NormMin {
+					w[j] /= sum
+				} else {
+					w[j] /= p.NormMin
+				}
+			}
 		}
 	}
 	for j := range w {
@@ -181,10 +202,29 @@ func randPlan(r *rand.Rand) Plan {
 	}
 }
 
+// randPlan9 is randPlan with the rules of issue 9 drawn too (RouteGeneric
+// only: the SIMD kernels decline them).
+func randPlan9(r *rand.Rand) Plan {
+	p := randPlan(r)
+	switch r.IntN(3) {
+	case 0:
+		p.Softmax, p.SqrtSoftplus = false, true
+	case 1:
+		return p
+	}
+	if p.Normalize {
+		p.NormRule = NormRule(r.IntN(3))
+		if p.NormRule == NormClamp {
+			p.NormMin = []float32{1e-12, 0.3, 2}[r.IntN(3)]
+		}
+	}
+	return p
+}
+
 func TestGenericMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for trial := 0; trial < 3000; trial++ {
-		p := randPlan(r)
+	for trial := 0; trial < 4000; trial++ {
+		p := randPlan9(r)
 		T := 1 + r.IntN(5)
 		stride := p.E + r.IntN(3)
 		x := randLogits(r, T*stride, true)
@@ -269,5 +309,67 @@ func TestSigmoidRowMatchesSigmoid(t *testing.T) {
 				t.Fatalf("sigmoidRow(%v) = %v, Sigmoid = %v", v, got[i], want)
 			}
 		}
+	}
+}
+
+// TestCanonicalNormSum checks Plan.Canonical's proof: a softmax plan with
+// Normalize and NormSum routes every call without a bias to the same bits
+// as its NormEps form, on random plans and rows with ties, specials,
+// signed zeros and bad values; and that the proof's premise (the sum of
+// the normalised-away exponentials is >= 1) is what makes it hold: the
+// same rows with a bias differ somewhere.
+func TestCanonicalNormSum(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for trial := 0; trial < 3000; trial++ {
+		p := randPlan(r)
+		p.Softmax, p.Normalize, p.NormRule = true, true, NormSum
+		c, ok := p.Canonical()
+		if ok != p.LogitSelect(false) {
+			t.Fatalf("%+v: Canonical %v, LogitSelect %v", p, ok, p.LogitSelect(false))
+		}
+		if !ok {
+			continue
+		}
+		T := 1 + r.IntN(6)
+		x := randLogits(r, T*p.E, true)
+		if trial%7 == 0 {
+			for i := range x {
+				x[i] = float32(r.IntN(3)-1) * 60 // exponentials that underflow
+			}
+		}
+		got := func(q *Plan) ([]int32, []float32, []int64, int) {
+			ids := make([]int32, T*q.K)
+			w := make([]float32, T*q.K)
+			load := make([]int64, q.E)
+			bad := RouteGeneric(q, q.NewScratch(), ids, w, load, x, q.E, nil)
+			return ids, w, load, bad
+		}
+		i1, w1, l1, b1 := got(&p)
+		i2, w2, l2, b2 := got(&c)
+		if b1 != b2 {
+			t.Fatalf("%+v: first bad %d vs %d", p, b1, b2)
+		}
+		for i := range i1 {
+			if i1[i] != i2[i] || math.Float32bits(w1[i]) != math.Float32bits(w2[i]) {
+				t.Fatalf("%+v: NormSum and its canonical NormEps differ at %d: %v %v vs %v %v", p, i, i1[i], w1[i], i2[i], w2[i])
+			}
+		}
+		for e := range l1 {
+			if l1[e] != l2[e] {
+				t.Fatalf("%+v: load differs", p)
+			}
+		}
+	}
+	// With a bias the sum can be tiny and the rules differ: Canonical is
+	// for calls without one only.
+	p := Plan{E: 4, K: 2, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, NormRule: NormSum, Scale: 1}
+	c, _ := p.Canonical()
+	x := []float32{100, 0, 0, 0}
+	b := []float32{-10, 0, 0, 0}
+	w1, w2 := make([]float32, 2), make([]float32, 2)
+	RouteGeneric(&p, p.NewScratch(), make([]int32, 2), w1, make([]int64, 4), x, 4, b)
+	RouteGeneric(&c, c.NewScratch(), make([]int32, 2), w2, make([]int64, 4), x, 4, b)
+	if w1[0] != 0.5 || w2[0] == w1[0] {
+		t.Errorf("biased call: NormSum %v, NormEps %v: want 0.5 and a different value", w1, w2)
 	}
 }

@@ -58,9 +58,10 @@ func Supported(impl Impl) bool {
 
 // Route runs the kernels of impl on one bounded chunk of tokens, with the
 // contract of RouteGeneric. An impl this machine cannot run falls back to Go;
-// callers check Supported first.
+// callers check Supported first. A plan the SIMD kernels do not implement
+// (SIMDPlan false) runs RouteGeneric.
 func Route(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
-	if impl != Go {
+	if impl != Go && p.SIMDPlan() {
 		if r, ok := routeArch(impl, p, s, ids, w, load, x, stride, bias); ok {
 			return r
 		}
@@ -69,11 +70,12 @@ func Route(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int6
 }
 
 // Effective returns the implementation that routes for p when impl is
-// asked for: impl itself, or Go where impl cannot run here or declines
-// the shape (on amd64, grouped routers with fewer than 9 experts: there
-// the Go reference is as fast or faster).
+// asked for: impl itself, or Go where impl cannot run here, the plan has a
+// rule the SIMD kernels do not implement (SIMDPlan), or impl declines the
+// shape (on amd64, grouped routers with fewer than 9 experts: there the Go
+// reference is as fast or faster).
 func Effective(impl Impl, p *Plan) Impl {
-	if impl == Go || !Supported(impl) || !archTakes(impl, p) {
+	if impl == Go || !Supported(impl) || !p.SIMDPlan() || !archTakes(impl, p) {
 		return Go
 	}
 	return impl

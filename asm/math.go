@@ -21,6 +21,21 @@ const (
 	expP4   = float32(1.6666665459e-1)
 	expP5   = float32(5.0000001201e-1)
 	normEps = float32(1e-20) // added to the sum of the top-K weights before dividing
+
+	// Log1p (Cephes logf: the polynomial of log(1+f) - f + f^2/2 over
+	// f^3, for f in [sqrt(1/2)-1, sqrt(2)-1]).
+	logP0    = float32(7.0376836292e-2)
+	logP1    = float32(-1.1514610310e-1)
+	logP2    = float32(1.1676998740e-1)
+	logP3    = float32(-1.2420140846e-1)
+	logP4    = float32(1.4249322787e-1)
+	logP5    = float32(-1.6668057665e-1)
+	logP6    = float32(2.0000714765e-1)
+	logP7    = float32(-2.4999993993e-1)
+	logP8    = float32(3.3333331174e-1)
+	sqrt2m1  = float32(0.41421356)          // largest f Log1p evaluates directly (float32 below sqrt(2)-1)
+	sqrtHalf = float32(0.70710678118654752) // mantissas below it are doubled
+	spThresh = float32(20)                  // torch softplus threshold (beta 1): above it softplus(x) = x
 )
 
 // ExpNeg returns e^x for x <= 0 (inputs below -104 are clamped to -104, whose
@@ -35,7 +50,10 @@ const (
 //	e  = (y * 2^(n>>1)) * 2^(n - n>>1)    // two normal scale factors, so results
 //	                                       // that are subnormal round once, correctly
 //
-// Callers never pass a positive x or NaN.
+// Callers never pass NaN, and pass x <= 0 except SqrtSoftplus, which
+// passes x in (0, 20]: the same steps compute e^x there (n <= 29, and the two
+// scale factors stay normal), with the accuracy TestAccuracySqrtSoftplus
+// measures through it.
 func ExpNeg(x float32) float32 {
 	if x < expLo {
 		x = expLo
@@ -195,3 +213,77 @@ func OrderBits(v float32) uint32 {
 
 // nonFinite reports whether the float32 bits are an infinity or a NaN.
 func nonFinite(b uint32) bool { return b&0x7F800000 == 0x7F800000 }
+
+// Log1p returns log(1+y) for y >= 0 (finite; callers pass y = e^x <= e^20).
+// Cephes logf's reduction and polynomial, with mul/add only, every product
+// rounded, and two correctly rounded divisions:
+//
+//	if y <= 0.41421356:   f = y, e = 0                  // no rounding at all
+//	else:                 u = 1 + y                     // rounded
+//	                      c = y >= 1 ? 1 - (u - y) : y - (u - 1)
+//	                                                    // exactly u's rounding error (Fast2Sum)
+//	                      u = m * 2^e, m in [sqrt(1/2), sqrt(2))  // exponent bits
+//	                      f = m - 1                     // exact (Sterbenz)
+//	                      c = c / u                     // log(u + c) = log(u) + c/u + O(c^2)
+//	z = f*f
+//	t = ((P0*f + P1)*f + ... + P8) * f * z              // Horner, each product rounded
+//	t = t + e*C2; t = t - 0.5*z; t = t + c
+//	r = (f + t) + e*C1                                  // C1, C2: the exp's split of ln 2
+//
+// Small y never forms 1 + y, so log1p(y) keeps full relative accuracy
+// (Log1p(y) = y for y below about 2^-24 within rounding).
+func Log1p(y float32) float32 {
+	var f, c, e float32
+	if y <= sqrt2m1 {
+		f = y
+	} else {
+		u := 1 + y
+		if y >= 1 {
+			c = 1 - (u - y)
+		} else {
+			c = y - (u - 1)
+		}
+		ub := math.Float32bits(u)
+		ex := int32(ub>>23) - 127
+		m := math.Float32frombits(ub&0x007FFFFF | 0x3F800000) // [1, 2)
+		if m > 1/sqrtHalf {
+			m = math.Float32frombits(math.Float32bits(m) - 1<<23) // m/2, exact
+			ex++
+		}
+		f = m - 1
+		e = float32(ex)
+		c = c / u
+	}
+	z := float32(f * f)
+	t := float32(logP0*f) + logP1
+	t = float32(t*f) + logP2
+	t = float32(t*f) + logP3
+	t = float32(t*f) + logP4
+	t = float32(t*f) + logP5
+	t = float32(t*f) + logP6
+	t = float32(t*f) + logP7
+	t = float32(t*f) + logP8
+	t = float32(float32(t*f) * z)
+	t = t + float32(e*expC2)
+	t = t - float32(0.5*z)
+	t = t + c
+	r := f + t
+	return r + float32(e*expC1)
+}
+
+// SqrtSoftplus returns sqrt(softplus(x)) for finite x, with torch's
+// softplus (beta 1, threshold 20), DeepSeek-V4's score function:
+//
+//	v = x > 20 ? x : Log1p(ExpNeg(x))    // ExpNeg: e^x, also for x in (0, 20]
+//	s = sqrt(v)                          // correctly rounded (SQRTPS, FSQRT)
+//
+// softplus is held in float32 between the two steps, as the model's float32
+// code holds it: for x below about -87.3 it is subnormal (and 0 below about
+// -103.3), so the scores of distinct very negative logits tie.
+func SqrtSoftplus(x float32) float32 {
+	v := x
+	if !(x > spThresh) {
+		v = Log1p(ExpNeg(x))
+	}
+	return float32(math.Sqrt(float64(v)))
+}

@@ -18,19 +18,23 @@ import (
 //
 //	selection   LogitSelect(bias != nil): sel = x (scores are monotone in x)
 //	            otherwise: sel[i] = s[i] + b[i] (b = 0 without bias), where
-//	            s = Sigmoid(x), or s[i] = ExpNeg(x[i]-m)/S for softmax
-//	            (m = max x, S = SoftmaxSum(x, m))
+//	            s = Sigmoid(x), s = SqrtSoftplus(x), or s[i] = ExpNeg(x[i]-m)/S
+//	            for softmax (m = max x, the first maximum in index order,
+//	            S = SoftmaxSum(x, m))
 //	groups      gscore = sum of the two largest sel in the group, or the max;
 //	            the TopGroups best groups by Key order stay eligible
 //	top-K       the K eligible experts with the largest Key(sel[i], i),
 //	            in descending Key order
-//	weights     sigmoid: u[j] = Sigmoid(x[id[j]])
+//	weights     sigmoid: u[j] = Sigmoid(x[id[j]]); sqrtsoftplus:
+//	            u[j] = SqrtSoftplus(x[id[j]])
 //	            softmax: e[j] = ExpNeg(x[id[j]]-m), with m = x[id[0]] when
 //	            selecting on logits (it is the maximum); u[j] = e[j]/S,
-//	            except with Normalize and logit selection, where S cancels
-//	            and u[j] = e[j]
-//	            Normalize: u[j] = u[j] / ((u[0]+u[1]+...+u[K-1]) + 1e-20),
-//	            summed left to right
+//	            except with Normalize (rules NormEps and NormSum) and logit
+//	            selection, where S cancels and u[j] = e[j]
+//	            Normalize: sum = u[0]+u[1]+...+u[K-1], left to right, then
+//	            NormEps:   u[j] = u[j] / (sum + 1e-20)
+//	            NormSum:   u[j] = u[j] / sum, or 0 when sum == 0
+//	            NormClamp: u[j] = u[j] / max(sum, NormMin)
 //	            w[j] = u[j] * Scale
 func RouteGeneric(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
 	E, K := p.E, p.K
@@ -102,16 +106,24 @@ func badRow(row []float32) bool {
 // scores writes the selection scores of one token into sel and returns the
 // softmax maximum and sum (zero for sigmoid).
 func scores(p *Plan, sel, row, bias []float32) (m, S float32) {
+	if p.SqrtSoftplus {
+		if bias == nil {
+			for i, v := range row[:len(sel)] {
+				sel[i] = SqrtSoftplus(v)
+			}
+			return 0, 0
+		}
+		bias = bias[:len(sel)]
+		for i, v := range row[:len(sel)] {
+			sel[i] = SqrtSoftplus(v) + bias[i]
+		}
+		return 0, 0
+	}
 	if !p.Softmax {
 		sigmoidRow(sel, row, bias)
 		return 0, 0
 	}
-	m = row[0]
-	for _, v := range row[1:] {
-		if v > m {
-			m = v
-		}
-	}
+	m = rowMax(row)
 	S = SoftmaxSum(row, m, sel)
 	if bias == nil {
 		for i := range sel {
@@ -124,6 +136,18 @@ func scores(p *Plan, sel, row, bias []float32) (m, S float32) {
 		sel[i] = sel[i]/S + bias[i] // two roundings: Go has no fused divide-add
 	}
 	return m, S
+}
+
+// rowMax returns the largest value of a finite row: the first maximum in
+// index order (of -0 and +0, whichever comes first).
+func rowMax(row []float32) float32 {
+	m := row[0]
+	for _, v := range row[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	return m
 }
 
 // chooseGroups fills s.GTop with the keys of the TopGroups best groups and
@@ -310,32 +334,64 @@ func siftDown(h []uint64, i int) {
 
 // weights computes one token's weights for the chosen ids (see RouteGeneric).
 func weights(p *Plan, w []float32, ids []int32, row []float32, logitSel bool, m, S float32) {
-	if !p.Softmax {
+	switch {
+	case p.SqrtSoftplus:
+		for j, id := range ids {
+			w[j] = SqrtSoftplus(row[id])
+		}
+	case !p.Softmax:
 		for j, id := range ids {
 			w[j] = Sigmoid(row[id])
 		}
-	} else {
+	default:
+		cancel := logitSel && p.cancelS()
 		if logitSel {
 			m = row[ids[0]]
-			if !p.Normalize {
+			if !cancel {
 				S = SoftmaxSum(row, m, nil)
 			}
 		}
-		for j, id := range ids {
-			w[j] = ExpNeg(row[id] - m)
-		}
-		if !(logitSel && p.Normalize) {
-			for j := range w {
-				w[j] = w[j] / S
-			}
+		softmaxWeights(w, ids, row, m, S, cancel)
+	}
+	finishWeights(p, w)
+}
+
+// softmaxWeights writes e[j] = ExpNeg(x[id[j]]-m), divided by S unless
+// cancel.
+func softmaxWeights(w []float32, ids []int32, row []float32, m, S float32, cancel bool) {
+	for j, id := range ids {
+		w[j] = ExpNeg(row[id] - m)
+	}
+	if !cancel {
+		for j := range w {
+			w[j] = w[j] / S
 		}
 	}
+}
+
+// finishWeights normalises one token's weights by p.NormRule (if
+// p.Normalize) and scales them.
+func finishWeights(p *Plan, w []float32) {
 	if p.Normalize {
 		var sum float32
 		for _, v := range w {
 			sum += v
 		}
-		d := sum + normEps
+		d := sum
+		switch p.NormRule {
+		case NormEps:
+			d = sum + normEps
+		case NormSum:
+			if sum == 0 {
+				// Every weight is 0 (all chosen scores underflowed): the
+				// model's 0/0 would be NaN; moegate gives 0.
+				d = 1
+			}
+		case NormClamp:
+			if sum < p.NormMin {
+				d = p.NormMin
+			}
+		}
 		for j := range w {
 			w[j] = w[j] / d
 		}
@@ -343,4 +399,114 @@ func weights(p *Plan, w []float32, ids []int32, row []float32, logitSel bool, m,
 	for j := range w {
 		w[j] = float32(w[j] * p.Scale)
 	}
+}
+
+// RouteForced routes T = len(ids)/K tokens to the expert ids the caller
+// gives (forced[t*K:t*K+K], in that order: routing replay, hash layers),
+// with RouteGeneric's contract otherwise: ids receives them, w their
+// weights, load counts them. The weights are computed with exactly the
+// arithmetic of RouteGeneric for the same ids:
+//
+//	sigmoid, sqrtsoftplus: u[j] = s(x[id[j]])
+//	softmax:  m = the row maximum (rowMax, as RouteGeneric's scores);
+//	          u[j] = ExpNeg(x[id[j]]-m), divided by S = SoftmaxSum(x, m)
+//	          unless RouteGeneric would cancel it: logit selection
+//	          (LogitSelect(bias != nil)), Normalize by NormEps or NormSum, and
+//	          a forced id whose logit equals m (so that the sum of the u[j]
+//	          is >= 1, as in RouteGeneric, where id[0] is the maximum)
+//	then Normalize by NormRule and Scale, as RouteGeneric.
+//
+// Hence, when forced holds exactly the ids RouteGeneric chooses, every
+// weight is bit-identical to RouteGeneric's (the maximum m has the value
+// of x[id[0]]; where it differs from it only in the sign of a zero,
+// x - m is the same or +-0, and ExpNeg(+-0) = 1). TestForcedIdentity checks
+// this on every preset and mode.
+//
+// A row whose logits hold a NaN or an infinity is bad as in RouteGeneric
+// (the first is returned as badLogits). A row with an id outside [0, E) or
+// an id repeated is bad too (the first is returned as badIDs): ids 0..K-1,
+// weights 0, no load. bias only decides whether S cancels; it is never
+// added to a weight.
+func RouteForced(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32, forced []int32) (badLogits, badIDs int) {
+	E, K := p.E, p.K
+	T := len(ids) / K
+	badLogits, badIDs = -1, -1
+	logitSel := p.LogitSelect(bias != nil)
+	seen := s.Seen[:(E+63)/64]
+	for t := 0; t < T; t++ {
+		oid := ids[t*K : t*K+K]
+		ow := w[t*K : t*K+K]
+		fid := forced[t*K : t*K+K]
+		if !forcedRowOK(fid, E, seen) {
+			SafeRow(oid, ow)
+			if badIDs < 0 {
+				badIDs = t
+			}
+			continue
+		}
+		row := x[t*stride : t*stride+E]
+		if badRow(row) {
+			SafeRow(oid, ow)
+			if badLogits < 0 {
+				badLogits = t
+			}
+			continue
+		}
+		copy(oid, fid)
+		switch {
+		case p.SqrtSoftplus:
+			for j, id := range oid {
+				ow[j] = SqrtSoftplus(row[id])
+			}
+		case !p.Softmax:
+			for j, id := range oid {
+				ow[j] = Sigmoid(row[id])
+			}
+		default:
+			m := rowMax(row)
+			cancel := false
+			if logitSel && p.cancelS() {
+				for _, id := range oid {
+					if row[id] == m {
+						cancel = true
+						break
+					}
+				}
+			}
+			var S float32
+			if !cancel {
+				S = SoftmaxSum(row, m, nil)
+			}
+			softmaxWeights(ow, oid, row, m, S, cancel)
+		}
+		finishWeights(p, ow)
+		for _, id := range oid {
+			load[id]++
+		}
+	}
+	return badLogits, badIDs
+}
+
+// forcedRowOK reports whether a row of forced ids is in [0, E) without
+// repeats; seen (E bits, all zero) is left all zero.
+func forcedRowOK(fid []int32, E int, seen []uint64) bool {
+	ok := true
+	n := 0
+	for _, id := range fid {
+		if id < 0 || int(id) >= E {
+			ok = false
+			break
+		}
+		bit := uint64(1) << (uint(id) & 63)
+		if seen[id>>6]&bit != 0 {
+			ok = false
+			break
+		}
+		seen[id>>6] |= bit
+		n++
+	}
+	for _, id := range fid[:n] {
+		seen[id>>6] = 0
+	}
+	return ok
 }

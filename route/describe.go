@@ -57,14 +57,28 @@ func ImplFeatures(impl string) string {
 //
 // Where the implementation hands this gate's shape to the Go reference
 // (on amd64: grouped gates with fewer than 9 experts, where the reference
-// is as fast or faster), it says so.
+// is as fast or faster), or the gate's rules (SqrtSoftplus, NormSum with a
+// bias or with scored selection, NormClamp), or a call's Input.ForcedIDs,
+// it says so.
 func (r *router) String() string {
 	c := cpuid.CPU
 	impl := r.impl.String()
 	s := fmt.Sprintf("moegate router: %v; kernels %s [%s] on %s (family %d, model %d)",
 		r.cfg, impl, ImplFeatures(impl), CPUName(), c.Family, c.Model)
-	if eff := asm.Effective(r.impl, &r.plan); eff != r.impl {
+	if r.impl == asm.Go {
+		return s
+	}
+	eff := asm.Effective(r.impl, &r.plan)
+	effNoBias := asm.Effective(r.impl, &r.noBias)
+	switch {
+	case eff == r.impl:
+	case effNoBias == r.impl:
+		s += fmt.Sprintf("; with a bias this gate runs the %s reference", eff)
+	case !r.plan.SIMDPlan():
+		s += fmt.Sprintf("; this gate's rules run on the %s reference", eff)
+	default:
 		s += fmt.Sprintf("; this shape runs the %s reference", eff)
 	}
+	s += "; forced ids run on the go reference"
 	return s
 }

@@ -46,3 +46,42 @@ func TestRouterString(t *testing.T) {
 		t.Errorf(`ImplFeatures("go") = %q`, got)
 	}
 }
+
+// TestRouterStringNewRules: gates whose rules the SIMD kernels lack say
+// that they run on the reference; NormSum softmax says so for calls with a
+// bias only; forced ids always.
+func TestRouterStringNewRules(t *testing.T) {
+	for _, impl := range Implementations() {
+		for _, c := range []struct {
+			cfg  Config
+			want string
+		}{
+			{Config{Experts: 256, TopK: 6, Score: SqrtSoftplus, Normalize: true, Scale: 1.5}, "rules run on the go reference"},
+			{Config{Experts: 64, TopK: 6, Score: Softmax, Normalize: true, NormRule: NormClamp, NormMin: 1e-12}, "rules run on the go reference"},
+			{Config{Experts: 256, TopK: 8, Score: Sigmoid, Normalize: true, NormRule: NormSum}, "rules run on the go reference"},
+			{Config{Experts: 256, TopK: 8, Score: Softmax, Normalize: true, NormRule: NormSum}, "with a bias this gate runs the go reference"},
+			{Config{Experts: 256, TopK: 8, Score: Softmax, Normalize: true}, ""},
+		} {
+			r, err := NewImpl(c.cfg, impl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := r.String()
+			if impl == "go" {
+				if strings.Contains(s, "reference") {
+					t.Errorf("go: %q", s)
+				}
+				continue
+			}
+			if c.want != "" && !strings.Contains(s, c.want) {
+				t.Errorf("%s %v: String() = %q, want %q", impl, c.cfg, s, c.want)
+			}
+			if c.want == "" && strings.Contains(s, "runs the go reference") {
+				t.Errorf("%s %v: String() = %q", impl, c.cfg, s)
+			}
+			if !strings.Contains(s, "forced ids run on the go reference") {
+				t.Errorf("%s: String() = %q does not mention forced ids", impl, s)
+			}
+		}
+	}
+}

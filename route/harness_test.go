@@ -474,3 +474,109 @@ func guardedDiff(t *testing.T, ref, got route.Router, in route.Input, what strin
 	}()
 	diff(t, ref, got, in, true, what)
 }
+
+// TestNewModes: the 2026 routers (issue 9) on every implementation, bit
+// for bit against the reference: every mode gate (modeConfigs: sqrtsoftplus
+// with bias, groups and without normalisation; softmax + bias with each
+// rule; NormSum and NormClamp; zero experts; E in {256, 384, 512, 768}, K
+// up to 32), with and without a bias, with expert scales, every mask
+// pattern of up to 5 tokens, runs across the chunk, all padding, and forced
+// ids (the chosen ones, others, out of range, repeated, under a mask).
+func TestNewModes(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(41, 42))
+		for ci, cfg := range modeConfigs() {
+			ref, got := routers(t, cfg, impl)
+			E, K := cfg.Experts, cfg.TopK
+			fill := func(x []float32, T, stride int) {
+				for tk := 0; tk < T; tk++ {
+					row := x[tk*stride : tk*stride+E]
+					if cfg.Score == route.SqrtSoftplus && tk%2 == 0 {
+						spRow(r, row)
+					} else {
+						testutil.FillRow(r, row, testutil.RandKind(r, true))
+					}
+				}
+			}
+			// Plain batches, with and without bias and expert scale.
+			for rep := 0; rep < 4; rep++ {
+				T := 1 + r.IntN(9)
+				stride := E + rep%2
+				x := testutil.Aligned((T-1)*stride+E, rep*3%16)
+				fill(x, T, stride)
+				in := route.Input{Logits: x, Tokens: T, Stride: stride}
+				if rep&1 == 1 {
+					in.Bias = testutil.RandBias(r, E)
+				}
+				if rep&2 == 2 || cfg.PerExpertScale {
+					in.ExpertScale = make([]float32, E)
+					for i := range in.ExpertScale {
+						in.ExpertScale[i] = float32(0.25 + r.Float64()*2)
+					}
+				}
+				diff(t, ref, got, in, rep != 3, fmt.Sprintf("mode %d rep %d", ci, rep))
+			}
+			// Every mask pattern of T <= 5 tokens (all padding included).
+			for T := 1; T <= 5; T++ {
+				x := make([]float32, T*E)
+				fill(x, T, E)
+				var bias []float32
+				if T%2 == 0 {
+					bias = testutil.RandBias(r, E)
+				}
+				for pat := 0; pat < 1<<T; pat++ {
+					mask := make([]bool, T)
+					for tk := range mask {
+						mask[tk] = pat>>tk&1 == 1
+					}
+					diff(t, ref, got, route.Input{Logits: x, Tokens: T, Bias: bias, Mask: mask}, pat%3 != 0,
+						fmt.Sprintf("mode %d mask %v", ci, mask))
+				}
+			}
+			// Runs across the Router's 256-token chunk.
+			if ci%4 == 0 {
+				const T = 600
+				x := make([]float32, T*E)
+				fill(x, T, E)
+				mask := make([]bool, T)
+				for tk := range mask {
+					mask[tk] = tk < 250 || (tk > 255 && tk < 517) || tk == 599 || (tk > 530 && r.IntN(4) != 0)
+				}
+				diff(t, ref, got, route.Input{Logits: x, Tokens: T, Mask: mask}, true, fmt.Sprintf("mode %d long mask", ci))
+			}
+			// Forced ids: what the reference chooses, random valid rows, and
+			// bad ones; under a mask too.
+			const T = 6
+			x := make([]float32, T*E)
+			fill(x, T, E)
+			bias := testutil.RandBias(r, E)
+			chosen := make([]int32, T*K)
+			ref.Route(route.Output{IDs: chosen, Weights: make([]float32, T*K)}, route.Input{Logits: x, Tokens: T, Bias: bias})
+			for i, id := range chosen {
+				if id < 0 { // unreachable: no mask here
+					chosen[i] = 0
+				}
+			}
+			random := make([]int32, T*K)
+			for tk := 0; tk < T; tk++ {
+				perm := r.Perm(E)
+				for j := 0; j < K; j++ {
+					random[tk*K+j] = int32(perm[j])
+				}
+			}
+			for fi, forced := range [][]int32{chosen, random} {
+				in := route.Input{Logits: x, Tokens: T, Bias: bias, ForcedIDs: forced}
+				diff(t, ref, got, in, true, fmt.Sprintf("mode %d forced %d", ci, fi))
+				in.Bias = nil
+				diff(t, ref, got, in, true, fmt.Sprintf("mode %d forced %d no bias", ci, fi))
+				bad := slices.Clone(forced)
+				bad[2*K+K-1] = int32(E)                      // out of range
+				bad[4*K] = bad[4*K+min(1, K-1)] + int32(K%2) // repeated when K is even
+				in.ForcedIDs = bad
+				diff(t, ref, got, in, true, fmt.Sprintf("mode %d forced %d bad", ci, fi))
+				in.Mask = []bool{true, false, false, true, true, false}
+				diff(t, ref, got, in, true, fmt.Sprintf("mode %d forced %d bad, masked", ci, fi))
+			}
+		}
+	})
+}

@@ -203,25 +203,49 @@ func racyChild(impl string) {
 }
 
 // TestZeroAllocs: Route allocates nothing once the Router's scratch pool is
-// warm, for every preset, every implementation, with and without bias and
-// load.
+// warm, for every preset and mode gate, every implementation, with and
+// without bias and load, and with expert scales, a mask and forced ids.
 func TestZeroAllocs(t *testing.T) {
 	if testutil.RaceEnabled {
 		t.Skip("sync.Pool drops items at random under -race")
 	}
 	forEachImpl(t, func(t *testing.T, impl string) {
+		var cfgs []route.Config
 		for _, p := range route.Presets() {
-			rt, err := route.NewImpl(p.Config, impl)
+			cfgs = append(cfgs, p.Config)
+		}
+		cfgs = append(cfgs, modeConfigs()...)
+		for _, cfg := range cfgs {
+			rt, err := route.NewImpl(cfg, impl)
 			if err != nil {
 				t.Fatal(err)
 			}
 			const T = 64
-			K, E := p.Config.TopK, p.Config.Experts
-			in := testutil.RandInput(rand.New(rand.NewPCG(1, 2)), p.Config, T, false)
-			for _, withBias := range []bool{false, true} {
-				in.Bias = nil
-				if withBias {
+			K, E := cfg.TopK, cfg.Experts
+			r := rand.New(rand.NewPCG(1, 2))
+			in := testutil.RandInput(r, cfg, T, false)
+			scale := make([]float32, E)
+			for i := range scale {
+				scale[i] = 1.5
+			}
+			mask := make([]bool, T)
+			for i := range mask {
+				mask[i] = i%5 != 2
+			}
+			forced := make([]int32, T*K)
+			for i := range forced {
+				forced[i] = int32(i % K)
+			}
+			for mode := 0; mode < 8; mode++ {
+				in.Bias, in.ExpertScale, in.Mask, in.ForcedIDs = nil, nil, nil, nil
+				if mode&1 != 0 {
 					in.Bias = make([]float32, E)
+				}
+				if mode&2 != 0 {
+					in.ExpertScale, in.Mask = scale, mask
+				}
+				if mode&4 != 0 {
+					in.ForcedIDs = forced
 				}
 				for _, load := range [][]int64{nil, make([]int64, E)} {
 					out := route.Output{IDs: make([]int32, T*K), Weights: make([]float32, T*K), Load: load}
@@ -230,7 +254,7 @@ func TestZeroAllocs(t *testing.T) {
 							t.Fatal(err)
 						}
 					}); a != 0 {
-						t.Errorf("%s on %s (bias %v, load %v): %v allocs per Route", p.Name, impl, withBias, load != nil, a)
+						t.Errorf("%v on %s (mode %b, load %v): %v allocs per Route", cfg, impl, mode, load != nil, a)
 					}
 				}
 			}

@@ -24,30 +24,48 @@ type Input struct {
 	Bias []float32
 	// ExpertScale is nil or the Experts per-expert output scales (Gemma 4's
 	// per_expert_scale, finite): each chosen expert's weight is multiplied
-	// by ExpertScale[id], after normalisation and after Config.Scale.
+	// by ExpertScale[id], w = float32(w * ExpertScale[id]), after
+	// normalisation and after Config.Scale (Gemma 4's router normalises,
+	// then scales per expert, and has no routed Scale, so its order against
+	// Scale is not observable there). nil means all ones, also when
+	// Config.PerExpertScale is set (as a nil Bias means zeros). A zero
+	// weight stays +0.
 	ExpertScale []float32
 	// Mask is nil or has Tokens entries; Mask[t] == false marks token t as
 	// padding: its row gets ids -1 and weights 0, and it adds no load (the
-	// convention of DeepSeek's kernels and vLLM). Its logits are not read.
+	// convention of DeepSeek's kernels and vLLM). Its logits and forced ids
+	// are not read, so a NaN there is no error. Runs of real tokens route
+	// on the Router's kernels as without a mask.
 	Mask []bool
 	// ForcedIDs is nil or Tokens*TopK expert ids to route to instead of
 	// choosing (routing replay; DeepSeek-V4's hash layers, see HashIDs):
 	// out.IDs receives them in the given order, and weights and load are
-	// computed from them exactly as for chosen experts. An id out of
-	// [0, Experts) or repeated within a row is an error (*ForcedIDError).
+	// computed from them exactly as for chosen experts: when they are the
+	// ids the Router would choose, the weights are the same bits. An id
+	// out of [0, Experts) or repeated within a row is an error
+	// (*ForcedIDError naming the first bad token and slot); that row gets
+	// ids 0..TopK-1, weights 0 and no load, and the other rows are routed.
+	// The bias does not move forced ids; it only decides, as in normal
+	// routing, whether softmax weights select on logits. Forced routing
+	// runs on the Go reference (Router.String says so).
 	ForcedIDs []int32
 }
 
 // Output receives the routing of a batch; the caller owns every slice.
 type Output struct {
 	// IDs receives Tokens*TopK expert ids, row-major, each row in
-	// descending order of selection score (ties: lower id first).
+	// descending order of selection score (ties: lower id first), or in
+	// the order of Input.ForcedIDs. A padding row (Input.Mask) holds -1.
+	// With Config.ZeroExperts, ids >= Experts-ZeroExperts are the
+	// zero-computation (identity) experts: a framework adds w * x for them
+	// instead of running an expert.
 	IDs []int32
 	// Weights receives Tokens*TopK weights, aligned with IDs.
 	Weights []float32
 	// Load is nil or has Experts entries; it is overwritten with the
-	// number of tokens of this batch routed to each expert (bad tokens are
-	// not counted).
+	// number of tokens of this batch routed to each expert (bad tokens and
+	// padding are not counted; zero-computation experts are, like any
+	// other column).
 	Load []int64
 }
 
@@ -56,9 +74,14 @@ type Output struct {
 // on success.
 type Router interface {
 	// Route routes in.Tokens tokens into out. On a bad input it returns an
-	// error wrapping ErrShape or ErrNonFinite; the outputs are then still
-	// safe to use: every row holds unique ids in [0, Experts) and finite
-	// weights (a bad row gets ids 0..TopK-1 and weights 0).
+	// error wrapping ErrShape, ErrNonFinite or ErrForcedID; the outputs are
+	// then still safe to use: every row holds unique ids in [0, Experts)
+	// and finite weights (a bad row gets ids 0..TopK-1 and weights 0), or
+	// is a padding row (ids -1, weights 0). Errors about the shapes, the
+	// bias or the expert scale refuse the whole batch; with bad logits, bad
+	// forced ids or an overflowing weight, the other rows are routed and
+	// the error names the first bad token (a bad forced id before bad
+	// logits, bad logits before an overflow).
 	Route(out Output, in Input) error
 	// Config returns the gate's configuration (Scale 0 resolved to 1,
 	// Groups 0 resolved to 1).
@@ -76,7 +99,10 @@ type Router interface {
 var (
 	// ErrShape is wrapped by errors about slice lengths and strides.
 	ErrShape = errors.New("moegate: bad shape")
-	// ErrNonFinite is wrapped by errors about NaN or infinite logits or bias.
+	// ErrNonFinite is wrapped by errors about NaN or infinite logits,
+	// bias or expert scales, and about weights that overflow float32 (a
+	// Scale or expert scale so large that a score times it exceeds
+	// math.MaxFloat32).
 	ErrNonFinite = errors.New("moegate: non-finite input")
 	// ErrForcedID is wrapped by errors about Input.ForcedIDs or a hash
 	// table (*ForcedIDError names the token and slot).
@@ -88,17 +114,17 @@ var (
 
 // NonFiniteError names the first NaN or infinity found.
 type NonFiniteError struct {
-	Input  string // "logits" or "bias"
-	Token  int    // the first bad token (-1 for the bias)
+	Input  string // "logits", "bias", "expert scale" or "weights"
+	Token  int    // the first bad token (-1 for the bias and the expert scale)
 	Expert int    // the first bad expert in that row
 	Value  float32
 }
 
 func (e *NonFiniteError) Error() string {
 	if e.Token < 0 {
-		return fmt.Sprintf("moegate: non-finite input: bias[%d] = %v", e.Expert, e.Value)
+		return fmt.Sprintf("moegate: non-finite input: %s[%d] = %v", e.Input, e.Expert, e.Value)
 	}
-	return fmt.Sprintf("moegate: non-finite input: logits of token %d, expert %d = %v", e.Token, e.Expert, e.Value)
+	return fmt.Sprintf("moegate: non-finite input: %s of token %d, expert %d = %v", e.Input, e.Token, e.Expert, e.Value)
 }
 
 func (e *NonFiniteError) Unwrap() error { return ErrNonFinite }
@@ -120,10 +146,14 @@ func (e *ForcedIDError) Unwrap() error { return ErrForcedID }
 const chunk = 256
 
 type router struct {
-	cfg  Config
-	impl asm.Impl
-	plan asm.Plan
-	pool sync.Pool // of *asm.Scratch
+	cfg    Config
+	impl   asm.Impl
+	plan   asm.Plan
+	noBias asm.Plan // plan for calls without a bias: plan or its canonical form
+	// mayOverflow: a weight can exceed math.MaxFloat32 (sqrtsoftplus
+	// scores reach 1.8e19; unnormalised and scaled by more than 1.8e19).
+	mayOverflow bool
+	pool        sync.Pool // of *asm.Scratch
 }
 
 // New returns a Router for cfg on the fastest implementation this machine
@@ -158,24 +188,30 @@ func newRouter(cfg Config, impl asm.Impl) (*router, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	// TODO(issue 9): the reference implements these; until then refuse
-	// them rather than route them wrongly.
-	if cfg.Score == SqrtSoftplus || cfg.NormRule != NormEps {
-		return nil, fmt.Errorf("%w: %s is not implemented yet", ErrUnsupported, cfg)
-	}
 	cfg.Scale = cfg.scale()
 	cfg.Groups = cfg.groups()
 	cfg.TopGroups = cfg.topGroups()
 	r := &router{cfg: cfg, impl: impl}
 	r.plan = asm.Plan{
 		E: cfg.Experts, K: cfg.TopK,
-		Softmax:   cfg.Score == Softmax,
-		Groups:    cfg.Groups,
-		TopGroups: cfg.TopGroups,
-		GroupMax:  cfg.GroupRule == GroupMax,
-		Normalize: cfg.Normalize,
-		Scale:     cfg.Scale,
+		Softmax:      cfg.Score == Softmax,
+		SqrtSoftplus: cfg.Score == SqrtSoftplus,
+		Groups:       cfg.Groups,
+		TopGroups:    cfg.TopGroups,
+		GroupMax:     cfg.GroupRule == GroupMax,
+		Normalize:    cfg.Normalize,
+		NormRule:     asm.NormRule(cfg.NormRule),
+		Scale:        cfg.Scale,
 	}
+	if cfg.NormRule == NormClamp {
+		r.plan.NormMin = cfg.NormMin
+	}
+	if !cfg.Normalize {
+		// The rule is not used: the plan is the one the kernels run.
+		r.plan.NormRule, r.plan.NormMin = asm.NormEps, 0
+	}
+	r.noBias, _ = r.plan.Canonical()
+	r.mayOverflow = cfg.Score == SqrtSoftplus && !cfg.Normalize && cfg.Scale > 1e19
 	return r, nil
 }
 
@@ -192,18 +228,23 @@ func (r *router) Route(out Output, in Input) error {
 		safeFill(out, K)
 		return err
 	}
-	if in.ExpertScale != nil || in.Mask != nil || in.ForcedIDs != nil {
-		// TODO(issue 9): implemented by the reference; refused until then.
-		safeFill(out, K)
-		return fmt.Errorf("%w: ExpertScale, Mask and ForcedIDs are not implemented yet", ErrUnsupported)
-	}
-	if in.Bias != nil {
-		for i, v := range in.Bias[:E] {
-			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+	for _, v := range []struct {
+		name string
+		b    []float32
+	}{{"bias", in.Bias}, {"expert scale", in.ExpertScale}} {
+		for i, x := range v.b {
+			if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
 				safeFill(out, K)
-				return &NonFiniteError{Input: "bias", Token: -1, Expert: i, Value: v}
+				return &NonFiniteError{Input: v.name, Token: -1, Expert: i, Value: x}
 			}
 		}
+	}
+	// Calls without a bias may run a canonical plan of the same bits
+	// (asm.Plan.Canonical); every other call runs r.plan, which asm.Route
+	// hands to the Go reference where the SIMD kernels lack its rules.
+	plan := &r.plan
+	if in.Bias == nil {
+		plan = &r.noBias
 	}
 	s, _ := r.pool.Get().(*asm.Scratch)
 	if s == nil {
@@ -214,21 +255,56 @@ func (r *router) Route(out Output, in Input) error {
 		load = s.Load(E)
 	}
 	clear(load)
-	firstBad := -1
-	for t0 := 0; t0 < T; t0 += chunk {
-		n := min(chunk, T-t0)
+	firstBad, firstForced := -1, -1
+	for t0 := 0; t0 < T; {
+		if in.Mask != nil && !in.Mask[t0] {
+			// Padding: its logits are not read.
+			for j := t0 * K; j < t0*K+K; j++ {
+				out.IDs[j] = -1
+				out.Weights[j] = 0
+			}
+			t0++
+			continue
+		}
+		// A run of real tokens, at most one chunk.
+		n := 1
+		for n < chunk && t0+n < T && (in.Mask == nil || in.Mask[t0+n]) {
+			n++
+		}
 		x := in.Logits[t0*stride:]
 		ids, w := out.IDs[t0*K:(t0+n)*K], out.Weights[t0*K:(t0+n)*K]
-		if raceEnabled {
-			// Exactly the memory the kernel touches (see race.go).
-			raceKernel(s, ids, w, load, x[:(n-1)*stride+E], in.Bias)
+		var b int
+		if in.ForcedIDs != nil {
+			var bf int
+			// r.plan, never the canonical plan: forced ids need not hold
+			// the row maximum, and then the rules differ.
+			b, bf = asm.RouteForced(&r.plan, s, ids, w, load, x, stride, in.Bias, in.ForcedIDs[t0*K:(t0+n)*K])
+			if bf >= 0 && firstForced < 0 {
+				firstForced = t0 + bf
+			}
+		} else {
+			if raceEnabled {
+				// Exactly the memory the kernel touches (see race.go).
+				raceKernel(s, ids, w, load, x[:(n-1)*stride+E], in.Bias)
+			}
+			b = asm.Route(r.impl, plan, s, ids, w, load, x, stride, in.Bias)
 		}
-		b := asm.Route(r.impl, &r.plan, s, ids, w, load, x, stride, in.Bias)
 		if b >= 0 && firstBad < 0 {
 			firstBad = t0 + b
 		}
+		t0 += n
 	}
-	r.pool.Put(s)
+	if in.ExpertScale != nil {
+		expertScale(out, in.ExpertScale)
+	}
+	var overflow *NonFiniteError
+	if in.ExpertScale != nil || r.mayOverflow {
+		overflow = overflowRows(out, load, K)
+	}
+	r.pool.Put(s) // after the last use of its load sink
+	if firstForced >= 0 {
+		return checkForcedRow(in.ForcedIDs[firstForced*K:firstForced*K+K], firstForced, E)
+	}
 	if firstBad >= 0 {
 		row := in.Logits[firstBad*stride : firstBad*stride+E]
 		for i, v := range row {
@@ -237,7 +313,48 @@ func (r *router) Route(out Output, in Input) error {
 			}
 		}
 	}
+	if overflow != nil {
+		return overflow
+	}
 	return nil
+}
+
+// expertScale multiplies every weight by the per-expert scale of its id:
+// w = float32(w * scale[id]), one rounding after normalisation and
+// Config.Scale, on every implementation. Zero weights (bad rows, padding
+// rows, weights that underflowed) stay +0.
+func expertScale(out Output, scale []float32) {
+	for i, id := range out.IDs {
+		if v := out.Weights[i]; v != 0 && id >= 0 {
+			out.Weights[i] = float32(v * scale[id])
+		}
+	}
+}
+
+// overflowRows finds rows with a weight that overflowed float32 (a
+// product of Scale, a score above 1 and an expert scale beyond
+// math.MaxFloat32): each becomes a bad row (ids 0..K-1, weights 0, its load
+// taken back). It returns the error naming the first, or nil.
+func overflowRows(out Output, load []int64, K int) *NonFiniteError {
+	var first *NonFiniteError
+	for t := 0; t*K < len(out.Weights); t++ {
+		w := out.Weights[t*K : t*K+K]
+		for j, v := range w {
+			if !math.IsInf(float64(v), 0) {
+				continue
+			}
+			ids := out.IDs[t*K : t*K+K]
+			if first == nil {
+				first = &NonFiniteError{Input: "weights", Token: t, Expert: int(ids[j]), Value: v}
+			}
+			for _, id := range ids {
+				load[id]--
+			}
+			asm.SafeRow(ids, w)
+			break
+		}
+	}
+	return first
 }
 
 func (r *router) checkShape(out Output, in Input, stride int) error {
@@ -257,6 +374,12 @@ func (r *router) checkShape(out Output, in Input, stride int) error {
 		return fmt.Errorf("%w: len(Load) = %d, want Experts = %d (or nil)", ErrShape, len(out.Load), E)
 	case in.Bias != nil && len(in.Bias) != E:
 		return fmt.Errorf("%w: len(Bias) = %d, want Experts = %d (or nil)", ErrShape, len(in.Bias), E)
+	case in.ExpertScale != nil && len(in.ExpertScale) != E:
+		return fmt.Errorf("%w: len(ExpertScale) = %d, want Experts = %d (or nil)", ErrShape, len(in.ExpertScale), E)
+	case in.Mask != nil && len(in.Mask) != T:
+		return fmt.Errorf("%w: len(Mask) = %d, want Tokens = %d (or nil)", ErrShape, len(in.Mask), T)
+	case in.ForcedIDs != nil && len(in.ForcedIDs) != T*K:
+		return fmt.Errorf("%w: len(ForcedIDs) = %d, want Tokens*TopK = %d (or nil)", ErrShape, len(in.ForcedIDs), T*K)
 	}
 	if T > 0 {
 		// (T-1)*stride + E, without overflow.

@@ -91,7 +91,7 @@ func DiffErr(want, got error) error {
 	if want == nil {
 		return nil
 	}
-	for _, s := range []error{route.ErrShape, route.ErrNonFinite, route.ErrConfig, route.ErrUnsupported} {
+	for _, s := range []error{route.ErrShape, route.ErrNonFinite, route.ErrConfig, route.ErrUnsupported, route.ErrForcedID} {
 		if errors.Is(want, s) != errors.Is(got, s) {
 			return fmt.Errorf("error %q, want %q (errors.Is(%v) differs)", got, want, s)
 		}
@@ -107,17 +107,33 @@ func DiffErr(want, got error) error {
 		math.Float32bits(wn.Value) != math.Float32bits(gn.Value)) {
 		return fmt.Errorf("NonFiniteError %+v, want %+v", *gn, *wn)
 	}
+	var wf, gf *route.ForcedIDError
+	if errors.As(want, &wf) != errors.As(got, &gf) {
+		return fmt.Errorf("error %q, want %q (ForcedIDError type differs)", got, want)
+	}
+	if wf != nil && *wf != *gf {
+		return fmt.Errorf("ForcedIDError %+v, want %+v", *gf, *wf)
+	}
 	return nil
 }
 
 // CheckContract checks what the Router promises on every call, good or bad
-// input: each row of K ids is unique and in [0, E), weights are finite and
-// non-negative, and loads (if any) sum to K per good token.
+// input: each row of K ids is unique and in [0, E), or a padding row (ids
+// -1, weights +0), weights are finite and non-negative (the tests use
+// non-negative expert scales), and loads (if any) sum to K per good token.
 func CheckContract(res Result, cfg route.Config) error {
 	K, E := cfg.TopK, cfg.Experts
 	seen := make(map[int32]bool, K)
 	for t := 0; t*K < len(res.IDs); t++ {
 		clear(seen)
+		if res.IDs[t*K] == -1 {
+			for j := 0; j < K; j++ {
+				if res.IDs[t*K+j] != -1 || math.Float32bits(res.Weights[t*K+j]) != 0 {
+					return fmt.Errorf("token %d: padding row %v %v, want ids -1 and weights +0", t, res.IDs[t*K:t*K+K], res.Weights[t*K:t*K+K])
+				}
+			}
+			continue
+		}
 		for j := 0; j < K; j++ {
 			id, w := res.IDs[t*K+j], res.Weights[t*K+j]
 			if id < 0 || int(id) >= E || seen[id] {
