@@ -166,6 +166,22 @@ func TestRouteNewFlagsBadInput(t *testing.T) {
 			expectRefused(t, append(append([]string(nil), base...), tc.args...), tc.want...)
 		})
 	}
+	t.Run("weight overflow", func(t *testing.T) {
+		// one expert far ahead: its weight is about 2.5, times 2e38
+		x := make([]float32, T*E)
+		for i := range x {
+			x[i] = -10
+		}
+		x[2*E+7] = 10
+		big := make([]float32, E)
+		for i := range big {
+			big[i] = 2e38
+		}
+		writeFile(t, p("x-peak.npy"), specNPY(1, "<f4", false, []int{T, E}, f32data(x)))
+		writeFile(t, p("scale-big.npy"), specNPY(1, "<f4", false, []int{E}, f32data(big)))
+		expectRefused(t, []string{"--config", "deepseek-v3", "--logits", p("x-peak.npy"), "--expert-scale", p("scale-big.npy")},
+			"x-peak.npy", "token 2", "expert 7", "overflows float32", "scale-big.npy")
+	})
 	t.Run("old outputs untouched", func(t *testing.T) {
 		out := t.TempDir()
 		writeFile(t, filepath.Join(out, "keep.txt"), []byte("x"))

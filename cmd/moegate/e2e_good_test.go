@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -12,22 +11,6 @@ import (
 
 	"github.com/moegate/moegate/route"
 )
-
-// needModes skips until the route package implements forced ids, masks and
-// per-expert scales (issue 9's semantics branch).
-func needModes(t *testing.T, cfg route.Config) {
-	t.Helper()
-	r, err := route.NewReference(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	K := cfg.TopK
-	err = r.Route(route.Output{IDs: make([]int32, K), Weights: make([]float32, K)},
-		route.Input{Logits: make([]float32, cfg.Experts), Tokens: 1, Mask: []bool{true}})
-	if errors.Is(err, route.ErrUnsupported) {
-		t.Skip("route does not implement Mask/ForcedIDs/ExpertScale yet")
-	}
-}
 
 // routeFiles runs moegate route and returns the three output files' bytes.
 func routeFiles(t *testing.T, args ...string) (experts, weights, load []byte) {
@@ -58,7 +41,6 @@ func TestRouteModesGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := p.Config
-	needModes(t, cfg)
 	const T = 37
 	E, K := cfg.Experts, cfg.TopK
 	dir := t.TempDir()

@@ -159,8 +159,16 @@ func runRoute(args []string, stdout, stderr io.Writer) error {
 		var nf *route.NonFiniteError
 		var fe *route.ForcedIDError
 		switch {
-		case errors.As(err, &nf) && nf.Token < 0:
+		case errors.As(err, &nf) && nf.Input == "bias":
 			return inputErrorf("%s: bias[%d] = %v: the bias must be finite", *biasPath, nf.Expert, nf.Value)
+		case errors.As(err, &nf) && nf.Input == "expert scale":
+			return inputErrorf("%s: expert_scale[%d] = %v: the per-expert scale must be finite", *scalePath, nf.Expert, nf.Value)
+		case errors.As(err, &nf) && nf.Input == "weights":
+			src := "the routed scale"
+			if *scalePath != "" {
+				src = *scalePath
+			}
+			return inputErrorf("%s: token %d: the weight of expert %d overflows float32 (%v) with %s", x.Path, nf.Token, nf.Expert, nf.Value, src)
 		case errors.As(err, &nf):
 			return inputErrorf("%s: row %d (token %d), column %d (expert %d) = %v: logits must be finite",
 				x.Path, nf.Token, nf.Token, nf.Expert, nf.Expert, nf.Value)
