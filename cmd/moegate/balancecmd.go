@@ -26,7 +26,7 @@ the batch's MaxVio (routed with the bias before the update), the bias range.
 mismatched file is refused, nothing is changed) and saves it there at the end
 (written whole, by temporary name and rename). The state is saved only if
 every step succeeded. --bias-out writes the final bias as .npy float32 [E],
-ready for "moegate route --bias". Flags go before the files.
+ready for "moegate route --bias". Flags and files may come in any order.
 
 Example (runs as written; the second command resumes where the first stopped):
   moegate balance --config deepseek-v3 --synthetic 20 --batch 1024 --state /tmp/moegate-state.bin
@@ -35,7 +35,7 @@ Example (runs as written; the second command resumes where the first stopped):
 
 func runBalance(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("balance", balanceHelp, stdout, stderr)
-	cfgSpec := fs.String("config", "deepseek-v3", "a preset name or the path of a Hugging Face config.json")
+	cfgSpec := configFlag(fs, "deepseek-v3", "the gate: a preset name or the path of a Hugging Face config.json")
 	statePath := fs.String("state", "", "controller state file: resumed if present, saved at the end")
 	ruleName := fs.String("rule", "sign", "update rule for a new controller: sign or linear")
 	u := fs.Float64("u", 0.001, "update speed u for a new controller")
@@ -55,9 +55,18 @@ func runBalance(args []string, stdout, stderr io.Writer) error {
 	if *synth < 0 || *batch < 1 {
 		return inputErrorf("--synthetic must be >= 0 and --batch >= 1")
 	}
+	if err := checkFloat32("--u", *u); err != nil {
+		return err
+	}
 	cfg, cfgName, err := loadConfig(*cfgSpec)
 	if err != nil {
 		return err
+	}
+	if *synth > 0 {
+		// a step's logits, ids and weights
+		if err := checkBatch("--batch", *batch, cfg.TopK, 4*int64(cfg.Experts)+8*int64(cfg.TopK)); err != nil {
+			return err
+		}
 	}
 	half, err := parseHalf(*dtype)
 	if err != nil {

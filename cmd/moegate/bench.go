@@ -18,12 +18,12 @@ selection bias get a random bias (std 0.01). Each cell routes batches of
 seconds.
 
 Example (runs as written):
-  moegate bench --preset deepseek-v3,mixtral-8x7b --time 50ms
+  moegate bench --config deepseek-v3,mixtral-8x7b --time 50ms
 `
 
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", benchHelp, stdout, stderr)
-	presetList := fs.String("preset", "all", "comma-separated presets, or all")
+	presetList := configFlag(fs, "all", "comma-separated presets or config.json paths, or all")
 	tokens := fs.Int("tokens", 1024, "tokens per batch")
 	dur := fs.Duration("time", 120*time.Millisecond, "minimum time per measurement")
 	if err := parse(fs, args); err != nil {
@@ -40,11 +40,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		presets = route.Presets()
 	} else {
 		for _, n := range strings.Split(*presetList, ",") {
-			p, err := route.LookupPreset(n)
+			cfg, name, err := loadConfig(n)
 			if err != nil {
-				return inputErrorf("--preset: %v", err)
+				return err
 			}
-			presets = append(presets, p)
+			presets = append(presets, route.Preset{Name: name, Config: cfg})
+		}
+	}
+	for _, p := range presets {
+		// logits, ids and weights of a batch
+		if err := checkBatch("--tokens", *tokens, p.Config.TopK, 4*int64(p.Config.Experts)+8*int64(p.Config.TopK)); err != nil {
+			return err
 		}
 	}
 	// Implementations lists the fastest first and Go last; print Go first,

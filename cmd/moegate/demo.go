@@ -63,7 +63,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", demoHelp, stdout, stderr)
 	steps := fs.Int("steps", 300, "steps (batches) to route")
 	batch := fs.Int("batch", 4096, "tokens per batch")
-	preset := fs.String("preset", "deepseek-v3", "model preset (or a config.json)")
+	preset := configFlag(fs, "deepseek-v3", "the gate: a preset name or the path of a Hugging Face config.json")
 	seed := fs.Uint64("seed", 1, "stream seed")
 	u := fs.Float64("u", 0.001, "bias update speed u of the sign rule")
 	ulin := fs.Float64("ulin", 0, "rate of the linear rule per token of load error (0: 4u/mean load)")
@@ -80,11 +80,24 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if *steps < 1 || *batch < 1 {
 		return inputErrorf("-steps and -batch must be at least 1")
 	}
+	if err := checkFloat32("-u", *u); err != nil {
+		return err
+	}
+	if err := checkFloat32("-ulin", *ulin); err != nil {
+		return err
+	}
 	if !(*u > 0) || math.IsInf(*u, 0) {
 		return inputErrorf("-u must be a positive number")
 	}
+	if *ulin < 0 {
+		return inputErrorf("-ulin must be a positive number (or 0: 4u/mean load)")
+	}
 	cfg, cfgName, err := loadConfig(*preset)
 	if err != nil {
+		return err
+	}
+	// the logits of a batch and each arm's ids and weights
+	if err := checkBatch("-batch", *batch, cfg.TopK, 4*int64(cfg.Experts)+3*8*int64(cfg.TopK)); err != nil {
 		return err
 	}
 	r, err := newRouter(cfg, *impl)
@@ -99,6 +112,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	uLin := *u * linGain / mean
 	if *ulin != 0 {
 		uLin = *ulin
+	}
+	if err := checkFloat32("the linear rule's rate u_lin = 4u/mean load", uLin); err != nil {
+		return err
 	}
 	if !(uLin > 0) || math.IsInf(uLin, 0) {
 		return inputErrorf("-ulin must be a positive number")

@@ -135,14 +135,23 @@ func newFlags(name, text string, stdout, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args; it maps flag errors to errUsage (already printed) and
-// --help to flag.ErrHelp.
+// parse parses args, flags and positional arguments in any order. --help
+// prints the command's help and returns flag.ErrHelp; a flag error prints
+// the error and one line pointing at --help (not the whole help) and
+// returns errUsage.
 func parse(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if err == nil || errors.Is(err, flag.ErrHelp) {
+	help := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = help }()
+	err := parseInterleaved(fs, args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		help()
 		return err
 	}
-	fmt.Fprintf(fs.Output(), "run \"moegate %s --help\" for usage\n", fs.Name())
+	fmt.Fprintf(fs.Output(), "run 'moegate %s --help' for usage\n", fs.Name())
 	return errUsage
 }
 

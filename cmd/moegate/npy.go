@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/sbinet/npyio/npy"
 )
 
 // inputError is a problem with the user's input (a file, a flag): the
@@ -22,14 +19,6 @@ func (e *inputError) Error() string { return e.msg }
 
 func inputErrorf(format string, args ...any) error {
 	return &inputError{msg: fmt.Sprintf(format, args...)}
-}
-
-// npyArray is a .npy file read into float32, with where it came from.
-type npyArray struct {
-	Path  string
-	Descr string // the file's dtype, e.g. "<f4"
-	Shape []int
-	Data  []float32 // row-major (C order), converted from Descr
 }
 
 // halfKind says how 2-byte data (uint16 or void) is to be read: numpy has
@@ -56,145 +45,166 @@ func parseHalf(s string) (halfKind, error) {
 	return "", inputErrorf("--dtype %q: want bfloat16 or float16 (for uint16 .npy data); float32, float64 and float16 files are detected", s)
 }
 
-// readNPY reads a .npy file of floats. The header is parsed by
-// github.com/sbinet/npyio; the file's size is checked against the header
-// before any data is read, so a truncated or padded file is refused rather
-// than half-read. float32 is read as is, float64 and float16 are converted
-// (float64 values beyond float32's range become infinities, which routing
-// refuses), and 2-byte integer/void data is converted only when half says
-// what it holds. Every error names the file.
+// npyArray is a .npy file of numbers read into float32, with where it came
+// from.
+type npyArray struct {
+	Path  string
+	Descr string // the file's dtype as its header spells it, e.g. "<f4"
+	Shape []int
+	Data  []float32 // row-major (C order), converted from Descr
+}
+
+// intArray is a .npy file of integers (int32 or int64) read into int32.
+type intArray struct {
+	Path  string
+	Descr string
+	Shape []int
+	Data  []int32 // row-major
+}
+
+// readNPY reads a .npy file of floats. float32 is read as is, float64 and
+// float16 are converted (float64 values beyond float32's range become
+// infinities, which routing refuses), and 2-byte integer/void data is
+// converted only when half says what it holds. Every error names the file.
 func readNPY(path string, half halfKind) (*npyArray, error) {
-	raw, err := os.ReadFile(path)
+	const want = "want float32 (float64 and float16 are converted; bfloat16 stored as uint16 with --dtype bfloat16)"
+	f, err := openNPY(path, want)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, inputErrorf("%s: no such file", path)
-		}
-		return nil, inputErrorf("%s: cannot read: %v", path, err)
+		return nil, err
 	}
-	if len(raw) < 10 || !bytes.Equal(raw[:6], npy.Magic[:]) {
-		return nil, inputErrorf("%s: not a NumPy .npy file (it does not start with \\x93NUMPY)", path)
-	}
-	var dataOff int
-	switch raw[6] {
-	case 1:
-		dataOff = 10 + int(binary.LittleEndian.Uint16(raw[8:10]))
-	case 2:
-		if len(raw) < 12 {
-			return nil, inputErrorf("%s: truncated .npy header", path)
-		}
-		dataOff = 12 + int(binary.LittleEndian.Uint32(raw[8:12]))
-	default:
-		return nil, inputErrorf("%s: .npy format version %d.%d is not supported (want 1.0 or 2.0)", path, raw[6], raw[7])
-	}
-	if dataOff > len(raw) {
-		return nil, inputErrorf("%s: truncated .npy header (header length %d, file has %d bytes)", path, dataOff, len(raw))
-	}
-	hdr, err := parseHeader(raw)
-	if err != nil {
-		return nil, inputErrorf("%s: malformed .npy header: %v", path, err)
-	}
-	a := &npyArray{Path: path, Descr: hdr.Descr.Type, Shape: hdr.Descr.Shape}
-	n := 1
-	for _, d := range a.Shape {
-		if d < 0 || (d > 0 && n > math.MaxInt32/d) {
-			return nil, inputErrorf("%s: shape %s is too large", path, shapeStr(a.Shape))
-		}
-		n *= d
-	}
-	kind, size, order, err := dtypeOf(a.Descr, half)
-	if err != nil {
-		return nil, inputErrorf("%s: %v", path, err)
-	}
-	if want := dataOff + n*size; len(raw) != want {
-		what := "truncated"
-		if len(raw) > want {
-			what = "has trailing bytes"
-		}
-		return nil, inputErrorf("%s: %s: header says shape %s of %s (%d bytes of data), file has %d bytes of data",
-			path, what, shapeStr(a.Shape), a.Descr, n*size, len(raw)-dataOff)
-	}
-	body := raw[dataOff:]
-	a.Data = make([]float32, n)
-	switch kind {
-	case "f4":
-		if order == binary.LittleEndian {
-			// npyio reads element by element; the size is known to match.
-			r, err := npy.NewReader(bytes.NewReader(raw))
-			if err != nil {
-				return nil, inputErrorf("%s: %v", path, err)
-			}
-			if err := r.Read(&a.Data); err != nil {
-				return nil, inputErrorf("%s: %v", path, err)
-			}
-			break
-		}
+	a := &npyArray{Path: path, Descr: f.Descr, Shape: f.Shape, Data: make([]float32, f.N)}
+	dt, body, order := f.dt, f.body, f.dt.order
+	switch {
+	case dt.kind == 'f' && dt.size == 4:
 		for i := range a.Data {
 			a.Data[i] = math.Float32frombits(order.Uint32(body[4*i:]))
 		}
-	case "f8":
+	case dt.kind == 'f' && dt.size == 8:
 		for i := range a.Data {
 			a.Data[i] = float32(math.Float64frombits(order.Uint64(body[8*i:])))
 		}
-	case "f2":
+	case dt.kind == 'f' && dt.size == 2:
+		if half == halfBFloat16 {
+			return nil, inputErrorf("%s: dtype %s is float16, but --dtype bfloat16 was given", path, f.Descr)
+		}
 		for i := range a.Data {
 			a.Data[i] = float16to32(order.Uint16(body[2*i:]))
 		}
-	case "bf16":
-		for i := range a.Data {
-			a.Data[i] = math.Float32frombits(uint32(order.Uint16(body[2*i:])) << 16)
+	case (dt.kind == 'u' || dt.kind == 'i' || dt.kind == 'V') && dt.size == 2:
+		switch half {
+		case halfBFloat16:
+			for i := range a.Data {
+				a.Data[i] = math.Float32frombits(uint32(order.Uint16(body[2*i:])) << 16)
+			}
+		case halfFloat16:
+			for i := range a.Data {
+				a.Data[i] = float16to32(order.Uint16(body[2*i:]))
+			}
+		default:
+			return nil, inputErrorf("%s: dtype %s holds 16-bit values that may be bfloat16 or float16: pass --dtype bfloat16 or --dtype float16", path, f.Descr)
 		}
+	default:
+		return nil, inputErrorf("%s: dtype %s is not supported: %s", path, f.Descr, want)
 	}
-	if hdr.Descr.Fortran && len(a.Shape) > 1 {
+	if f.Fortran {
 		a.Data = fromFortran(a.Data, a.Shape)
 	}
 	return a, nil
 }
 
-// parseHeader runs npyio's header parser, which slices the header text by
-// position and can panic on a header it does not expect.
-func parseHeader(raw []byte) (h npy.Header, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot parse the header dictionary")
-		}
-	}()
-	r, err := npy.NewReader(bytes.NewReader(raw))
+// readIntNPY reads a .npy file of int32 or int64 into int32; an int64 value
+// that int32 cannot hold is refused, naming its index.
+func readIntNPY(path string) (*intArray, error) {
+	const want = "want int32 or int64"
+	f, err := openNPY(path, want)
 	if err != nil {
-		return h, err
+		return nil, err
 	}
-	return r.Header, nil
+	if f.dt.kind != 'i' || (f.dt.size != 4 && f.dt.size != 8) {
+		return nil, inputErrorf("%s: dtype %s is not supported: %s", path, f.Descr, want)
+	}
+	v := make([]int64, f.N)
+	for i := range v {
+		if f.dt.size == 4 {
+			v[i] = int64(int32(f.dt.order.Uint32(f.body[4*i:])))
+		} else {
+			v[i] = int64(f.dt.order.Uint64(f.body[8*i:]))
+		}
+	}
+	if f.Fortran {
+		v = fromFortran(v, f.Shape)
+	}
+	a := &intArray{Path: path, Descr: f.Descr, Shape: f.Shape, Data: make([]int32, f.N)}
+	for i, x := range v {
+		if x < math.MinInt32 || x > math.MaxInt32 {
+			return nil, inputErrorf("%s: value %d at index %s does not fit in int32", path, x, indexStr(i, f.Shape))
+		}
+		a.Data[i] = int32(x)
+	}
+	return a, nil
 }
 
-// dtypeOf maps a .npy descr to the conversion readNPY applies.
-func dtypeOf(descr string, half halfKind) (kind string, size int, order binary.ByteOrder, err error) {
-	order = binary.LittleEndian
-	d := descr
-	if d != "" && (d[0] == '<' || d[0] == '>' || d[0] == '|' || d[0] == '=') {
-		if d[0] == '>' {
-			order = binary.BigEndian
-		}
-		d = d[1:]
+// readMaskNPY reads a .npy file of bool or uint8 holding only 0 and 1.
+func readMaskNPY(path string) ([]bool, []int, error) {
+	const want = "want bool or uint8 (1: a real token, 0: padding)"
+	f, err := openNPY(path, want)
+	if err != nil {
+		return nil, nil, err
 	}
-	switch d {
-	case "f4":
-		return "f4", 4, order, nil
-	case "f8":
-		return "f8", 8, order, nil
-	case "f2":
-		if half == halfBFloat16 {
-			return "", 0, nil, fmt.Errorf("dtype %s is float16, but --dtype bfloat16 was given", descr)
-		}
-		return "f2", 2, order, nil
-	case "u2", "i2", "V2":
-		switch half {
-		case halfBFloat16:
-			return "bf16", 2, order, nil
-		case halfFloat16:
-			return "f2", 2, order, nil
-		}
-		return "", 0, nil, fmt.Errorf("dtype %s holds 16-bit values that may be bfloat16 or float16: pass --dtype bfloat16 or --dtype float16", descr)
+	if (f.dt.kind != 'b' && f.dt.kind != 'u') || f.dt.size != 1 {
+		return nil, nil, inputErrorf("%s: dtype %s is not supported: %s", path, f.Descr, want)
 	}
-	return "", 0, nil, fmt.Errorf("dtype %s is not supported: want float32 (float64 and float16 are converted; bfloat16 stored as uint16 with --dtype bfloat16)", descr)
+	m := make([]bool, f.N)
+	for i, b := range f.body {
+		if b > 1 {
+			return nil, nil, inputErrorf("%s: value %d at index %s: a mask holds 1 (a real token) or 0 (padding), nothing else", path, b, indexStr(i, f.Shape))
+		}
+		m[i] = b == 1
+	}
+	if f.Fortran {
+		m = fromFortran(m, f.Shape)
+	}
+	return m, f.Shape, nil
+}
+
+// indexStr names the element at row-major flat index i of shape, as numpy
+// would index it: "[3, 1]".
+func indexStr(i int, shape []int) string {
+	if len(shape) == 0 {
+		return "[]"
+	}
+	idx := make([]string, len(shape))
+	for k := len(shape) - 1; k >= 0; k-- {
+		idx[k] = strconv.Itoa(i % shape[k])
+		i /= shape[k]
+	}
+	return "[" + strings.Join(idx, ", ") + "]"
+}
+
+// fromFortran reorders column-major data into row-major.
+func fromFortran[T any](d []T, shape []int) []T {
+	if len(shape) < 2 {
+		return d
+	}
+	out := make([]T, len(d))
+	nd := len(shape)
+	idx := make([]int, nd)
+	for f := range d {
+		// f enumerates column-major: the first index varies fastest.
+		c := 0
+		for k := 0; k < nd; k++ {
+			c = c*shape[k] + idx[k]
+		}
+		out[c] = d[f]
+		for k := 0; k < nd; k++ {
+			idx[k]++
+			if idx[k] < shape[k] {
+				break
+			}
+			idx[k] = 0
+		}
+	}
+	return out
 }
 
 // float16to32 converts IEEE 754 binary16 bits exactly.
@@ -218,29 +228,6 @@ func float16to32(h uint16) float32 {
 	return f
 }
 
-// fromFortran reorders column-major data into row-major.
-func fromFortran(d []float32, shape []int) []float32 {
-	out := make([]float32, len(d))
-	nd := len(shape)
-	idx := make([]int, nd)
-	for f := range d {
-		// f enumerates column-major: the first index varies fastest.
-		c := 0
-		for k := 0; k < nd; k++ {
-			c = c*shape[k] + idx[k]
-		}
-		out[c] = d[f]
-		for k := 0; k < nd; k++ {
-			idx[k]++
-			if idx[k] < shape[k] {
-				break
-			}
-			idx[k] = 0
-		}
-	}
-	return out
-}
-
 func shapeStr(s []int) string {
 	parts := make([]string, len(s))
 	for i, d := range s {
@@ -255,8 +242,6 @@ func shapeStr(s []int) string {
 // encodeNPY returns a version 1.0 .npy file as the format's specification
 // describes it: magic, version, little-endian header length, an ASCII dict
 // padded with spaces and a newline so the data starts at a multiple of 64.
-// (npyio's writer always writes version 2.0 headers aligned to 16 and
-// cannot write a 2-D shape from a flat slice, so moegate writes its own.)
 func encodeNPY(descr string, shape []int, data []byte) []byte {
 	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shapeStr(shape))
 	total := 10 + len(dict) + 1
@@ -264,7 +249,7 @@ func encodeNPY(descr string, shape []int, data []byte) []byte {
 	hdr := dict + strings.Repeat(" ", pad) + "\n"
 	var b bytes.Buffer
 	b.Grow(10 + len(hdr) + len(data))
-	b.Write(npy.Magic[:])
+	b.WriteString(npyMagic)
 	b.Write([]byte{1, 0})
 	binary.Write(&b, binary.LittleEndian, uint16(len(hdr)))
 	b.WriteString(hdr)
