@@ -55,7 +55,13 @@ func writeChart(path, title string, series []chartSeries) error {
 		p.Add(l)
 		p.Legend.Add(s.Name, l)
 	}
-	c := vgimg.PngCanvas{Canvas: vgimg.New(9*vg.Inch, 4.5*vg.Inch)}
+	return savePlot(p, path, 9*vg.Inch, 4.5*vg.Inch)
+}
+
+// savePlot draws p into a PNG of the given size at path (written by
+// temporary name and rename).
+func savePlot(p *plot.Plot, path string, w, h vg.Length) error {
+	c := vgimg.PngCanvas{Canvas: vgimg.New(w, h)}
 	p.Draw(draw.New(c))
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
