@@ -19,6 +19,13 @@ const (
 	Sign Rule = iota
 	// Linear is the paper's linear variant: b_i += u * (mean(c) - c_i).
 	Linear
+	// CenteredSign is torchtitan's variant of the sign rule
+	// (torchtitan/components/optimizer/optimizer.py, _update_expert_bias):
+	// d_i = u * sign(mean(c) - c_i), then d_i -= mean(d), so the biases'
+	// sum does not drift. Selection depends on s_i + b_i only through the
+	// differences between experts, which the centring leaves unchanged up to
+	// float32 rounding: it routes as Sign does.
+	CenteredSign
 )
 
 func (r Rule) String() string {
@@ -27,6 +34,8 @@ func (r Rule) String() string {
 		return "sign"
 	case Linear:
 		return "linear"
+	case CenteredSign:
+		return "centered-sign"
 	}
 	return fmt.Sprintf("Rule(%d)", uint8(r))
 }
@@ -42,7 +51,7 @@ const MaxExperts = 1 << 24
 type Options struct {
 	// Rate is the update rate u: finite and >= 0; 0 means DefaultRate.
 	Rate float32
-	// Rule is Sign (the default) or Linear.
+	// Rule is Sign (the default), Linear or CenteredSign.
 	Rule Rule
 }
 
@@ -112,8 +121,8 @@ func (o Options) resolve() (Options, error) {
 	if math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
 		return o, fmt.Errorf("%w: Rate = %v, must be finite and >= 0 (0 means %v)", ErrConfig, o.Rate, DefaultRate)
 	}
-	if o.Rule > Linear {
-		return o, fmt.Errorf("%w: Rule = %d, must be Sign (0) or Linear (1)", ErrConfig, uint8(o.Rule))
+	if o.Rule > CenteredSign {
+		return o, fmt.Errorf("%w: Rule = %d, must be Sign (0), Linear (1) or CenteredSign (2)", ErrConfig, uint8(o.Rule))
 	}
 	if o.Rate == 0 {
 		o.Rate = DefaultRate
@@ -259,6 +268,11 @@ type StepStats struct {
 //	        b_i = b_i - u  if c_i is above the mean,
 //	        b_i = b_i + u  if below,
 //	        b_i unchanged  if equal (a balanced step moves nothing).
+//	CenteredSign: the same exact sign decisions; with n+ experts below the
+//	        mean and n- above, m = float32(float64(u) * float64(n+ - n-) /
+//	        float64(E)) (rounded once), d_i = float32(±u or 0) - m in
+//	        float32, b_i = b_i + d_i in float32, skipped when d_i == 0
+//	        (every d_i is 0 on a balanced step).
 //	Linear: mean = float64(sum) / float64(E); e_i = mean - float64(c_i) in
 //	        float64; d = float32(float64(u) * e_i) (one float64 multiply,
 //	        rounded once to float32); b_i = b_i + d in float32, skipped
@@ -336,6 +350,28 @@ func (c *Controller) apply(counts []int64) StepStats {
 				b = b - u
 			case lo < uint64(sum): // c_i < mean
 				b = b + u
+			}
+			nb[i] = saturate(b)
+		}
+	case CenteredSign:
+		sg := make([]int8, e)
+		var np, nm int
+		for i := range old {
+			hi, lo := bits.Mul64(uint64(counts[i]), uint64(e))
+			switch {
+			case hi > 0 || lo > uint64(sum):
+				sg[i] = -1
+				nm++
+			case lo < uint64(sum):
+				sg[i] = 1
+				np++
+			}
+		}
+		m := float32(float64(u) * float64(np-nm) / float64(e))
+		for i, b := range old {
+			d := float32(float32(sg[i])*u) - m
+			if d != 0 {
+				b = b + d
 			}
 			nb[i] = saturate(b)
 		}

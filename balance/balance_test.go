@@ -63,7 +63,7 @@ func TestNewValidates(t *testing.T) {
 		{8, balance.Options{Rate: float32(math.NaN())}},
 		{8, balance.Options{Rate: -0.001}},
 		{8, balance.Options{Rate: float32(math.Inf(1))}},
-		{8, balance.Options{Rule: 2}},
+		{8, balance.Options{Rule: 3}},
 	}
 	for _, b := range bad {
 		if c, err := balance.New(b.e, b.opt); !errors.Is(err, balance.ErrConfig) || c != nil {

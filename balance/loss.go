@@ -25,34 +25,9 @@ import (
 // score that is NaN, infinite or negative, a row of scores summing to 0, or
 // a non-finite alpha.
 func SeqBalanceLoss(scores []float32, T, E, K int, ids []int32, alpha float64) (float64, error) {
-	switch {
-	case T < 1 || E < 1 || K < 1:
-		return 0, fmt.Errorf("%w: T = %d, E = %d, K = %d, each must be >= 1", ErrShape, T, E, K)
-	case K > E:
-		return 0, fmt.Errorf("%w: K = %d > E = %d", ErrShape, K, E)
-	case E > MaxExperts:
-		return 0, fmt.Errorf("%w: E = %d > MaxExperts = %d", ErrShape, E, MaxExperts)
-	case T > math.MaxInt/E || len(scores) != T*E:
-		return 0, fmt.Errorf("%w: len(scores) = %d, want T*E = %d*%d", ErrShape, len(scores), T, E)
-	case len(ids) != T*K:
-		return 0, fmt.Errorf("%w: len(ids) = %d, want T*K = %d*%d", ErrShape, len(ids), T, K)
-	case math.IsNaN(alpha) || math.IsInf(alpha, 0):
-		return 0, fmt.Errorf("%w: alpha = %v, must be finite", ErrValue, alpha)
-	}
-	count := make([]int64, E)
-	seen := make([]int, E) // t+1 of the last token that chose the expert
-	for t := range T {
-		row := ids[t*K : t*K+K]
-		for j, id := range row {
-			if id < 0 || int(id) >= E {
-				return 0, fmt.Errorf("%w: ids[%d] (token %d) = %d, must be in [0, %d)", ErrValue, t*K+j, t, id, E)
-			}
-			if seen[id] == t+1 {
-				return 0, fmt.Errorf("%w: token %d chooses expert %d twice", ErrValue, t, id)
-			}
-			seen[id] = t + 1
-			count[id]++
-		}
+	count, err := checkLoss(T, E, K, "scores", len(scores), ids, alpha)
+	if err != nil {
+		return 0, err
 	}
 	p := make([]float64, E)
 	for t := range T {

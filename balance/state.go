@@ -15,7 +15,7 @@ import (
 //	0          7     magic "MOEGBAL"
 //	7          1     version (1)
 //	8          4     experts E, uint32, in [1, MaxExperts]
-//	12         1     rule (0 Sign, 1 Linear)
+//	12         1     rule (0 Sign, 1 Linear, 2 CenteredSign)
 //	13         4     rate u, float32 bits (finite, > 0)
 //	17         8     steps, uint64 (fits in int)
 //	25         4*E   bias, float32 bits each (finite)
@@ -122,8 +122,8 @@ func decode(b []byte) (*decoded, error) {
 		return nil, corrupt("checksum mismatch: stored CRC-32C %08x, computed %08x", sum, got)
 	}
 	d := &decoded{opt: Options{Rule: Rule(b[12]), Rate: math.Float32frombits(binary.LittleEndian.Uint32(b[13:17]))}}
-	if d.opt.Rule > Linear {
-		return nil, corrupt("rule = %d, want 0 (Sign) or 1 (Linear)", b[12])
+	if d.opt.Rule > CenteredSign {
+		return nil, corrupt("rule = %d, want 0 (Sign), 1 (Linear) or 2 (CenteredSign)", b[12])
 	}
 	if r := float64(d.opt.Rate); math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
 		return nil, corrupt("rate = %v, must be finite and > 0", d.opt.Rate)

@@ -175,7 +175,7 @@ func TestStateBadFields(t *testing.T) {
 		{"experts too many", "experts", edit(func(b []byte) { binary.LittleEndian.PutUint32(b[8:], 1<<30) })},
 		{"experts 3 for 4", "trailing", edit(func(b []byte) { binary.LittleEndian.PutUint32(b[8:], 3) })},
 		{"experts 5 for 4", "truncated", edit(func(b []byte) { binary.LittleEndian.PutUint32(b[8:], 5) })},
-		{"rule", "rule = 2", edit(func(b []byte) { b[12] = 2 })},
+		{"rule", "rule = 3", edit(func(b []byte) { b[12] = 3 })},
 		{"rate NaN", "rate", edit(func(b []byte) { copy(b[13:], f32(float32(math.NaN()))) })},
 		{"rate 0", "rate", edit(func(b []byte) { copy(b[13:], f32(0)) })},
 		{"rate negative", "rate", edit(func(b []byte) { copy(b[13:], f32(-0.001)) })},

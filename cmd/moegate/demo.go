@@ -26,8 +26,11 @@ the fastest kernel here, in three arms that see the same tokens:
 Each step routes one batch in each arm, then updates the biases from that
 batch's loads (the new bias applies from the next batch on). A table row is
 printed every few steps; the summary gives MaxVio_global per arm, as the
-paper (Wang et al. 2024, arXiv 2408.15664) reports it; a PNG chart of
-MaxVio_batch per step is written to --out.
+paper (Wang et al. 2024, arXiv 2408.15664) reports it; a PNG chart is
+written to --out: per arm, MaxVio_batch per step (thin), MaxVio_global of the
+loads summed from step 1 to each step (thick; its last value is the
+summary's) and from the second half's start (dashed: the "2nd half"
+figure), on a log axis with the paper's 0.04 and 0.72 marked.
 
 The stream: hidden states from a drifting mixture of 6 topics (sequences of
 256 tokens, one topic each), a gate with 4 globally popular experts and 8
@@ -52,6 +55,8 @@ type arm struct {
 	name  string
 	ctrl  *balance.Controller // nil: no balancing
 	vio   []float64           // MaxVio_batch per step
+	gvio  []float64           // MaxVio_global of the loads summed from step 1 to each step
+	lvio  []float64           // the same from the second half's first step (NaN before)
 	total []int64             // load over the run
 	late  []int64             // load over the second half of the run
 	load  []int64             // this step
@@ -217,6 +222,12 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 			}
 			v := balance.MaxVio(a.load)
 			a.vio = append(a.vio, v)
+			a.gvio = append(a.gvio, balance.MaxVio(a.total))
+			if s >= *steps/2 {
+				a.lvio = append(a.lvio, balance.MaxVio(a.late))
+			} else {
+				a.lvio = append(a.lvio, math.NaN())
+			}
 			winSum[ai] += v
 		}
 		winN++
@@ -250,12 +261,20 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "routed %d tokens x 3 arms in %.1fs (%s tokens/s routing on %d goroutines)\n",
 		int64(*steps)*int64(B), wall.Seconds(), siCount(float64(routed)/routeTime.Seconds()), runtime.GOMAXPROCS(0))
 	if *out != "" {
-		title := fmt.Sprintf("%s: MaxVio_batch per step (%d tokens/batch, drifting synthetic stream)", cfgName, B)
-		series := make([]chartSeries, len(arms))
+		title := fmt.Sprintf("%s, %d tokens/batch, drifting synthetic stream: MaxVio per step (log scale)", cfgName, B)
+		var series []chartSeries
 		for i, a := range arms {
-			series[i] = chartSeries{Name: labels[i], Y: a.vio}
+			series = append(series,
+				chartSeries{Y: a.vio, Color: i, Light: true},
+				chartSeries{Name: labels[i], Y: a.gvio, Color: i, Width: 2.2},
+				chartSeries{Y: a.lvio, Color: i, Width: 2.2, Dashed: true})
 		}
-		if err := writeChart(*out, title, series); err != nil {
+		keys := []chartSeries{
+			{Name: "thin, light: MaxVio_batch (this step's load)", Light: true},
+			{Name: "thick: MaxVio_global, loads of steps 1..s (summary: MaxVio_global)", Width: 2.2},
+			{Name: "dashed: MaxVio_global from the 2nd half's start (summary: global, 2nd half)", Width: 2.2, Dashed: true},
+		}
+		if err := writeChart(*out, title, series, keys); err != nil {
 			return err
 		}
 		where := *out

@@ -39,6 +39,7 @@ func commands() []command {
 		{"balance", "replay logits through the bias controller, saving its state", runBalance},
 		{"bench", "tokens/s of every preset on every implementation here", runBench},
 		{"info", "CPU, implementations, the kernel each preset uses, version", runInfo},
+		{"study", "aux loss, Expert Choice and loss-free balancing on a learned toy MoE", runStudyCmd},
 	}
 }
 
