@@ -43,6 +43,7 @@ var combineSpecials = []float32{0, float32(math.Copysign(0, -1)), float32(math.I
 // at it), canaries after out.
 func TestCombineKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
+	t.Logf("implementations: %v", Available())
 	for _, impl := range Available() {
 		for h := 0; h <= 4*64+16+8+8; h++ {
 			n := 1 + h%9

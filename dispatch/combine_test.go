@@ -38,8 +38,7 @@ func refCombine(l Layout, y, x, w []float32, ids, rows []int32) []float32 {
 				} else {
 					v = y[r*ys+i]
 				}
-				p := w[s] * v
-				acc += p
+				acc += float32(w[s] * v) // the conversion forbids a fused multiply-add (Go spec)
 			}
 			out[t*os+i] = acc
 		}
