@@ -103,8 +103,8 @@ func Build(p Plan, ids []int32, K, E int) error {
 	// Pass 1: validate and count. An unsigned compare tests both ends;
 	// -1 is counted apart (it is uint32 max, never < E).
 	for s, id := range ids {
-		if uint32(id) < uint32(E) {
-			counts[id]++
+		if i := int(id); uint(i) < uint(len(counts)) {
+			counts[i]++
 		} else if id != -1 {
 			p.clear()
 			return idErr(s, K, id, E)
@@ -115,8 +115,7 @@ func Build(p Plan, ids []int32, K, E int) error {
 }
 
 // place fills Offsets, Order and Inverse from Counts for the slots whose
-// ids are in [0, E) and whose Inverse entry is not already -1 when
-// dropped is true (BuildCapacity marks dropped slots first).
+// ids are in [0, E) (a stable counting sort).
 func place(p Plan, ids []int32, E int) {
 	counts, off := p.Counts, p.Offsets[:E+1]
 	// off[e+1] = start of expert e; the placement loop advances it to
@@ -128,14 +127,15 @@ func place(p Plan, ids []int32, E int) {
 		sum += c
 	}
 	order, inv := p.Order, p.Inverse[:len(ids)]
-	cur := off[1:]
+	cur := off[1 : E+1]
 	for s, id := range ids {
-		if uint32(id) >= uint32(E) {
+		i := int(id)
+		if uint(i) >= uint(len(cur)) {
 			inv[s] = -1
 			continue
 		}
-		pos := cur[id]
-		cur[id] = pos + 1
+		pos := cur[i]
+		cur[i] = pos + 1
 		order[pos] = int32(s)
 		inv[s] = pos
 	}
