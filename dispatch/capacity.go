@@ -74,14 +74,15 @@ func BuildCapacity(p Plan, dropped []int32, ids []int32, K, E, capacity int) (in
 	clear(counts)
 	cap32 := int32(capacity)
 	// Priority pass: mark kept slots 0, excluded -1, dropped -2.
+	inv = inv[:len(ids)]
 	for k := 0; k < K; k++ {
 		for s := k; s < T*K; s += K {
-			id := ids[s]
+			i := int(ids[s])
 			switch {
-			case id < 0:
+			case uint(i) >= uint(len(counts)):
 				inv[s] = -1
-			case counts[id] < cap32:
-				counts[id]++
+			case counts[i] < cap32:
+				counts[i]++
 				inv[s] = 0
 			default:
 				inv[s] = -2

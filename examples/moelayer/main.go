@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/moegate/moegate/asm"
@@ -61,7 +62,8 @@ func main() {
 		}
 	}
 	total := st.Total()
-	fmt.Printf("%d tokens x %d passes, one goroutine; kernels: %v\n", *tokens, *reps, asm.Best())
+	fmt.Printf("%d tokens x %d passes; routing and dispatch on one goroutine (kernels: %v), gonum's GEMMs on up to GOMAXPROCS = %d\n",
+		*tokens, *reps, asm.Best(), runtime.GOMAXPROCS(0))
 	fmt.Printf("  %-34s %12s %8s %12s\n", "stage", "time/pass", "share", "ns/token")
 	for _, s := range []struct {
 		name string
