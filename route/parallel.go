@@ -87,7 +87,11 @@ func shard(in Input, t0, t1, stride, K int) Input {
 	sub := in
 	sub.Tokens = t1 - t0
 	sub.Stride = stride
-	sub.Logits = in.Logits[t0*stride:]
+	if in.LogitsHalf != nil {
+		sub.LogitsHalf = in.LogitsHalf[t0*stride:]
+	} else {
+		sub.Logits = in.Logits[t0*stride:]
+	}
 	if in.Mask != nil {
 		sub.Mask = in.Mask[t0:t1]
 	}

@@ -19,6 +19,12 @@ type Input struct {
 	// Stride is the distance between rows in elements, >= Experts;
 	// 0 means Experts.
 	Stride int
+	// LogitsHalf holds the logits in HalfFormat instead (bfloat16 or
+	// float16 bits; exactly one of Logits and LogitsHalf is set), laid out
+	// as Logits. Routing them returns what routing their float32
+	// conversion (exact) returns: ids, weights, load and errors.
+	LogitsHalf []uint16
+	HalfFormat HalfFormat
 	// Bias is nil or the Experts selection biases: added to the scores for
 	// choosing experts, never to the weights.
 	Bias []float32
@@ -124,6 +130,7 @@ type router struct {
 	impl asm.Impl
 	plan asm.Plan
 	pool sync.Pool // of *asm.Scratch
+	half sync.Pool // of *halfScratch (half.go)
 }
 
 // New returns a Router for cfg on the fastest implementation this machine
@@ -192,6 +199,9 @@ func (r *router) Route(out Output, in Input) error {
 		safeFill(out, K)
 		return err
 	}
+	if in.LogitsHalf != nil {
+		return r.routeHalf(out, in, stride)
+	}
 	if in.ExpertScale != nil || in.Mask != nil || in.ForcedIDs != nil {
 		// TODO(issue 9): implemented by the reference; refused until then.
 		safeFill(out, K)
@@ -242,6 +252,9 @@ func (r *router) Route(out Output, in Input) error {
 
 func (r *router) checkShape(out Output, in Input, stride int) error {
 	E, K, T := r.cfg.Experts, r.cfg.TopK, in.Tokens
+	if err := checkLogits(in); err != nil {
+		return err
+	}
 	switch {
 	case T < 0:
 		return fmt.Errorf("%w: Tokens = %d, must be >= 0", ErrShape, T)
@@ -263,8 +276,9 @@ func (r *router) checkShape(out Output, in Input, stride int) error {
 		if stride > 0 && T-1 > (math.MaxInt-E)/stride {
 			return fmt.Errorf("%w: Tokens*Stride overflows", ErrShape)
 		}
-		if need := (T-1)*stride + E; len(in.Logits) < need {
-			return fmt.Errorf("%w: len(Logits) = %d, want at least (Tokens-1)*Stride + Experts = %d", ErrShape, len(in.Logits), need)
+		if n, name := logitsLen(in); n < (T-1)*stride+E {
+			need := (T-1)*stride + E
+			return fmt.Errorf("%w: len(%s) = %d, want at least (Tokens-1)*Stride + Experts = %d", ErrShape, name, n, need)
 		}
 	}
 	return nil
