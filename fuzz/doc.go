@@ -13,6 +13,7 @@
 //	go test ./fuzz -run '^$' -fuzz '^FuzzKernel$' -fuzztime 20s
 //	go test ./fuzz -run '^$' -fuzz '^FuzzSigmoid$' -fuzztime 10s
 //	go test ./fuzz -run '^$' -fuzz '^FuzzExpNeg$' -fuzztime 10s
+//	go test ./fuzz -run '^$' -fuzz '^FuzzHalf$' -fuzztime 20s
 //
 // The seed corpora are written by a test: go generate ./fuzz
 package fuzz

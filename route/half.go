@@ -79,14 +79,19 @@ func logitsLen(in Input) (int, string) {
 // of the batch; a non-finite logit's Value is its float32 conversion.
 func (r *router) routeHalf(out Output, in Input, stride int) error {
 	E, K, T := r.cfg.Experts, r.cfg.TopK, in.Tokens
+	sub := in
+	sub.LogitsHalf, sub.HalfFormat, sub.Stride = nil, 0, 0
+	if T == 0 {
+		// No logits to convert; the checks on the rest (bias, ...) are
+		// Route's.
+		return r.Route(out, sub)
+	}
 	hs, _ := r.half.Get().(*halfScratch)
 	if hs == nil {
 		hs = &halfScratch{x: make([]float32, halfChunk(E)*E), load: make([]int64, E)}
 	}
 	clear(out.Load)
 	f := in.HalfFormat.asm()
-	sub := in
-	sub.LogitsHalf, sub.HalfFormat, sub.Stride = nil, 0, 0
 	var firstErr error
 	nc := halfChunk(E)
 	for t0 := 0; t0 < T; t0 += nc {

@@ -258,6 +258,12 @@ func TestHalfErrors(t *testing.T) {
 			}
 			checkSafe(t, out, 8, 2)
 		}
+		// No tokens: the bias is still checked, as for float32 logits.
+		nanBias := []float32{0, 0, float32(math.NaN()), 0, 0, 0, 0, 0}
+		err = rt.Route(route.Output{Load: make([]int64, 8)}, route.Input{LogitsHalf: []uint16{}, HalfFormat: route.BFloat16, Bias: nanBias})
+		if !errors.Is(err, route.ErrNonFinite) {
+			t.Errorf("T=0, NaN bias: got %v, want ErrNonFinite", err)
+		}
 		// A bad row: the error names the token (counted from the batch
 		// start, across sub-chunks) and the converted value.
 		E := 8
