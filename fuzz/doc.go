@@ -16,6 +16,7 @@
 //	go test ./fuzz -run '^$' -fuzz '^FuzzSigmoid$' -fuzztime 10s
 //	go test ./fuzz -run '^$' -fuzz '^FuzzExpNeg$' -fuzztime 10s
 //	go test ./fuzz -run '^$' -fuzz '^FuzzSqrtSoftplus$' -fuzztime 10s
+//	go test ./fuzz -run '^$' -fuzz '^FuzzHalf$' -fuzztime 20s
 //
 // The seed corpora are written by a test: go generate ./fuzz
 package fuzz

@@ -87,7 +87,11 @@ func shard(in Input, t0, t1, stride, K int) Input {
 	sub := in
 	sub.Tokens = t1 - t0
 	sub.Stride = stride
-	sub.Logits = in.Logits[t0*stride:]
+	if in.LogitsHalf != nil {
+		sub.LogitsHalf = in.LogitsHalf[t0*stride:]
+	} else {
+		sub.Logits = in.Logits[t0*stride:]
+	}
 	if in.Mask != nil {
 		sub.Mask = in.Mask[t0:t1]
 	}
@@ -115,14 +119,49 @@ func offsetTokens(err error, t0 int) error {
 	return err
 }
 
-// firstError returns the error one call over the whole batch returns: an
-// error about the whole batch (bias, expert scale) is the same in every
-// shard; a per-token error is the earliest shard's.
+// firstError returns the error one call over the whole batch returns,
+// from the errors of its shards in token order: an error about the whole
+// batch (bias, expert scale) is the same in every shard; among per-token
+// errors the one of the highest kind wins, and within a kind the earliest.
 func firstError(errs []error) error {
+	var first error
 	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+		first = mergeErr(first, err)
 	}
-	return nil
+	return first
+}
+
+// errRank orders the errors one Route call can return after routing: it
+// reports an error about the whole batch (nothing routed) first, then a bad
+// forced id, then a non-finite logit, then an overflowing weight, each for
+// the first token that has it (Route's order, router.go).
+func errRank(err error) int {
+	var fe *ForcedIDError
+	if errors.As(err, &fe) {
+		return 3
+	}
+	var nf *NonFiniteError
+	if errors.As(err, &nf) && nf.Token >= 0 {
+		if nf.Input == "logits" {
+			return 2
+		}
+		return 1 // "weights"
+	}
+	return 4
+}
+
+// rankBatch is errRank's rank of an error about the whole batch.
+const rankBatch = 4
+
+// mergeErr returns the error one call returns over two consecutive
+// sub-batches whose calls returned cur (the earlier) and next (token
+// indices already counted from the start of the batch).
+func mergeErr(cur, next error) error {
+	if next == nil {
+		return cur
+	}
+	if cur == nil || errRank(next) > errRank(cur) {
+		return next
+	}
+	return cur
 }

@@ -127,3 +127,67 @@ func BenchmarkRouteParallel(b *testing.B) {
 		})
 	}
 }
+
+// TestRouteParallelErrorOrder: with a NaN logit in an early shard and a
+// bad forced id in a later one, RouteParallel (and half-precision routing,
+// which routes sub-chunks) returns the error one call returns.
+func TestRouteParallelErrorOrder(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		p, _ := route.LookupPreset("deepseek-v3")
+		cfg := p.Config
+		rt, err := route.NewImpl(cfg, impl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		K, E := cfg.TopK, cfg.Experts
+		r := rand.New(rand.NewPCG(21, 22))
+		const T = 2048
+		for c, kinds := range [][2]string{{"nan", "forced"}, {"forced", "nan"}, {"nan", "nan"}, {"forced", "forced"}} {
+			in := testutil.RandInput(r, cfg, T, false)
+			in.Stride = E
+			in.Logits = in.Logits[:T*E]
+			for i := range in.Logits {
+				in.Logits[i] = float32(r.NormFloat64())
+			}
+			in.ForcedIDs = make([]int32, T*K)
+			for i := range in.ForcedIDs {
+				in.ForcedIDs[i] = int32(i % K)
+			}
+			for s, kind := range kinds {
+				tok := 100 + s*1500 + r.IntN(300)
+				switch kind {
+				case "nan":
+					in.Logits[tok*E+r.IntN(E)] = float32(math.NaN())
+				case "forced":
+					in.ForcedIDs[tok*K+1] = in.ForcedIDs[tok*K]
+				}
+			}
+			want, err := testutil.RouteCanaried(rt, in, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want.Err == nil {
+				t.Fatalf("case %d: no error", c)
+			}
+			got := parallelResult(rt, in, true, 2)
+			if err := testutil.Diff(want, got, K); err != nil {
+				t.Fatalf("case %d %v: RouteParallel: %v", c, kinds, err)
+			}
+			// The same through half-precision routing: bfloat16 logits
+			// that convert to the float32 ones exactly.
+			h := make([]uint16, len(in.Logits))
+			for i, v := range in.Logits {
+				b := math.Float32bits(v) & 0xFFFF0000
+				h[i] = uint16(b >> 16)
+				in.Logits[i] = math.Float32frombits(b)
+			}
+			want, _ = testutil.RouteCanaried(rt, in, true)
+			hin := in
+			hin.Logits, hin.LogitsHalf, hin.HalfFormat = nil, h, route.BFloat16
+			have, _ := testutil.RouteCanaried(rt, hin, true)
+			if err := testutil.Diff(want, have, K); err != nil {
+				t.Fatalf("case %d %v: half: %v", c, kinds, err)
+			}
+		}
+	})
+}

@@ -19,6 +19,12 @@ type Input struct {
 	// Stride is the distance between rows in elements, >= Experts;
 	// 0 means Experts.
 	Stride int
+	// LogitsHalf holds the logits in HalfFormat instead (bfloat16 or
+	// float16 bits; exactly one of Logits and LogitsHalf is set), laid out
+	// as Logits. Routing them returns what routing their float32
+	// conversion (exact) returns: ids, weights, load and errors.
+	LogitsHalf []uint16
+	HalfFormat HalfFormat
 	// Bias is nil or the Experts selection biases: added to the scores for
 	// choosing experts, never to the weights.
 	Bias []float32
@@ -154,6 +160,7 @@ type router struct {
 	// scores reach 1.8e19; unnormalised and scaled by more than 1.8e19).
 	mayOverflow bool
 	pool        sync.Pool // of *asm.Scratch
+	half        sync.Pool // of *halfScratch (half.go)
 }
 
 // New returns a Router for cfg on the fastest implementation this machine
@@ -227,6 +234,9 @@ func (r *router) Route(out Output, in Input) error {
 	if err := r.checkShape(out, in, stride); err != nil {
 		safeFill(out, K)
 		return err
+	}
+	if in.LogitsHalf != nil {
+		return r.routeHalf(out, in, stride)
 	}
 	for _, v := range []struct {
 		name string
@@ -362,6 +372,9 @@ func overflowRows(out Output, load []int64, K int) *NonFiniteError {
 
 func (r *router) checkShape(out Output, in Input, stride int) error {
 	E, K, T := r.cfg.Experts, r.cfg.TopK, in.Tokens
+	if err := checkLogits(in); err != nil {
+		return err
+	}
 	switch {
 	case T < 0:
 		return fmt.Errorf("%w: Tokens = %d, must be >= 0", ErrShape, T)
@@ -389,8 +402,9 @@ func (r *router) checkShape(out Output, in Input, stride int) error {
 		if stride > 0 && T-1 > (math.MaxInt-E)/stride {
 			return fmt.Errorf("%w: Tokens*Stride overflows", ErrShape)
 		}
-		if need := (T-1)*stride + E; len(in.Logits) < need {
-			return fmt.Errorf("%w: len(Logits) = %d, want at least (Tokens-1)*Stride + Experts = %d", ErrShape, len(in.Logits), need)
+		if n, name := logitsLen(in); n < (T-1)*stride+E {
+			need := (T-1)*stride + E
+			return fmt.Errorf("%w: len(%s) = %d, want at least (Tokens-1)*Stride + Experts = %d", ErrShape, name, n, need)
 		}
 	}
 	return nil
