@@ -30,6 +30,9 @@ func BenchmarkTopK32AMD64(b *testing.B) {
 			{"topkAVX2", AVX2, func(top []uint64, vals []float32) int {
 				return topkAVX2(&top[0], 0, len(top), &vals[0], len(vals), 0)
 			}},
+			{"topk32AVX2", AVX2, func(top []uint64, vals []float32) int {
+				return topk32AVX2(&top[0], 0, len(top), &vals[0], len(vals), 0, 1, negInf, nil)
+			}},
 			{"topkAVX512", AVX512, func(top []uint64, vals []float32) int {
 				return topkAVX512(&top[0], 0, len(top), &vals[0], len(vals), 0)
 			}},

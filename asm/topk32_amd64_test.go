@@ -8,13 +8,16 @@ import (
 	"testing"
 )
 
-// topk32 calls impl's 9 <= K <= 32 top-K kernel (AVX512 only so far).
+// topk32 calls impl's 9 <= K <= 32 top-K kernel.
 func topk32(impl Impl, top []uint64, n int, vals []float32, base, pre int, floor float32, ids []int32) int {
 	var ip *int32
 	if ids != nil {
 		ip = &ids[0]
 	}
-	return topk32AVX512(&top[0], n, len(top), &vals[0], len(vals), base, pre, floor, ip)
+	if impl == AVX512 {
+		return topk32AVX512(&top[0], n, len(top), &vals[0], len(vals), base, pre, floor, ip)
+	}
+	return topk32AVX2(&top[0], n, len(top), &vals[0], len(vals), base, pre, floor, ip)
 }
 
 var topk32Ns = func() []int {
@@ -32,9 +35,6 @@ var topk32Ns = func() []int {
 func TestKernelTopK32(t *testing.T) {
 	r := rand.New(rand.NewPCG(32, 33))
 	for _, impl := range simdImpls(t) {
-		if impl != AVX512 {
-			continue // AVX2 keeps topkAVX2 for now
-		}
 		for _, n := range topk32Ns {
 			rows := topk8Rows(r, n)
 			rows = append(rows, kernelInput(r, n))
@@ -94,9 +94,6 @@ func TestKernelTopK32Bad(t *testing.T) {
 	bads := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), math.Float32frombits(0xFFC00001)}
 	r := rand.New(rand.NewPCG(34, 35))
 	for _, impl := range simdImpls(t) {
-		if impl != AVX512 {
-			continue // AVX2 keeps topkAVX2 for now
-		}
 		for _, n := range topk32Ns[:70] {
 			for pos := 0; pos < n; pos++ {
 				x := kernelInput(r, n)
