@@ -52,11 +52,15 @@ func BenchmarkTopK32AMD64(b *testing.B) {
 			b.Run(fmt.Sprintf("%d/%d/%s", n, k, kv.name), func(b *testing.B) {
 				top := make([]uint64, k)
 				i := 0
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				c0 := threadCPU()
 				for b.Loop() {
 					clear(top)
 					kv.f(top, x[i*n:i*n+n])
 					i = (i + 1) % rows
 				}
+				b.ReportMetric(float64(threadCPU()-c0)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
@@ -101,12 +105,15 @@ func BenchmarkRouteLargeKAMD64(b *testing.B) {
 				b.ReportAllocs()
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
+				c0 := threadCPU()
 				for b.Loop() {
 					for t0 := 0; t0 < T; t0 += chunk {
 						Route(impl, &p, s, ids[t0*p.K:(t0+chunk)*p.K], w[t0*p.K:(t0+chunk)*p.K], load, x[t0*p.E:], p.E, bias)
 					}
 				}
+				c1 := threadCPU()
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/T, "ns/token")
+				b.ReportMetric(float64(c1-c0)/float64(b.N)/T, "cpu-ns/token")
 			})
 		}
 	}
