@@ -31,8 +31,12 @@ import (
 //	                  load counts)
 //	weightsSoftmaxN<ISA>  softmax, logit selection, Normalize, K <= 8: the
 //	                  weights and load counts of a block of 64 tokens
-//	topk<ISA>         top-K for 9 <= K <= 32 (vector candidate scan, scalar
-//	                  insertion); K > 32 uses RouteGeneric's heap
+//	topk32<ISA>       top-K for 9 <= K <= 32: the topk8 design with a top of
+//	                  16 or 32 keys (bitonic merges; AVX2: on the stack)
+//	                  and a pre-pass bound (the K-th largest of 32 subset
+//	                  maxima); also the ids and the non-finite check
+//	                  (topk32_avx2_amd64.s, topk32_avx512_amd64.s); K > 32
+//	                  uses RouteGeneric's heap
 //
 // Routers with Groups == 1, E <= 16 and K <= 4 take neither: routeArch
 // sends them to the lanes kernels (lanes_amd64.go: one call per chunk,
@@ -159,13 +163,12 @@ func prepassLanes(k int) int {
 	return l
 }
 
-// kTopK is topK with the candidate scan in assembly (insertion path for
-// K <= 32, the Go heap beyond, as topK itself does). For K <= 32 it
-// returns -1 when vals holds a NaN or an infinity (top is then garbage).
-// floor (K <= 8 only; -Inf otherwise) is a lower bound of the K-th largest
-// key value of the final top: values below it are skipped, so with a
-// floor the intermediate count may differ from topK's; the final top is
-// the same.
+// kTopK is topK with the candidate scan in assembly (K <= 32; the Go heap
+// beyond, as topK itself does). For K <= 32 it returns -1 when vals holds
+// a NaN or an infinity (top is then garbage). floor (K <= 32; -Inf: none)
+// is a lower bound of the K-th largest key value of the final top: values
+// below it are skipped, so with a floor the intermediate count may differ
+// from topK's; the final top is the same.
 func kTopK(impl Impl, top []uint64, n int, vals []float32, base int, floor float32) int {
 	if len(top) > 32 {
 		return topKHeap(top, n, vals, base)
@@ -174,12 +177,12 @@ func kTopK(impl Impl, top []uint64, n int, vals []float32, base int, floor float
 		if len(top) <= 8 {
 			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor, nil, 0, nil)
 		}
-		return topkAVX512(&top[0], n, len(top), &vals[0], len(vals), base)
+		return topk32AVX512(&top[0], n, len(top), &vals[0], len(vals), base, 1, floor, nil)
 	}
 	if len(top) <= 8 {
 		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor, nil, 0)
 	}
-	return topkAVX2(&top[0], n, len(top), &vals[0], len(vals), base)
+	return topk32AVX2(&top[0], n, len(top), &vals[0], len(vals), base, 1, floor, nil)
 }
 
 // kTopKIDs is kTopK from an empty top that also writes the K chosen
@@ -191,6 +194,13 @@ func kTopKIDs(impl Impl, top []uint64, vals []float32, ids []int32) bool {
 	if impl == AVX512 && len(top) == 8 {
 		ids = ids[:8]
 		return topk8AVX512(&top[0], 0, 8, &vals[0], len(vals), 0, prepassLanes(8), negInf, nil, 0, &ids[0]) >= 0
+	}
+	if len(top) > 8 && len(top) <= 32 {
+		ids = ids[:len(top)]
+		if impl == AVX512 {
+			return topk32AVX512(&top[0], 0, len(top), &vals[0], len(vals), 0, 1, negInf, &ids[0]) >= 0
+		}
+		return topk32AVX2(&top[0], 0, len(top), &vals[0], len(vals), 0, 1, negInf, &ids[0]) >= 0
 	}
 	if kTopK(impl, top, 0, vals, 0, negInf) < 0 {
 		return false

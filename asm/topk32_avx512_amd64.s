@@ -1,0 +1,523 @@
+//go:build gc && !purego
+
+// The AVX-512 top-K kernel for 9 <= K <= 32: the design of
+// topk8_avx512_amd64.s (candidates packed with VPCOMPRESSD, sorted eight
+// at a time by a bitonic network) with a top of 16 or 32 keys in two or
+// four registers, and a pre-pass that estimates the K-th largest value.
+//
+// func topk32AVX512(top *uint64, n, k int, vals *float32, nv, base, pre int, floor float32, ids *int32) int
+//
+// Requires: AVX512F (VPCOMPRESSD, VPEXPANDQ, VPCOMPRESSQ, VPMINUQ/VPMAXUQ,
+// VPERMI2D, VPERMQ, VPERMPS, VSHUFF32X4, VSHUFI64X2, VPTERNLOGD, VPMOVQD,
+// opmasks), POPCNT and BMI2 (SHLX/SHRX).
+// Twin: topK (the final top is a set of unique keys, so any order of
+// merging gives topK's result) for 9 <= k <= 32, and badRow: it returns -1
+// when a scanned value is a NaN or an infinity (top is then garbage);
+// otherwise min(k, n + the number of candidates), which is topK's count
+// whenever the scan sees at least k - n values. Preconditions: top[:n]
+// holds keys in descending order and top[n:k] zeros (as topK leaves them);
+// nv >= 1.
+//
+// Method. The top lives in Z10 (slots 0-7), Z9 (8-15) and, for k > 16,
+// Z26 (16-23), Z27 (24-31) as unsigned keys Key(v, i) in descending order
+// (slots k..31 are spare; empty slots are 0, below every key). A value is
+// a candidate when it is >= the threshold Z1 = max(Z2, keyValue(top[k-1])
+// of an earlier top), where Z2 is the pre-pass bound raised to floor:
+// every value below Z1 is below k keys already held or known to exist, so
+// it cannot be in the final top. Each 16-value chunk's candidates become
+// keys (order bits << 32 | ^index, -0 folded to +0 as Key does), packed
+// with VPCOMPRESSD and appended (VPEXPANDQ) to a pending batch, with no
+// per-chunk branch (topk8AVX512). Every 8 keys are sorted ascending by a
+// bitonic network and merged into the top: the top's last eight and the
+// batch give their 8 largest as a bitonic sequence (VPMAXUQ), sorted
+// descending by 3 half-cleaners and reversed; the top's first 8 (k <= 16)
+// or 24 keys followed by them are a bitonic sequence of 16 or 32, which a
+// bitonic merge sorts descending. Before each merge the threshold is
+// raised to keyValue(top[k-1]) of the top before it (an empty slot gives
+// a NaN, which VMAXPS's operand order ignores), so the scan need not wait
+// for the merge. A final partial batch is padded with zero keys.
+//
+// Pre-pass (pre != 0): the maxima of 32 disjoint subsets of vals (lane j
+// of two accumulators, one element each per 32-value step; the tail in
+// the second; empty subsets -Inf) are sorted by a bitonic network of
+// VMINPS/VMAXPS, and the k-th largest of them is the bound: k distinct
+// elements of vals are >= it, so the k-th largest key of vals (and of the
+// top merged with vals) has a value >= it. A NaN in vals can make the
+// bound meaningless; the result is -1 then anyway.
+// ids (nil or not): also receives the k chosen indices (KeyIndex of each
+// key) as int32.
+//
+// Registers: DI = top, BX = n + candidates, R8 = k, SI = vals,
+// CX = remaining, R9 = base, R10 = chunk start, R12 = keys pending in Z20,
+// Z0 = chunk, Z1 = threshold, Z2 = pre-pass bound / floor, Z3-Z7
+// temporaries, Z8 = max of exponent fields (non-finite check), Z9/Z10/
+// Z26/Z27 = top, Z11 = batch, Z12/Z13 and Z23-Z25/Z30/Z31 network
+// temporaries, Z14 = 2*((k-1)&15)+1 (dwords: the high dword of slot k-1
+// in its pair of registers), Z15 = 0..15 (dwords), Z16 = 0x80000000,
+// Z17 = 0, Z18 = ^index of the chunk's lanes, Z19/Z21 = VPERMI2D
+// key-pairing indices, Z20 = pending keys, Z22 = 16 (dwords), Z28 = 7..0
+// (qwords, reversal), Z29 = 0x7F800000, K5/K6/K7 = 0xF0/0xCC/0xAA, K1 tail
+// mask, K2 candidates, K3 scratch; AX, DX, R11, R13 scratch.
+
+#include "textflag.h"
+#include "consts_amd64.h"
+
+// topk32c<>: 0 lanes 0..15 (dwords); 64 the first three masks of SORT8
+// (words); 72/136 VPERMI2D key-pairing indices (lanes 0..7, 8..15); 200
+// sixteen; 204 qwords 7..0; 268 dwords 15..0; 332 the masks of the float
+// sort (words: lanes that take the max).
+DATA topk32c<>+0(SB)/4, $0
+DATA topk32c<>+4(SB)/4, $1
+DATA topk32c<>+8(SB)/4, $2
+DATA topk32c<>+12(SB)/4, $3
+DATA topk32c<>+16(SB)/4, $4
+DATA topk32c<>+20(SB)/4, $5
+DATA topk32c<>+24(SB)/4, $6
+DATA topk32c<>+28(SB)/4, $7
+DATA topk32c<>+32(SB)/4, $8
+DATA topk32c<>+36(SB)/4, $9
+DATA topk32c<>+40(SB)/4, $10
+DATA topk32c<>+44(SB)/4, $11
+DATA topk32c<>+48(SB)/4, $12
+DATA topk32c<>+52(SB)/4, $13
+DATA topk32c<>+56(SB)/4, $14
+DATA topk32c<>+60(SB)/4, $15
+DATA topk32c<>+64(SB)/2, $0x66
+DATA topk32c<>+66(SB)/2, $0x3C
+DATA topk32c<>+68(SB)/2, $0x5A
+DATA topk32c<>+70(SB)/2, $0
+DATA topk32c<>+72(SB)/4, $0
+DATA topk32c<>+76(SB)/4, $16
+DATA topk32c<>+80(SB)/4, $1
+DATA topk32c<>+84(SB)/4, $17
+DATA topk32c<>+88(SB)/4, $2
+DATA topk32c<>+92(SB)/4, $18
+DATA topk32c<>+96(SB)/4, $3
+DATA topk32c<>+100(SB)/4, $19
+DATA topk32c<>+104(SB)/4, $4
+DATA topk32c<>+108(SB)/4, $20
+DATA topk32c<>+112(SB)/4, $5
+DATA topk32c<>+116(SB)/4, $21
+DATA topk32c<>+120(SB)/4, $6
+DATA topk32c<>+124(SB)/4, $22
+DATA topk32c<>+128(SB)/4, $7
+DATA topk32c<>+132(SB)/4, $23
+DATA topk32c<>+136(SB)/4, $8
+DATA topk32c<>+140(SB)/4, $24
+DATA topk32c<>+144(SB)/4, $9
+DATA topk32c<>+148(SB)/4, $25
+DATA topk32c<>+152(SB)/4, $10
+DATA topk32c<>+156(SB)/4, $26
+DATA topk32c<>+160(SB)/4, $11
+DATA topk32c<>+164(SB)/4, $27
+DATA topk32c<>+168(SB)/4, $12
+DATA topk32c<>+172(SB)/4, $28
+DATA topk32c<>+176(SB)/4, $13
+DATA topk32c<>+180(SB)/4, $29
+DATA topk32c<>+184(SB)/4, $14
+DATA topk32c<>+188(SB)/4, $30
+DATA topk32c<>+192(SB)/4, $15
+DATA topk32c<>+196(SB)/4, $31
+DATA topk32c<>+200(SB)/4, $16
+DATA topk32c<>+204(SB)/8, $7
+DATA topk32c<>+212(SB)/8, $6
+DATA topk32c<>+220(SB)/8, $5
+DATA topk32c<>+228(SB)/8, $4
+DATA topk32c<>+236(SB)/8, $3
+DATA topk32c<>+244(SB)/8, $2
+DATA topk32c<>+252(SB)/8, $1
+DATA topk32c<>+260(SB)/8, $0
+DATA topk32c<>+268(SB)/4, $15
+DATA topk32c<>+272(SB)/4, $14
+DATA topk32c<>+276(SB)/4, $13
+DATA topk32c<>+280(SB)/4, $12
+DATA topk32c<>+284(SB)/4, $11
+DATA topk32c<>+288(SB)/4, $10
+DATA topk32c<>+292(SB)/4, $9
+DATA topk32c<>+296(SB)/4, $8
+DATA topk32c<>+300(SB)/4, $7
+DATA topk32c<>+304(SB)/4, $6
+DATA topk32c<>+308(SB)/4, $5
+DATA topk32c<>+312(SB)/4, $4
+DATA topk32c<>+316(SB)/4, $3
+DATA topk32c<>+320(SB)/4, $2
+DATA topk32c<>+324(SB)/4, $1
+DATA topk32c<>+328(SB)/4, $0
+// float sort masks: (block s, distance d) = (2,1) (4,2) (4,1) (8,4) (8,2)
+// (8,1) (16,8) (16,4) (16,2) (16,1); lane i takes the max when
+// (i & d == 0) XOR (i & s != 0 and s < 16).
+DATA topk32c<>+332(SB)/2, $0x9999
+DATA topk32c<>+334(SB)/2, $0xC3C3
+DATA topk32c<>+336(SB)/2, $0xA5A5
+DATA topk32c<>+338(SB)/2, $0xF00F
+DATA topk32c<>+340(SB)/2, $0xCC33
+DATA topk32c<>+342(SB)/2, $0xAA55
+DATA topk32c<>+344(SB)/2, $0x00FF
+DATA topk32c<>+346(SB)/2, $0x0F0F
+DATA topk32c<>+348(SB)/2, $0x3333
+DATA topk32c<>+350(SB)/2, $0x5555
+GLOBL topk32c<>(SB), RODATA|NOPTR, $352
+
+// STAGE_D*(kmask): one compare-exchange stage on the keys of Z11:
+// partner lanes into Z12; Z11 = min, lanes in kmask take max.
+#define STAGE_D1(kmask) \
+	VPSHUFD $0x4E, Z11, Z12; \
+	VPMINUQ Z12, Z11, Z13; \
+	VPMAXUQ Z12, Z11, kmask, Z13; \
+	VMOVDQA64 Z13, Z11
+#define STAGE_D2(kmask) \
+	VPERMQ $0x4E, Z11, Z12; \
+	VPMINUQ Z12, Z11, Z13; \
+	VPMAXUQ Z12, Z11, kmask, Z13; \
+	VMOVDQA64 Z13, Z11
+#define STAGE_D4(kmask) \
+	VSHUFI64X2 $0x4E, Z11, Z11, Z12; \
+	VPMINUQ Z12, Z11, Z13; \
+	VPMAXUQ Z12, Z11, kmask, Z13; \
+	VMOVDQA64 Z13, Z11
+
+// SORT8: sort the 8 keys of Z11 ascending. Clobbers Z12, Z13, K3.
+#define SORT8 \
+	KMOVW topk32c<>+64(SB), K3; \
+	STAGE_D1(K3); \
+	KMOVW topk32c<>+66(SB), K3; \
+	STAGE_D2(K3); \
+	KMOVW topk32c<>+68(SB), K3; \
+	STAGE_D1(K3); \
+	STAGE_D4(K5); \
+	STAGE_D2(K6); \
+	STAGE_D1(K7)
+
+// HC8D(R, T1, T2): sort the bitonic 8 keys of R descending (half-cleaners
+// at distance 4, 2, 1). Clobbers T1, T2.
+#define HC8D(R, T1, T2) \
+	VSHUFI64X2 $0x4E, R, R, T1; \
+	VPMAXUQ T1, R, T2; \
+	VPMINUQ T1, R, K5, T2; \
+	VPERMQ $0x4E, T2, T1; \
+	VPMAXUQ T1, T2, R; \
+	VPMINUQ T1, T2, K6, R; \
+	VPSHUFD $0x4E, R, T1; \
+	VPMAXUQ T1, R, T2; \
+	VPMINUQ T1, R, K7, T2; \
+	VMOVDQA64 T2, R
+
+// CE(A, B, T): A, B = max(A, B), min(A, B), lane by lane. Clobbers T.
+#define CE(A, B, T) \
+	VPMAXUQ B, A, T; \
+	VPMINUQ B, A, B; \
+	VMOVDQA64 T, A
+
+// MERGE16: merge the ascending Z11 into the top Z10, Z9 (k <= 16).
+#define MERGE16 \
+	VPMAXUQ Z11, Z9, Z9; \
+	HC8D(Z9, Z12, Z13); \
+	VPERMQ Z9, Z28, Z9; \
+	CE(Z10, Z9, Z12); \
+	HC8D(Z10, Z12, Z13); \
+	HC8D(Z9, Z23, Z24)
+
+// MERGE32: merge the ascending Z11 into the top Z10, Z9, Z26, Z27.
+#define MERGE32 \
+	VPMAXUQ Z11, Z27, Z27; \
+	HC8D(Z27, Z12, Z13); \
+	VPERMQ Z27, Z28, Z27; \
+	CE(Z10, Z26, Z12); \
+	CE(Z9, Z27, Z13); \
+	CE(Z10, Z9, Z12); \
+	CE(Z26, Z27, Z13); \
+	HC8D(Z10, Z12, Z13); \
+	HC8D(Z9, Z23, Z24); \
+	HC8D(Z26, Z25, Z30); \
+	HC8D(Z27, Z31, Z11)
+
+// RAISE2(A, B): Z1 = max(Z1, keyValue(top[k-1])), slot k-1 being in the
+// register pair A (low 8 slots), B (high 8). A key of 0 (an empty slot)
+// gives a NaN, which the operand order of VMAXPS ignores. Clobbers Z12,
+// Z13.
+#define RAISE2(A, B) \
+	VMOVDQA32 Z14, Z12; \
+	VPERMI2D B, A, Z12; \
+	VPSRAD $31, Z12, Z13; \
+	VPTERNLOGD $0x4B, Z16, Z13, Z12; \
+	VMAXPS Z1, Z12, Z1
+
+// MERGE(l32, ldone): raise the threshold from the current top, then
+// merge the sorted batch Z11 into it.
+#define MERGE(l32, ldone) \
+	CMPQ R8, $16; \
+	JA   l32; \
+	RAISE2(Z10, Z9); \
+	MERGE16; \
+	JMP  ldone; \
+l32: \
+	RAISE2(Z26, Z27); \
+	MERGE32; \
+ldone:
+
+// APPEND(Zn, cnt, l2, l32, ldone): append the cnt (0..8) keys in the low
+// lanes of Zn to the pending batch Z20 (R12 keys, the rest zero); when it
+// fills, sort it, merge it into the top and keep the overflow as the new
+// pending batch. Clobbers Z11-Z13, Z23-Z25, Z30, Z31, K3, DX, R11, R13.
+#define APPEND(Zn, cnt, l2, l32, ldone) \
+	MOVL cnt, R11; \
+	MOVL $1, R13; \
+	SHLXL R11, R13, R13; \
+	DECL R13; \
+	SHLXL R12, R13, DX; \
+	KMOVW DX, K3; \
+	VPEXPANDQ Zn, K3, Z20; \
+	ADDQ R11, R12; \
+	CMPQ R12, $8; \
+	JB   l2; \
+	VMOVDQA64 Z20, Z11; \
+	SORT8; \
+	MERGE(l32, ldone); \
+	MOVL R11, DX; \
+	SUBL R12, DX; \
+	ADDL $8, DX; \
+	SHRXL DX, R13, R13; \
+	SHLXL DX, R13, R13; \
+	KMOVW R13, K3; \
+	VPCOMPRESSQ.Z Zn, K3, Z20; \
+	SUBQ $8, R12; \
+l2:
+
+// FSTAGE(SHUF, R, T1, T2, moff): one stage of the float sort on R: the
+// partner lanes by SHUF into T1; R = min, lanes of the mask at
+// topk32c<>+moff take max. Clobbers T1, T2, K4.
+#define FSTAGE(SHUF, R, T1, T2, moff) \
+	SHUF; \
+	KMOVW topk32c<>+moff(SB), K4; \
+	VMINPS T1, R, T2; \
+	VMAXPS T1, R, K4, T2; \
+	VMOVAPS T2, R
+
+#define FD1(R, T1) VPERMILPS $0xB1, R, T1
+#define FD2(R, T1) VPERMILPS $0x4E, R, T1
+#define FD4(R, T1) VSHUFF32X4 $0xB1, R, R, T1
+#define FD8(R, T1) VSHUFF32X4 $0x4E, R, R, T1
+
+// FSORT16(R, T1, T2): sort the 16 floats of R descending (no NaN).
+#define FSORT16(R, T1, T2) \
+	FSTAGE(FD1(R, T1), R, T1, T2, 332); \
+	FSTAGE(FD2(R, T1), R, T1, T2, 334); \
+	FSTAGE(FD1(R, T1), R, T1, T2, 336); \
+	FSTAGE(FD4(R, T1), R, T1, T2, 338); \
+	FSTAGE(FD2(R, T1), R, T1, T2, 340); \
+	FSTAGE(FD1(R, T1), R, T1, T2, 342); \
+	FHC16(R, T1, T2)
+
+// FHC16(R, T1, T2): sort the bitonic 16 floats of R descending.
+#define FHC16(R, T1, T2) \
+	FSTAGE(FD8(R, T1), R, T1, T2, 344); \
+	FSTAGE(FD4(R, T1), R, T1, T2, 346); \
+	FSTAGE(FD2(R, T1), R, T1, T2, 348); \
+	FSTAGE(FD1(R, T1), R, T1, T2, 350)
+
+TEXT ·topk32AVX512(SB), NOSPLIT, $0-80
+	MOVQ top+0(FP), DI
+	MOVQ n+8(FP), BX
+	MOVQ k+16(FP), R8
+	MOVQ vals+24(FP), SI
+	MOVQ base+40(FP), R9
+	VBROADCASTSS consts<>+C_EXPM(SB), Z29
+	VBROADCASTSS consts<>+C_SIGN(SB), Z16
+	VMOVDQU32 topk32c<>+0(SB), Z15
+	VPXORD Z8, Z8, Z8
+	XORQ R10, R10
+	XORQ R12, R12
+	VPXORQ Z20, Z20, Z20
+	VPXORD Z17, Z17, Z17
+	VMOVDQU32 topk32c<>+72(SB), Z19
+	VMOVDQU32 topk32c<>+136(SB), Z21
+	VPBROADCASTD topk32c<>+200(SB), Z22
+	VMOVDQU64 topk32c<>+204(SB), Z28
+	MOVL $0xF0, AX
+	KMOVW AX, K5
+	MOVL $0xCC, AX
+	KMOVW AX, K6
+	MOVL $0xAA, AX
+	KMOVW AX, K7
+	// The top: slots 0..k-1 (the rest zero).
+	MOVQ R8, CX
+	MOVQ $1, DX
+	SHLQ CX, DX
+	DECQ DX
+	KMOVW DX, K3
+	VMOVDQU64.Z (DI), K3, Z10
+	SHRQ $8, DX
+	KMOVW DX, K3
+	VMOVDQU64.Z 64(DI), K3, Z9
+	SHRQ $8, DX
+	KMOVW DX, K3
+	VMOVDQU64.Z 128(DI), K3, Z26
+	SHRQ $8, DX
+	KMOVW DX, K3
+	VMOVDQU64.Z 192(DI), K3, Z27
+	LEAQ -1(R8), AX
+	ANDQ $15, AX
+	LEAQ 1(AX)(AX*1), DX
+	VPBROADCASTD DX, Z14
+	MOVQ nv+32(FP), CX
+	// Pre-pass (pre != 0): Z2 = a lower bound of the k-th largest.
+	VBROADCASTSS consts<>+C_NEGINF(SB), Z2
+	MOVQ pre+48(FP), R11
+	TESTQ R11, R11
+	JZ   kprenone
+	VMOVAPS Z2, Z3
+	VMOVAPS Z2, Z4
+	MOVQ SI, R13
+kpre32:
+	CMPQ CX, $32
+	JB   kpre16
+	VMAXPS (R13), Z3, Z3
+	VMAXPS 64(R13), Z4, Z4
+	ADDQ $128, R13
+	SUBQ $32, CX
+	JMP  kpre32
+kpre16:
+	CMPQ CX, $16
+	JB   kpretail
+	VMAXPS (R13), Z3, Z3
+	ADDQ $64, R13
+	SUBQ $16, CX
+kpretail:
+	TESTQ CX, CX
+	JZ   kpresort
+	TAILK_AVX512(DX, K1)
+	VMOVAPS Z2, Z5
+	VMOVUPS (R13), K1, Z5
+	VMAXPS Z5, Z4, Z4
+kpresort:
+	FSORT16(Z3, Z5, Z6)
+	FSORT16(Z4, Z7, Z11)
+	VMOVDQU32 topk32c<>+268(SB), Z5
+	VPERMPS Z4, Z5, Z4
+	// Z3 = the 16 largest (bitonic), Z4 = the 16 smallest.
+	VMAXPS Z4, Z3, Z5
+	VMINPS Z4, Z3, Z4
+	VMOVAPS Z5, Z3
+	CMPQ R8, $16
+	JBE  kprehi
+	VMOVAPS Z4, Z3
+kprehi:
+	FHC16(Z3, Z5, Z6)
+	VPBROADCASTD AX, Z5
+	VPERMPS Z3, Z5, Z2
+	MOVQ nv+32(FP), CX
+kprenone:
+	VBROADCASTSS floor+56(FP), Z3
+	VMAXPS Z3, Z2, Z2
+	VMOVAPS Z2, Z1
+	CMPQ R8, $16
+	JA   kthr32
+	RAISE2(Z10, Z9)
+	JMP  kthrdone
+kthr32:
+	RAISE2(Z26, Z27)
+
+kthrdone:
+	MOVL R9, R11
+	NOTL R11
+	VPBROADCASTD R11, Z18
+	VPSUBD Z15, Z18, Z18
+
+kloop:
+	TESTQ CX, CX
+	JLE   kdone
+	CMPQ  CX, $16
+	JB    ktail
+	VMOVUPS (SI)(R10*4), Z0
+	VPANDD Z29, Z0, Z6
+	VPMAXUD Z6, Z8, Z8
+	VCMPPS $0x0D, Z1, Z0, K2
+	JMP   kcands
+ktail:
+	TAILK_AVX512(DX, K1)
+	VMOVUPS.Z (SI)(R10*4), K1, Z0
+	VPANDD Z29, Z0, Z6
+	VPMAXUD Z6, Z8, Z8
+	VCMPPS $0x0D, Z1, Z0, K1, K2
+
+kcands:
+	// Keys of the candidate lanes: order bits of x + 0 (which turns -0
+	// into +0, as Key folds them, and keeps every other value) and ^index
+	// (Z18), paired into qwords by VPERMI2D.
+	VADDPS Z17, Z0, Z3
+	VPSRAD $31, Z3, Z4
+	VPTERNLOGD $0x1E, Z16, Z4, Z3
+	VPCOMPRESSD.Z Z3, K2, Z3
+	VPCOMPRESSD.Z Z18, K2, Z4
+	KMOVW K2, AX
+	POPCNTL AX, AX
+	ADDQ AX, BX
+	VMOVDQA32 Z19, Z5
+	VPERMI2D Z3, Z4, Z5
+	CMPL AX, $8
+	JBE  klast
+	APPEND(Z5, $8, kapp1, kapp1m32, kapp1mdone)
+	SUBL $8, AX
+	VMOVDQA32 Z21, Z5
+	VPERMI2D Z3, Z4, Z5
+klast:
+	APPEND(Z5, AX, kapp2, kapp2m32, kapp2mdone)
+
+	VPSUBD Z22, Z18, Z18
+	ADDQ $16, R10
+	SUBQ $16, CX
+	JMP  kloop
+
+kdone:
+	TESTQ R12, R12
+	JZ   kstore
+	VMOVDQA64 Z20, Z11
+	SORT8
+	MERGE(kfin32, kfindone)
+
+kstore:
+	MOVQ R8, CX
+	MOVQ $1, DX
+	SHLQ CX, DX
+	DECQ DX
+	KMOVW DX, K3
+	VMOVDQU64 Z10, K3, (DI)
+	SHRQ $8, DX
+	KMOVW DX, K3
+	VMOVDQU64 Z9, K3, 64(DI)
+	SHRQ $8, DX
+	KMOVW DX, K3
+	VMOVDQU64 Z26, K3, 128(DI)
+	SHRQ $8, DX
+	KMOVW DX, K3
+	VMOVDQU64 Z27, K3, 192(DI)
+	// ids: ^(low dwords) of the k keys.
+	MOVQ ids+64(FP), R11
+	TESTQ R11, R11
+	JZ   knoids
+	MOVQ $1, DX
+	SHLQ CX, DX
+	DECQ DX
+	KMOVW DX, K3
+	VPMOVQD Z10, Y12
+	VPMOVQD Z9, Y13
+	VINSERTI64X4 $1, Y13, Z12, Z12
+	VPTERNLOGD $0x0F, Z12, Z12, Z12
+	VMOVDQU32 Z12, K3, (R11)
+	SHRQ $16, DX
+	KMOVW DX, K3
+	VPMOVQD Z26, Y12
+	VPMOVQD Z27, Y13
+	VINSERTI64X4 $1, Y13, Z12, Z12
+	VPTERNLOGD $0x0F, Z12, Z12, Z12
+	VMOVDQU32 Z12, K3, 64(R11)
+knoids:
+	CMPQ BX, R8
+	CMOVQGT R8, BX
+	VPCMPEQD Z29, Z8, K2
+	KORTESTW K2, K2
+	MOVQ $-1, AX
+	CMOVQNE AX, BX
+	MOVQ BX, ret+72(FP)
+	VZEROUPPER
+	RET
