@@ -1232,6 +1232,35 @@ def config_fixtures():
         ("nemotron_h-min.json", nem_min, "NemotronHConfig defaults n_group 1, topk_group 1, norm_topk_prob true"),
         ("glm_moe_dsa-min.json", glm5_min, "GlmMoeDsaConfig defaults n_group 1, topk_group 1, norm_topk_prob true"),
     ]
+    # Keys the family's code does not read, stated with a value that contradicts
+    # what the code does: the model routes as if they were absent. moegate may
+    # refuse such a file (naming the key) or route it as the model does.
+    def with_(d, **kw):
+        return dict(d, **kw)
+
+    ignored = [
+        ("ignored-deepseek_v3-scoring-softmax.json", with_(v3, scoring_func="softmax"), "scoring_func"),
+        ("ignored-deepseek_v3-topk-greedy.json", with_(v3, topk_method="greedy"), "topk_method"),
+        ("ignored-deepseek_v4-norm-false.json", with_(v4, norm_topk_prob=False), "norm_topk_prob"),
+        ("ignored-deepseek_v4-groups.json", with_(v4, n_group=8, topk_group=4), "n_group"),
+        ("ignored-deepseek_v2-norm-true.json", with_(v2, norm_topk_prob=True), "norm_topk_prob"),
+        ("ignored-deepseek_v2-scoring-sigmoid.json", with_(v2, scoring_func="sigmoid"), "scoring_func"),
+        ("ignored-minimax_m2-scoring-softmax.json", with_(mm2, scoring_func="softmax"), "scoring_func"),
+        ("ignored-minimax_m2-norm-false.json", with_(mm2, norm_topk_prob=False), "norm_topk_prob"),
+        ("ignored-minimax_m2-scale-2.json", with_(mm2, routed_scaling_factor=2.0), "routed_scaling_factor"),
+        ("ignored-qwen3_5_moe-norm-false.json",
+         {**q35, "text_config": dict(q35["text_config"], norm_topk_prob=False)}, "norm_topk_prob"),
+        ("ignored-longcat_flash-norm-true.json", with_(lc, norm_topk_prob=True), "norm_topk_prob"),
+        ("ignored-glm4_moe-topk-greedy.json", with_(glm45, topk_method="greedy"), "topk_method"),
+        ("ignored-gemma4-norm-false.json", {**gm, "text_config": dict(gm["text_config"], norm_topk_prob=False)},
+         "norm_topk_prob"),
+        ("ignored-mixtral-norm-false.json", with_(mix, norm_topk_prob=False), "norm_topk_prob"),
+        ("ignored-gpt_oss-norm-false.json", with_(oss, norm_topk_prob=False), "norm_topk_prob"),
+        ("ignored-nemotron_h-scoring-softmax.json", with_(nem, scoring_func="softmax"), "scoring_func"),
+        # BailingMoeV2Gate normalises whenever top_k > 1 and never reads norm_topk_prob
+        # (verbatim copies: SGLang models/bailing_moe_v2, LLaDA2MoeGate, BailingMoeV3 fixtures).
+        ("ignored-bailing_moe_v2-norm-false.json", with_(ling, norm_topk_prob=False), "norm_topk_prob"),
+    ]
     bad = [
         ("bad-unknown-model-type.json", dict(v3, model_type="frobnicator_moe"), "model_type"),
         ("bad-v3-negative-groups.json", dict(v3, n_group=-8), "n_group"),
@@ -1246,7 +1275,7 @@ def config_fixtures():
          "n_routed_experts"),
         ("bad-ling-negative-topk-group.json", dict(ling, topk_group=-4), "topk_group"),
     ]
-    return good, bad
+    return good, ignored, bad
 
 
 def config_json_bytes(d):
@@ -1254,7 +1283,7 @@ def config_json_bytes(d):
 
 
 def gen_configs(w, files):
-    good, bad = config_fixtures()
+    good, ignored, bad = config_fixtures()
     T = 128
     for i, (fname, d, notes) in enumerate(good):
         files[fname] = config_json_bytes(d)
@@ -1262,6 +1291,13 @@ def gen_configs(w, files):
         logits, lsrc, bias, bsrc, pes, psrc = model_inputs(fname, c, 100 + i, T)
         w.add(f"config/{fname}", "config", c, router, logits, lsrc, bias, bsrc, pes, psrc, hf_config=fname,
               notes=notes)
+    for i, (fname, d, key) in enumerate(ignored):
+        files[fname] = config_json_bytes(d)
+        router, c = hf_route(d)
+        logits, lsrc, bias, bsrc, pes, psrc = model_inputs(fname, c, 200 + i, T)
+        w.add(f"config/{fname}", "config-ignored", c, router, logits, lsrc, bias, bsrc, pes, psrc, hf_config=fname,
+              notes=f"{key} is not read by the family's code: route as without it, or refuse naming it",
+              extra={"ignored_key": key})
     for fname, d, key in bad:
         files[fname] = config_json_bytes(d)
         try:
