@@ -62,8 +62,8 @@ Forced routing (routing replay, DeepSeek-V4's hash layers): the ids are
 given; the weights are the family's own weight formula on those ids (for V4
 exactly DeepseekV4HashRouter: scores.gather(tid2eid[input_ids]) / (sum +
 1e-20) * scale). Padding (a mask): the convention of DeepSeek's kernels and
-vLLM, not a model's code: ids -1, weights 0, no load; padded rows hold NaN
-logits here, which must not be read.
+vLLM, not a model's code: ids -1, weights 0, no load; the test replaces the
+padded rows' logits by NaN, which must not be read.
 
 Classes per token (as gen.py, plus 4): 0 clean, 1 order near-tie, 2 near tie
 at the K-th place or group boundary, 4 padding. The near-tie tolerance on the
