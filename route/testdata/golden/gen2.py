@@ -62,8 +62,8 @@ Forced routing (routing replay, DeepSeek-V4's hash layers): the ids are
 given; the weights are the family's own weight formula on those ids (for V4
 exactly DeepseekV4HashRouter: scores.gather(tid2eid[input_ids]) / (sum +
 1e-20) * scale). Padding (a mask): the convention of DeepSeek's kernels and
-vLLM, not a model's code: ids -1, weights 0, no load; padded rows hold NaN
-logits here, which must not be read.
+vLLM, not a model's code: ids -1, weights 0, no load; the test replaces the
+padded rows' logits by NaN, which must not be read.
 
 Classes per token (as gen.py, plus 4): 0 clean, 1 order near-tie, 2 near tie
 at the K-th place or group boundary, 4 padding. The near-tie tolerance on the
@@ -177,6 +177,36 @@ def ref_bailing_v2(logits, bias, G, TG, K, scale, forced=None):
     w = s / (s.sum(dim=-1, keepdim=True) + 1e-20) if K > 1 else s
     # topk_weight = topk_weight * self.routed_scaling_factor
     return topk_idx, w * scale, sel, gs
+
+
+def ref_deepseek_v2(logits, G, TG, K, method, scale):
+    """transformers DeepseekV2Moe.route_tokens_to_experts
+    (src/transformers/models/deepseek_v2/modular_deepseek_v2.py @
+    000c33fdfde12e1ffafbfcdb3c926df5727a00b6). It reads topk_method (default
+    "greedy" in DeepseekV2Config: no groups), n_group, topk_group,
+    routed_scaling_factor; not norm_topk_prob."""
+    # router_logits = router_logits.softmax(dim=-1, dtype=torch.float32)
+    p = logits.softmax(dim=-1, dtype=torch.float32)
+    T, E = p.shape
+    gs = None
+    if method == "greedy":
+        # topk_weight, topk_idx = torch.topk(router_logits, k=self.top_k, dim=-1, sorted=False)
+        sel = p
+    elif method == "group_limited_greedy":
+        # group_scores = router_logits.view(batch_size * seq_len, self.num_group, -1).max(dim=-1).values
+        gs = p.view(T, G, -1).max(dim=-1).values
+        group_idx = torch.topk(gs, k=TG, dim=-1, sorted=True)[1]
+        group_mask = torch.zeros_like(gs)
+        group_mask.scatter_(1, group_idx, 1)
+        score_mask = group_mask.unsqueeze(-1).expand(T, G, E // G).reshape(T, -1)
+        # tmp_scores = router_logits.masked_fill(~score_mask.bool(), 0.0): probabilities are > 0, so
+        # with K <= kept experts this equals -inf (used here so that sel ranks only eligible ones)
+        sel = p.masked_fill(~score_mask.bool(), float("-inf"))
+    else:
+        raise ValueError(method)
+    topk_weight, topk_idx = torch.topk(sel, k=K, dim=-1, sorted=True)
+    # topk_weight = topk_weight * self.routed_scaling_factor
+    return topk_idx, topk_weight * scale, sel, gs
 
 
 def ref_minimax_m2(logits, bias, K, forced=None):
@@ -306,6 +336,15 @@ def run_ref(router, c, logits, bias, pes, forced=None):
     if router == "gpt_oss":
         assert forced is None
         return g1.hf_gpt_oss(logits, K)
+    if router in ("deepseek_v2:greedy", "deepseek_v2:group_limited_greedy"):
+        assert forced is None
+        return ref_deepseek_v2(logits, c["Groups"], c["TopGroups"], K, router.split(":")[1], c["Scale"])
+    if router == "mixtral":
+        assert forced is None
+        return g1.hf_mixtral(logits, K)
+    if router == "llama4":
+        assert forced is None
+        return g1.hf_llama4(logits, K)
     raise ValueError(router)
 
 
@@ -1009,6 +1048,28 @@ def hf_route(cfg):
         norm = bool(_get(cfg, "norm_topk_prob", True))
         scale = float(_get(cfg, "routed_scaling_factor", 1.0))
         return "sigmoid_groups", mcfg(E, K, "sigmoid", G=G, TG=TG, norm=norm, scale=scale, bias=True)
+    if mt == "deepseek_v2":
+        # DeepseekV2Config: topk_method "greedy", n_group/topk_group None, routed_scaling_factor 1.0,
+        # n_routed_experts 64, num_experts_per_tok None (a dense model)
+        E = _count(cfg, "n_routed_experts", 64)
+        K = _count(cfg, "num_experts_per_tok", None)
+        method = _get(cfg, "topk_method", "greedy")
+        scale = float(_get(cfg, "routed_scaling_factor", 1.0))
+        if method == "greedy":
+            return "deepseek_v2:greedy", mcfg(E, K, "softmax", scale=scale)
+        if method == "group_limited_greedy":
+            G = _count(cfg, "n_group", None)
+            TG = _count(cfg, "topk_group", None)
+            return "deepseek_v2:group_limited_greedy", mcfg(E, K, "softmax", G=G, TG=TG, rule="max", scale=scale)
+        raise ValueError("topk_method")
+    if mt == "mixtral":
+        E = _count(cfg, "num_local_experts", 8)
+        K = _count(cfg, "num_experts_per_tok", 2)
+        return "mixtral", mcfg(E, K, "softmax", norm=True, norm_rule="sum")
+    if mt in ("llama4", "llama4_text"):
+        E = _count(cfg, "num_local_experts", 16)
+        K = _count(cfg, "num_experts_per_tok", 1)
+        return "llama4", mcfg(E, K, "sigmoid")
     if mt == "gpt_oss":
         E = _count(cfg, "num_local_experts", None)
         K = _count(cfg, "num_experts_per_tok", None)
@@ -1099,6 +1160,40 @@ def config_fixtures():
     oss = _common({"architectures": ["GptOssForCausalLM"], "model_type": "gpt_oss", "num_local_experts": 128,
                    "num_experts_per_tok": 4, "experts_per_token": 4, "router_aux_loss_coef": 0.9,
                    "hidden_size": 2880, "num_hidden_layers": 36, "swiglu_limit": 7.0})
+    v2 = _common({"architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2", "n_routed_experts": 160,
+                  "n_shared_experts": 2, "num_experts_per_tok": 6, "n_group": 8, "topk_group": 3,
+                  "topk_method": "group_limited_greedy", "scoring_func": "softmax", "norm_topk_prob": False,
+                  "routed_scaling_factor": 16.0, "moe_intermediate_size": 1536, "moe_layer_freq": 1,
+                  "first_k_dense_replace": 1, "aux_loss_alpha": 0.003, "seq_aux": True})
+    v2_no_method = {k: v for k, v in v2.items() if k != "topk_method"}
+    v2_lite = dict(v2, n_routed_experts=64, n_group=1, topk_group=1, topk_method="greedy",
+                   routed_scaling_factor=1.0, hidden_size=2048, num_hidden_layers=27)
+    kimi = dict(v3, architectures=["DeepseekV3ForCausalLM"], model_type="kimi_k2", n_routed_experts=384,
+                n_group=1, topk_group=1, routed_scaling_factor=2.827, num_attention_heads=64)
+    glm45 = _common({"architectures": ["Glm4MoeForCausalLM"], "model_type": "glm4_moe", "n_routed_experts": 160,
+                     "n_shared_experts": 1, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1,
+                     "norm_topk_prob": True, "routed_scaling_factor": 2.5, "first_k_dense_replace": 3,
+                     "moe_intermediate_size": 1536, "use_qk_norm": True, "partial_rotary_factor": 0.5})
+    glm45_air = dict(glm45, n_routed_experts=128, routed_scaling_factor=1.0, first_k_dense_replace=1,
+                     use_qk_norm=False, hidden_size=4096, num_hidden_layers=46)
+    q3 = _common({"architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe", "num_experts": 128,
+                  "num_experts_per_tok": 8, "norm_topk_prob": True, "decoder_sparse_step": 1, "mlp_only_layers": [],
+                  "moe_intermediate_size": 768, "output_router_logits": False})
+    q15 = _common({"architectures": ["Qwen2MoeForCausalLM"], "model_type": "qwen2_moe", "num_experts": 60,
+                   "num_experts_per_tok": 4, "norm_topk_prob": False, "decoder_sparse_step": 1,
+                   "moe_intermediate_size": 1408, "shared_expert_intermediate_size": 5632})
+    mix = _common({"architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "num_local_experts": 8,
+                   "num_experts_per_tok": 2, "router_aux_loss_coef": 0.02, "sliding_window": None,
+                   "hidden_size": 4096, "num_hidden_layers": 32})
+    l4 = {"architectures": ["Llama4ForConditionalGeneration"], "model_type": "llama4",
+          "text_config": _common({"model_type": "llama4_text", "num_local_experts": 16, "num_experts_per_tok": 1,
+                                  "interleave_moe_layer_step": 1, "intermediate_size": 8192,
+                                  "intermediate_size_mlp": 16384, "hidden_size": 5120, "num_hidden_layers": 48}),
+          "vision_config": {"model_type": "llama4_vision_model", "hidden_size": 1408}}
+    lc_nozero = {k: v for k, v in lc.items() if k not in ("zero_expert_num", "zero_expert_type")}
+    v4_nosf = {k: v for k, v in v4.items() if k != "scoring_func"}
+    nem_min = {k: v for k, v in nem.items() if k not in ("n_group", "topk_group", "norm_topk_prob")}
+    glm5_min = {k: v for k, v in glm5.items() if k not in ("n_group", "topk_group", "norm_topk_prob")}
     good = [
         ("deepseek_v3.json", v3, "DeepSeek-V3 as released"),
         ("deepseek_v3-no-scoring-func.json", v3_min, "DeepseekV3Config reads neither scoring_func nor topk_method"),
@@ -1122,6 +1217,49 @@ def config_fixtures():
         ("nemotron_h.json", nem, "Nemotron 3 Super shape"),
         ("nemotron_h-llm-config.json", nem_vl, "nemotron_h nested under llm_config"),
         ("gpt_oss-120b.json", oss, "gpt-oss-120b as released"),
+        ("deepseek_v2.json", v2, "DeepSeek-V2 as released (group_limited_greedy, group max)"),
+        ("deepseek_v2-no-topk-method.json", v2_no_method, "DeepseekV2Config defaults topk_method to greedy: no groups"),
+        ("deepseek_v2-lite.json", v2_lite, "DeepSeek-V2-Lite as released (greedy)"),
+        ("kimi_k2.json", kimi, "Kimi K2 (DeepseekV3 architecture)"),
+        ("glm4_moe.json", glm45, "GLM-4.5 as released"),
+        ("glm4_moe-air.json", glm45_air, "GLM-4.5-Air: 128 experts, no routed scale"),
+        ("qwen3_moe.json", q3, "Qwen3-30B-A3B as released"),
+        ("qwen2_moe.json", q15, "Qwen1.5-MoE-A2.7B as released"),
+        ("mixtral.json", mix, "Mixtral-8x7B as released"),
+        ("llama4.json", l4, "Llama 4 Scout: text_config"),
+        ("longcat_flash-no-zero-experts.json", lc_nozero, "zero_expert_num absent: LongcatFlashTopkRouter adds 0"),
+        ("deepseek_v4-no-scoring-func.json", v4_nosf, "DeepseekV4Config defaults scoring_func to sqrtsoftplus"),
+        ("nemotron_h-min.json", nem_min, "NemotronHConfig defaults n_group 1, topk_group 1, norm_topk_prob true"),
+        ("glm_moe_dsa-min.json", glm5_min, "GlmMoeDsaConfig defaults n_group 1, topk_group 1, norm_topk_prob true"),
+    ]
+    # Keys the family's code does not read, stated with a value that contradicts
+    # what the code does: the model routes as if they were absent. moegate may
+    # refuse such a file (naming the key) or route it as the model does.
+    def with_(d, **kw):
+        return dict(d, **kw)
+
+    ignored = [
+        ("ignored-deepseek_v3-scoring-softmax.json", with_(v3, scoring_func="softmax"), "scoring_func"),
+        ("ignored-deepseek_v3-topk-greedy.json", with_(v3, topk_method="greedy"), "topk_method"),
+        ("ignored-deepseek_v4-norm-false.json", with_(v4, norm_topk_prob=False), "norm_topk_prob"),
+        ("ignored-deepseek_v4-groups.json", with_(v4, n_group=8, topk_group=4), "n_group"),
+        ("ignored-deepseek_v2-norm-true.json", with_(v2, norm_topk_prob=True), "norm_topk_prob"),
+        ("ignored-deepseek_v2-scoring-sigmoid.json", with_(v2, scoring_func="sigmoid"), "scoring_func"),
+        ("ignored-minimax_m2-scoring-softmax.json", with_(mm2, scoring_func="softmax"), "scoring_func"),
+        ("ignored-minimax_m2-norm-false.json", with_(mm2, norm_topk_prob=False), "norm_topk_prob"),
+        ("ignored-minimax_m2-scale-2.json", with_(mm2, routed_scaling_factor=2.0), "routed_scaling_factor"),
+        ("ignored-qwen3_5_moe-norm-false.json",
+         {**q35, "text_config": dict(q35["text_config"], norm_topk_prob=False)}, "norm_topk_prob"),
+        ("ignored-longcat_flash-norm-true.json", with_(lc, norm_topk_prob=True), "norm_topk_prob"),
+        ("ignored-glm4_moe-topk-greedy.json", with_(glm45, topk_method="greedy"), "topk_method"),
+        ("ignored-gemma4-norm-false.json", {**gm, "text_config": dict(gm["text_config"], norm_topk_prob=False)},
+         "norm_topk_prob"),
+        ("ignored-mixtral-norm-false.json", with_(mix, norm_topk_prob=False), "norm_topk_prob"),
+        ("ignored-gpt_oss-norm-false.json", with_(oss, norm_topk_prob=False), "norm_topk_prob"),
+        ("ignored-nemotron_h-scoring-softmax.json", with_(nem, scoring_func="softmax"), "scoring_func"),
+        # BailingMoeV2Gate normalises whenever top_k > 1 and never reads norm_topk_prob
+        # (verbatim copies: SGLang models/bailing_moe_v2, LLaDA2MoeGate, BailingMoeV3 fixtures).
+        ("ignored-bailing_moe_v2-norm-false.json", with_(ling, norm_topk_prob=False), "norm_topk_prob"),
     ]
     bad = [
         ("bad-unknown-model-type.json", dict(v3, model_type="frobnicator_moe"), "model_type"),
@@ -1137,7 +1275,7 @@ def config_fixtures():
          "n_routed_experts"),
         ("bad-ling-negative-topk-group.json", dict(ling, topk_group=-4), "topk_group"),
     ]
-    return good, bad
+    return good, ignored, bad
 
 
 def config_json_bytes(d):
@@ -1145,7 +1283,7 @@ def config_json_bytes(d):
 
 
 def gen_configs(w, files):
-    good, bad = config_fixtures()
+    good, ignored, bad = config_fixtures()
     T = 128
     for i, (fname, d, notes) in enumerate(good):
         files[fname] = config_json_bytes(d)
@@ -1153,6 +1291,13 @@ def gen_configs(w, files):
         logits, lsrc, bias, bsrc, pes, psrc = model_inputs(fname, c, 100 + i, T)
         w.add(f"config/{fname}", "config", c, router, logits, lsrc, bias, bsrc, pes, psrc, hf_config=fname,
               notes=notes)
+    for i, (fname, d, key) in enumerate(ignored):
+        files[fname] = config_json_bytes(d)
+        router, c = hf_route(d)
+        logits, lsrc, bias, bsrc, pes, psrc = model_inputs(fname, c, 200 + i, T)
+        w.add(f"config/{fname}", "config-ignored", c, router, logits, lsrc, bias, bsrc, pes, psrc, hf_config=fname,
+              notes=f"{key} is not read by the family's code: route as without it, or refuse naming it",
+              extra={"ignored_key": key})
     for fname, d, key in bad:
         files[fname] = config_json_bytes(d)
         try:
