@@ -163,6 +163,7 @@ func TestRouteNewFlagsBadInput(t *testing.T) {
 		{"expert scale int32", []string{"--expert-scale", p("scale-i4.npy")}, []string{"scale-i4.npy", "<i4", "not supported"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // independent runs of the binary (slow under qemu)
 			expectRefused(t, append(append([]string(nil), base...), tc.args...), tc.want...)
 		})
 	}

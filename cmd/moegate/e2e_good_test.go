@@ -199,6 +199,27 @@ func TestRouteModesGood(t *testing.T) {
 		}
 	}
 	same("hash+mask+scale", [3][]byte{ea, wa, la}, api(route.Input{ForcedIDs: masked, Mask: mask, ExpertScale: scale}))
+	// padding tokens' token ids and forced ids are not read: -1 there is fine
+	tokPad := append([]int64(nil), tok...)
+	idsPad := append([]int64(nil), ids64...)
+	for tk := range T {
+		if !mask[tk] {
+			tokPad[tk] = -1
+			for j := range K {
+				idsPad[tk*K+j] = -1
+			}
+		}
+	}
+	writeFile(t, pth("tok-pad.npy"), specNPY(1, "<i8", false, []int{T}, i64data(tokPad...)))
+	writeFile(t, pth("ids-pad.npy"), specNPY(1, "<i8", false, []int{T, K}, i64data(idsPad...)))
+	ep, wp, lp := routeFiles(t, append(base, "--token-ids", pth("tok-pad.npy"), "--table", pth("table.npy"), "--mask", pth("mask.npy"), "--expert-scale", pth("s.npy"))...)
+	if !bytes.Equal(ep, ea) || !bytes.Equal(wp, wa) || !bytes.Equal(lp, la) {
+		t.Error("token id -1 on padding rows changed the hash routing")
+	}
+	ep, wp, lp = routeFiles(t, append(base, "--ids", pth("ids-pad.npy"), "--mask", pth("mask.npy"))...)
+	if !bytes.Equal(ep, em) || !bytes.Equal(wp, wm) || !bytes.Equal(lp, lm) {
+		t.Error("forced ids of the normal routing with -1 on padding rows differ from the masked normal routing")
+	}
 }
 
 // decodeOutputs decodes the command's three files (written by encodeNPY).
