@@ -199,7 +199,8 @@ func TestStudyQuick(t *testing.T) {
 	}
 	want := studyNumbers(res.stdout)
 	for _, impl := range route.Implementations() {
-		r := moegate(t, "study", "--quick", "--impl", impl, "--out", "")
+		p := filepath.Join(t.TempDir(), impl+".png")
+		r := moegate(t, "study", "--quick", "--impl", impl, "--out", p)
 		if r.code != 0 {
 			t.Fatalf("--impl %s: exit %d: %s", impl, r.code, r.stderr)
 		}
@@ -208,6 +209,9 @@ func TestStudyQuick(t *testing.T) {
 		}
 		if got := studyNumbers(r.stdout); got != want {
 			t.Errorf("--impl %s gives other numbers:\n%s\n--- want:\n%s", impl, got, want)
+		}
+		if c, err := os.ReadFile(p); err != nil || !bytes.Equal(c, b) {
+			t.Errorf("--impl %s: the chart's bytes differ (%v)", impl, err)
 		}
 	}
 	for _, bad := range [][]string{{"--seeds", "0"}, {"--batch", "7"}, {"--lr", "-1"}, {"--ranks", "0"}, {"--heldout", "10"}, {"extra"}, {"--impl", "nope"}} {
