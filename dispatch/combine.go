@@ -102,6 +102,9 @@ func CombineImpl(impl asm.Impl, l Layout, out, y, x, w []float32, ids, rows []in
 			continue
 		}
 		n := collect(&rbuf, &wbuf, ids[t*K:t*K+K], rows, w[t*K:t*K+K], t*K, zstart)
+		if raceEnabled {
+			raceToken(o, y, ys, xr, rbuf[:n])
+		}
 		asm.CombineF32(impl, o, y, ys, xr, rbuf[:n], wbuf[:n])
 	}
 	return nil
@@ -131,6 +134,9 @@ func CombineBF16Impl(impl asm.Impl, l Layout, out, y, x []uint16, w []float32, i
 			continue
 		}
 		n := collect(&rbuf, &wbuf, ids[t*K:t*K+K], rows, w[t*K:t*K+K], t*K, zstart)
+		if raceEnabled {
+			raceToken(o, y, ys, xr, rbuf[:n])
+		}
 		asm.CombineBF16(impl, o, y, ys, xr, rbuf[:n], wbuf[:n])
 	}
 	return nil
