@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -17,8 +18,15 @@ selection bias get a random bias (std 0.01). Each cell routes batches of
 --tokens tokens for at least --time; by default all presets take a few
 seconds.
 
-Example (runs as written):
+With --grid it measures instead the grid of shapes experts {8, ..., 4096} x
+K {1, ..., 32} x score (sigmoid + bias, softmax normalised, softmax + bias) at
+--tokens tokens per call (default 4096 there), prints ns per token and the
+speed-up over go for every cell, and writes a heat map of the speed-ups to
+--png. The full grid takes several minutes; --quick measures a few cells.
+
+Examples (run as written):
   moegate bench --config deepseek-v3,mixtral-8x7b --time 50ms
+  moegate bench --grid --quick --tokens 256 --time 20ms --png /tmp/grid.png
 `
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -26,6 +34,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	presetList := configFlag(fs, "all", "comma-separated presets or config.json paths, or all")
 	tokens := fs.Int("tokens", 1024, "tokens per batch")
 	dur := fs.Duration("time", 120*time.Millisecond, "minimum time per measurement")
+	grid := fs.Bool("grid", false, "measure the grid of experts x K x score instead of the presets")
+	quick := fs.Bool("quick", false, "with --grid: a few cells only")
+	png := fs.String("png", "grid.png", "with --grid: the heat map to write (empty: none)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -34,6 +45,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *tokens < 1 || *dur <= 0 {
 		return inputErrorf("--tokens and --time must be positive")
+	}
+	if (*quick || *png != "grid.png") && !*grid {
+		return inputErrorf("--quick and --png need --grid")
 	}
 	var presets []route.Preset
 	if *presetList == "all" {
@@ -64,6 +78,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "cpu: %s\n", route.CPUName())
 	for _, i := range order {
 		fmt.Fprintf(stdout, "  %-7s %s\n", i, route.ImplFeatures(i))
+	}
+	if *grid {
+		T := 4096
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "tokens" {
+				T = *tokens
+			}
+		})
+		return runGrid(stdout, order, *quick, T, *dur, *png)
 	}
 	fmt.Fprintf(stdout, "tokens/s, one goroutine, batches of %d tokens, >= %v per cell\n\n", *tokens, *dur)
 	fmt.Fprintf(stdout, "%-18s %5s %3s", "preset", "E", "K")
