@@ -134,9 +134,10 @@ var hfFamilies = map[string]hfFamily{
 		keys: keysDeepseek,
 	},
 	"glm4_moe": {
-		rules: "as deepseek_v3 (Glm4MoeMoE: sigmoid, e_score_correction_bias, top-2-sum groups, sum + 1e-20); n_group, topk_group, norm_topk_prob and " +
-			"routed_scaling_factor must be stated. Source: models/glm4_moe/modeling_glm4_moe.py",
-		read: hfDeepseekV3Like(nil),
+		rules: "as deepseek_v3 (Glm4MoeMoE: sigmoid, e_score_correction_bias, top-2-sum groups, sum + 1e-20); n_group (default 1), topk_group " +
+			"(default 1), norm_topk_prob (default true), routed_scaling_factor (default 1.0). Source: models/glm4_moe/modeling_glm4_moe.py, " +
+			"configuration_glm4_moe.py at c7ec229a",
+		read: hfDeepseekV3Like(&hfDefaults{nGroup: 1, topkGroup: 1, norm: true, scale: 1}),
 		keys: keysDeepseek,
 	},
 	"glm_moe_dsa": {
@@ -146,9 +147,10 @@ var hfFamilies = map[string]hfFamily{
 		keys: keysDeepseek,
 	},
 	"nemotron_h": {
-		rules: "as deepseek_v3 (NemotronHTopkRouter is DeepseekV3TopkRouter; its MoE routes as DeepseekV3MoE); n_group, topk_group, norm_topk_prob and " +
-			"routed_scaling_factor must be stated; the gate may be nested under llm_config. Source: models/nemotron_h/modular_nemotron_h.py",
-		read: hfDeepseekV3Like(nil),
+		rules: "as deepseek_v3 (NemotronHTopkRouter is DeepseekV3TopkRouter; its MoE routes as DeepseekV3MoE); n_group (default 1), topk_group " +
+			"(default 1), norm_topk_prob (default true), routed_scaling_factor (default 1.0); the gate may be nested under llm_config. " +
+			"Source: models/nemotron_h/modular_nemotron_h.py, configuration_nemotron_h.py at 13923c63",
+		read: hfDeepseekV3Like(&hfDefaults{nGroup: 1, topkGroup: 1, norm: true, scale: 1}),
 		keys: keysDeepseek,
 	},
 	"deepseek_v4": {
@@ -167,24 +169,25 @@ var hfFamilies = map[string]hfFamily{
 		keys: map[string]string{"Experts": "num_local_experts", "TopK": "num_experts_per_tok"},
 	},
 	"qwen2_moe": {
-		rules: "softmax; no bias, groups or scale; norm_topk_prob (must be stated), plain sum. Source: models/qwen2_moe (Qwen2MoeTopKRouter)",
-		read:  hfQwen(false),
-		keys:  keysQwen,
+		rules: "softmax; no bias, groups or scale; norm_topk_prob (default false), plain sum. Source: models/qwen2_moe (Qwen2MoeTopKRouter), " +
+			"configuration_qwen2_moe.py at 008e5743",
+		read: hfQwen(false, &hfFalse),
+		keys: keysQwen,
 	},
 	"qwen3_moe": {
-		rules: "as qwen2_moe. Source: models/qwen3_moe (Qwen3MoeSparseMoeBlock)",
-		read:  hfQwen(false),
+		rules: "as qwen2_moe, norm_topk_prob default false. Source: models/qwen3_moe (Qwen3MoeSparseMoeBlock), configuration_qwen3_moe.py at 008e5743",
+		read:  hfQwen(false, &hfFalse),
 		keys:  keysQwen,
 	},
 	"qwen3_next": {
-		rules: "as qwen2_moe. Source: models/qwen3_next (Qwen3NextSparseMoeBlock)",
-		read:  hfQwen(false),
+		rules: "as qwen2_moe, norm_topk_prob default true. Source: models/qwen3_next (Qwen3NextSparseMoeBlock), configuration_qwen3_next.py at 008e5743",
+		read:  hfQwen(false, &hfTrue),
 		keys:  keysQwen,
 	},
 	"qwen3_5_moe": {
 		rules: "softmax; no bias, groups or scale; always normalised by the plain sum (norm_topk_prob false is refused); the gate is nested under " +
 			"text_config. Source: models/qwen3_5_moe (Qwen3_5MoeTopKRouter)",
-		read: hfQwen(true),
+		read: hfQwen(true, nil),
 		keys: keysQwen,
 	},
 	"longcat_flash": {
@@ -257,7 +260,7 @@ type hfDefaults struct {
 
 func hfDeepseekV3Like(d *hfDefaults) func(h *hfView) (Config, error) {
 	return func(h *hfView) (Config, error) {
-		c, err := h.counts("n_routed_experts", "num_experts_per_tok")
+		c, err := h.counts("n_routed_experts|num_local_experts", "num_experts_per_tok")
 		if err != nil {
 			return c, err
 		}
@@ -327,7 +330,7 @@ func hfDeepseekV2(h *hfView) (Config, error) {
 }
 
 func hfDeepseekV4(h *hfView) (Config, error) {
-	c, err := h.counts("n_routed_experts", "num_experts_per_tok")
+	c, err := h.counts("n_routed_experts|num_local_experts", "num_experts_per_tok")
 	if err != nil {
 		return c, err
 	}
@@ -389,7 +392,9 @@ func hfMiniMaxM2(h *hfView) (Config, error) {
 	return c, nil
 }
 
-func hfQwen(always bool) func(h *hfView) (Config, error) {
+var hfTrue, hfFalse = true, false
+
+func hfQwen(always bool, normDefault *bool) func(h *hfView) (Config, error) {
 	return func(h *hfView) (Config, error) {
 		c, err := h.counts("num_experts", "num_experts_per_tok")
 		if err != nil {
@@ -408,7 +413,7 @@ func hfQwen(always bool) func(h *hfView) (Config, error) {
 				return c, err
 			}
 			c.Normalize = true
-		} else if c.Normalize, err = h.boolOr("norm_topk_prob", nil); err != nil {
+		} else if c.Normalize, err = h.boolOr("norm_topk_prob", normDefault); err != nil {
 			return c, err
 		}
 		if c.Normalize {
@@ -852,7 +857,11 @@ func (h *hfView) groups(c *Config, dg, dk *int, rule GroupRule) error {
 	if err != nil {
 		return err
 	}
-	if h.has("topk_group") && k > g {
+	if k > g { // torch.topk over the groups would fail
+		if !h.has("topk_group") {
+			return &ConfigError{Field: h.path + "topk_group", Value: fmt.Sprintf("(missing: default %d)", k),
+				Rule: fmt.Sprintf("exceeds n_group = %d; state it", g)}
+		}
 		return h.errf("topk_group", "exceeds n_group = %d", g)
 	}
 	if g > 1 {

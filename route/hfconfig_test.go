@@ -37,22 +37,25 @@ var hfFiles = []struct {
 		[]string{"scoring_func", "topk_method", "n_group", "topk_group", "norm_topk_prob", "routed_scaling_factor", "model_type"}},
 	{"kimi-k2", route.Config{Experts: 384, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.827, SelectionBias: true},
 		[]string{"scoring_func", "topk_method"}},
-	{"glm-4.5", route.Config{Experts: 160, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.5, SelectionBias: true}, nil},
-	{"glm-4.5-air", route.Config{Experts: 128, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 1, SelectionBias: true}, nil},
+	{"glm-4.5", route.Config{Experts: 160, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.5, SelectionBias: true},
+		[]string{"n_group", "topk_group", "norm_topk_prob"}},
+	{"glm-4.5-air", route.Config{Experts: 128, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 1, SelectionBias: true},
+		[]string{"n_group", "topk_group", "norm_topk_prob", "routed_scaling_factor"}},
 	{"glm-5", route.Config{Experts: 256, TopK: 8, Score: route.Sigmoid, Normalize: true, Scale: 2.5, SelectionBias: true},
 		[]string{"n_group", "topk_group", "routed_scaling_factor"}},
 	{"minimax-m2", route.Config{Experts: 256, TopK: 8, Score: route.Sigmoid, Normalize: true, NormRule: route.NormSum, Scale: 1, SelectionBias: true},
 		[]string{"scoring_func", "use_routing_bias"}},
 	{"qwen3-moe", route.Config{Experts: 128, TopK: 8, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, Scale: 1}, nil},
-	{"qwen1.5-moe", route.Config{Experts: 60, TopK: 4, Score: route.Softmax, Scale: 1}, nil},
-	{"qwen3-next", route.Config{Experts: 512, TopK: 10, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, Scale: 1}, nil},
+	{"qwen1.5-moe", route.Config{Experts: 60, TopK: 4, Score: route.Softmax, Scale: 1}, []string{"norm_topk_prob"}},
+	{"qwen3-next", route.Config{Experts: 512, TopK: 10, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, Scale: 1}, []string{"norm_topk_prob"}},
 	{"qwen3.5-moe", route.Config{Experts: 256, TopK: 8, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, Scale: 1}, []string{"model_type"}},
 	{"longcat-flash", route.Config{Experts: 768, TopK: 12, Score: route.Softmax, Scale: 6, SelectionBias: true, ZeroExperts: 256},
 		[]string{"zero_expert_type"}},
 	{"ling-2.0", route.Config{Experts: 256, TopK: 8, Score: route.Sigmoid, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5, SelectionBias: true}, nil},
 	{"ernie-4.5", route.Config{Experts: 64, TopK: 6, Score: route.Softmax, Normalize: true, NormRule: route.NormClamp, NormMin: 1e-12, Scale: 1, SelectionBias: true}, nil},
 	{"gemma-4", route.Config{Experts: 128, TopK: 8, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, Scale: 1, PerExpertScale: true}, []string{"model_type"}},
-	{"nemotron-3-super", route.Config{Experts: 512, TopK: 22, Score: route.Sigmoid, Normalize: true, Scale: 5, SelectionBias: true}, nil},
+	{"nemotron-3-super", route.Config{Experts: 512, TopK: 22, Score: route.Sigmoid, Normalize: true, Scale: 5, SelectionBias: true},
+		[]string{"n_group", "topk_group", "norm_topk_prob"}},
 	{"gpt-oss-20b", route.Config{Experts: 32, TopK: 4, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, Scale: 1}, []string{"experts_per_token"}},
 	{"gpt-oss-120b", route.Config{Experts: 128, TopK: 4, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, Scale: 1}, []string{"experts_per_token"}},
 	{"mixtral-8x7b", route.Config{Experts: 8, TopK: 2, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, Scale: 1}, nil},
@@ -146,16 +149,13 @@ func TestFromHFConfigRequiredKeys(t *testing.T) {
 		{"deepseek-v3.2", "n_group"},
 		{"deepseek-v3.2", "norm_topk_prob"},
 		{"kimi-k2", "routed_scaling_factor"},
-		{"glm-4.5", "n_group"},
-		{"glm-4.5", "topk_group"},
-		{"glm-4.5", "norm_topk_prob"},
-		{"glm-4.5-air", "routed_scaling_factor"},
+		{"glm-4.5", "n_routed_experts"},
 		{"glm-5", "norm_topk_prob"},
 		{"deepseek-v2", "n_group"}, // group_limited_greedy needs it
 		{"deepseek-v2", "topk_group"},
 		{"minimax-m2", "num_local_experts"},
-		{"qwen3-moe", "norm_topk_prob"},
-		{"qwen1.5-moe", "norm_topk_prob"},
+		{"qwen3-moe", "num_experts"},
+		{"qwen1.5-moe", "num_experts_per_tok"},
 		{"qwen3-next", "num_experts"},
 		{"qwen3.5-moe", "num_experts_per_tok"},
 		{"longcat-flash", "moe_topk"},
@@ -166,8 +166,7 @@ func TestFromHFConfigRequiredKeys(t *testing.T) {
 		{"ernie-4.5", "moe_k"},
 		{"gemma-4", "top_k_experts"},
 		{"gemma-4", "enable_moe_block"},
-		{"nemotron-3-super", "routed_scaling_factor"},
-		{"nemotron-3-super", "norm_topk_prob"},
+		{"nemotron-3-super", "n_routed_experts"},
 		{"mixtral-8x7b", "num_experts_per_tok"},
 	}
 	for _, tc := range cases {
@@ -183,6 +182,37 @@ func TestFromHFConfigRequiredKeys(t *testing.T) {
 		if !errors.Is(err, route.ErrConfig) || !errors.As(err, &ce) || !strings.HasPrefix(ce.Field, prefix) ||
 			!strings.Contains(ce.Field, tc.key) {
 			t.Errorf("%s without %s: got %v, want a ConfigError naming %s%s", tc.file, tc.key, err, prefix, tc.key)
+		}
+	}
+}
+
+// TestFromHFConfigDefaults: a rule key left out takes the family's
+// configuration-class default, which may differ from the released value.
+func TestFromHFConfigDefaults(t *testing.T) {
+	cases := []struct {
+		file, key string
+		mod       func(*route.Config)
+	}{
+		{"qwen3-moe", "norm_topk_prob", func(c *route.Config) { c.Normalize, c.NormRule = false, 0 }}, // Qwen3MoeConfig: false
+		{"glm-4.5", "routed_scaling_factor", func(c *route.Config) { c.Scale = 1 }},                   // Glm4MoeConfig: 1.0
+		{"nemotron-3-super", "routed_scaling_factor", func(c *route.Config) { c.Scale = 1 }},          // NemotronHConfig: 1.0
+		{"deepseek-v2", "routed_scaling_factor", func(c *route.Config) { c.Scale = 1 }},               // DeepseekV2Config: 1.0
+		{"deepseek-v2", "topk_method", func(c *route.Config) { c.Groups, c.TopGroups, c.GroupRule = 0, 0, 0 }},
+		{"ernie-4.5", "moe_norm_min", nil}, // not in the file: 1e-12
+	}
+	for _, tc := range cases {
+		m := readHFFile(t, tc.file)
+		want, err := fromHF(t, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.mod != nil {
+			tc.mod(&want)
+		}
+		delete(gate(m), tc.key)
+		got, err := fromHF(t, m)
+		if err != nil || got != want {
+			t.Errorf("%s without %s: got %+v, %v; want %+v", tc.file, tc.key, got, err, want)
 		}
 	}
 }
@@ -235,6 +265,7 @@ func TestFromHFConfigIssue9(t *testing.T) {
 			route.Config{Experts: 64, TopK: 8, Score: route.Softmax, Normalize: true, NormRule: route.NormClamp, NormMin: 1e-6, Scale: 1, SelectionBias: true}},
 		{"deepseek_v4 with a sigmoid", `{"model_type":"deepseek_v4","n_routed_experts":256,"num_experts_per_tok":6,"scoring_func":"sigmoid"}`,
 			route.Config{Experts: 256, TopK: 6, Score: route.Sigmoid, Normalize: true, Scale: 1.5, SelectionBias: true}},
+		{"num_local_experts, DeepseekV3Config's alias", `{"model_type":"deepseek_v3","num_local_experts":256,"num_experts_per_tok":8}`, v3},
 		{"model_type case", `{"model_type":"Mixtral","num_local_experts":8,"num_experts_per_tok":2}`,
 			route.Config{Experts: 8, TopK: 2, Score: route.Softmax, Normalize: true, NormRule: route.NormSum, Scale: 1}},
 	})
@@ -335,6 +366,7 @@ func TestFromHFConfigBad(t *testing.T) {
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"n_group":7,"topk_group":4}`, "n_group"},
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"n_group":8,"topk_group":9}`, "topk_group"},
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"n_group":8,"topk_group":-1}`, "topk_group"},
+		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"n_group":2}`, "topk_group"}, // default 4 > 2
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":64,"n_group":8,"topk_group":1}`, "num_experts_per_tok"},
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"routed_scaling_factor":-2.5}`, "routed_scaling_factor"},
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"routed_scaling_factor":0}`, "routed_scaling_factor"},
@@ -351,6 +383,7 @@ func TestFromHFConfigBad(t *testing.T) {
 		{`{"model_type":"ernie4_5_moe","moe_num_experts":64,"moe_k":6,"moe_norm_min":1e-50}`, "moe_norm_min"},
 		{`{"model_type":"minimax_m2","num_local_experts":256,"num_experts":128,"num_experts_per_tok":8}`, "num_experts"},
 		{`{"model_type":"gpt_oss","num_local_experts":32,"num_experts_per_tok":4,"experts_per_token":2}`, "experts_per_token"},
+		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_local_experts":128,"num_experts_per_tok":8}`, "num_local_experts"},
 		{`{"model_type":"qwen3_5_moe","text_config":{"num_experts":256,"num_experts_per_tok":300}}`, "text_config.num_experts_per_tok"},
 		// stated rules the family's code contradicts
 		{`{"model_type":"deepseek_v3","n_routed_experts":256,"num_experts_per_tok":8,"scoring_func":"softmax"}`, "scoring_func"},

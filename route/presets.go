@@ -59,7 +59,7 @@ var presets = []Preset{
 	{Name: "deepseek-v3.2",
 		Config: Config{Experts: 256, TopK: 8, Score: Sigmoid, Groups: 8, TopGroups: 4, GroupRule: GroupTop2Sum,
 			Normalize: true, Scale: 2.5, SelectionBias: true},
-		Source: "deepseek-ai/DeepSeek-V3.2 config.json (copy in transformers models/deepseek_v32/deepseek_files/config.json): the V3 router unchanged, n_routed_experts 256, num_experts_per_tok 8, n_group 8, topk_group 4, norm_topk_prob true, routed_scaling_factor 2.5; DeepseekV32 reuses DeepseekV3's MoE block"},
+		Source: "deepseek-ai/DeepSeek-V3.2 config.json (copy in transformers src/transformers/models/deepseek_v32/deepseek_files/config.json at a10b6fa8): the V3 router unchanged, n_routed_experts 256, num_experts_per_tok 8, n_group 8, topk_group 4, norm_topk_prob true, routed_scaling_factor 2.5; DeepseekV32 reuses DeepseekV3's MoE block"},
 	{Name: "deepseek-v4-flash",
 		Config: Config{Experts: 256, TopK: 6, Score: SqrtSoftplus, Normalize: true, Scale: 1.5, SelectionBias: true},
 		Source: "deepseek-ai/DeepSeek-V4-Flash config.json: n_routed_experts 256, num_experts_per_tok 6, scoring_func sqrtsoftplus, routed_scaling_factor 1.5 (the defaults of transformers' DeepseekV4Config, checkpoint DeepSeek-V4-Flash-Base); DeepseekV4TopKRouter: bias-corrected top-k, no groups, always w / (sum + 1e-20), times the scale (transformers modular_deepseek_v4.py). The first 3 layers route by hash: see HashIDs"},
