@@ -199,8 +199,6 @@ func sameRouting(a, b route.Config) bool {
 // a clear refusal, and fails once FromHFConfig accepts the file (then it
 // must route as the reference does: remove the entry).
 var knownRefusals = map[string]string{
-	"nemotron_h-min.json": "n_group: NemotronHConfig defaults n_group = topk_group = 1 and norm_topk_prob = true " +
-		"(configuration_nemotron_h.py @ 13923c63); FromHFConfig requires them stated",
 	"glm_moe_dsa-min.json": "norm_topk_prob: GlmMoeDsaConfig defaults it to true, n_group = topk_group = 1 " +
 		"(configuration_glm_moe_dsa.py @ 008e5743); FromHFConfig requires norm_topk_prob stated",
 }
