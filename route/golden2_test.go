@@ -198,21 +198,13 @@ func sameRouting(a, b route.Config) bool {
 // these are recorded rather than failed: the test checks that each still is
 // a clear refusal, and fails once FromHFConfig accepts the file (then it
 // must route as the reference does: remove the entry).
-var knownRefusals = map[string]string{
-	"glm_moe_dsa-min.json": "norm_topk_prob: GlmMoeDsaConfig defaults it to true, n_group = topk_group = 1 " +
-		"(configuration_glm_moe_dsa.py @ 008e5743); FromHFConfig requires norm_topk_prob stated",
-}
+var knownRefusals = map[string]string{}
 
 // knownMismatches are config.json fixtures that FromHFConfig accepts but
 // routes differently from the family's own code: silent differences, the
 // worst kind. Each stays listed until fixed; the test checks that it still
 // differs (and fails once it does not: then remove the entry).
-var knownMismatches = map[string]string{
-	"ignored-bailing_moe_v2-norm-false.json": "BailingMoeV2Gate.forward normalises whenever top_k > 1 " +
-		"(scores / (sum + 1e-20) if self.top_k > 1) and never reads norm_topk_prob (inclusionAI's gate as " +
-		"copied verbatim by SGLang's bailing_moe_v2 and LLaDA2MoeGate); FromHFConfig honours norm_topk_prob " +
-		"false and routes without normalisation (vLLM's FusedMoE port does the same, the model does not)",
-}
+var knownMismatches = map[string]string{}
 
 type golden2Input struct {
 	c        *golden2Case

@@ -142,8 +142,9 @@ var hfFamilies = map[string]hfFamily{
 	},
 	"glm_moe_dsa": {
 		rules: "as deepseek_v3 (GlmMoeDsa reuses DeepseekV32's decoder layer and so DeepseekV3's MoE block); n_group (default 1), topk_group (default 1), " +
-			"routed_scaling_factor (default 2.5); norm_topk_prob must be stated. Source: modular_glm_moe_dsa.py (GlmMoeDsaConfig) at 01f8fa55",
-		read: hfDeepseekV3Like(&hfDefaults{nGroup: 1, topkGroup: 1, scale: 2.5, noNormDefault: true}),
+			"routed_scaling_factor (default 2.5), norm_topk_prob (default true). Source: modular_glm_moe_dsa.py (GlmMoeDsaConfig) at 01f8fa55; " +
+			"configuration_glm_moe_dsa.py at 008e5743 (norm_topk_prob: bool = True)",
+		read: hfDeepseekV3Like(&hfDefaults{nGroup: 1, topkGroup: 1, norm: true, scale: 2.5}),
 		keys: keysDeepseek,
 	},
 	"nemotron_h": {
@@ -205,8 +206,8 @@ var hfFamilies = map[string]hfFamily{
 		keys: map[string]string{"Experts": "moe_num_experts", "TopK": "moe_k", "NormMin": "moe_norm_min"},
 	},
 	"bailing_moe_v2": {
-		rules: "score_function \"sigmoid\"; moe_router_enable_expert_bias; groups n_group, topk_group scored by the sum of their two best; norm_topk_prob, " +
-			"sum + 1e-20; routed_scaling_factor; all must be stated. Source: secondary (inclusionAI/Ling-V2 modeling_bailing_moe_v2.py as quoted by " +
+		rules: "score_function \"sigmoid\"; moe_router_enable_expert_bias; groups n_group, topk_group scored by the sum of their two best; " +
+			"normalised (sum + 1e-20) whenever num_experts_per_tok > 1, norm_topk_prob not read (refused if it contradicts); routed_scaling_factor; all must be stated. Source: secondary (inclusionAI/Ling-V2 modeling_bailing_moe_v2.py as quoted by " +
 			"fixtures; transformers has no bailing_moe_v2)",
 		read: hfBailing,
 		keys: map[string]string{"Experts": "num_experts", "TopK": "num_experts_per_tok", "Groups": "n_group", "TopGroups": "topk_group", "Scale": "routed_scaling_factor"},
@@ -254,7 +255,6 @@ var hfAliases = map[string]string{
 type hfDefaults struct {
 	nGroup, topkGroup int
 	norm              bool
-	noNormDefault     bool // norm_topk_prob has no stated default
 	scale             float64
 }
 
@@ -275,10 +275,7 @@ func hfDeepseekV3Like(d *hfDefaults) func(h *hfView) (Config, error) {
 		var dn *bool
 		var ds *float64
 		if d != nil {
-			dg, dk, ds = &d.nGroup, &d.topkGroup, &d.scale
-			if !d.noNormDefault {
-				dn = &d.norm
-			}
+			dg, dk, dn, ds = &d.nGroup, &d.topkGroup, &d.norm, &d.scale
 		}
 		if err := h.groups(&c, dg, dk, GroupTop2Sum); err != nil {
 			return c, err
@@ -496,7 +493,11 @@ func hfBailing(h *hfView) (Config, error) {
 	if err := h.groups(&c, nil, nil, GroupTop2Sum); err != nil {
 		return c, err
 	}
-	if c.Normalize, err = h.boolOr("norm_topk_prob", nil); err != nil {
+	// BailingMoeV2Gate normalises whenever top_k > 1 and never reads
+	// norm_topk_prob (vLLM's port honours it; the model does not): a
+	// stated value that contradicts the code is refused.
+	c.Normalize = c.TopK > 1
+	if err := h.fixedBool("norm_topk_prob", c.Normalize); err != nil {
 		return c, err
 	}
 	c.Scale, err = h.scaleOr("routed_scaling_factor", nil)

@@ -150,7 +150,6 @@ func TestFromHFConfigRequiredKeys(t *testing.T) {
 		{"deepseek-v3.2", "norm_topk_prob"},
 		{"kimi-k2", "routed_scaling_factor"},
 		{"glm-4.5", "n_routed_experts"},
-		{"glm-5", "norm_topk_prob"},
 		{"deepseek-v2", "n_group"}, // group_limited_greedy needs it
 		{"deepseek-v2", "topk_group"},
 		{"minimax-m2", "num_local_experts"},
