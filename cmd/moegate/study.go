@@ -82,7 +82,7 @@ func statOf(v []float64) studyStat {
 
 func runStudyCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("study", studyHelp, stdout, stderr)
-	seeds := fs.Int("seeds", 8, "seeds per arm (task, initialisation and data all change with the seed)")
+	seeds := fs.Int("seeds", 6, "seeds per arm (task, initialisation and data all change with the seed)")
 	steps := fs.Int("steps", 1500, "training steps per run")
 	batch := fs.Int("batch", 256, "tokens per batch")
 	heldOut := fs.Int("heldout", 4096, "held-out tokens (rounded down to whole batches)")
