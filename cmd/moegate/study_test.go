@@ -233,6 +233,11 @@ func TestStudyQuick(t *testing.T) {
 			t.Errorf("--impl %s: the chart's bytes differ (%v)", impl, err)
 		}
 	}
+	// --quick keeps flags that are given; one rank has nothing to compare
+	one := moegate(t, "study", "--quick", "--ranks", "1", "--seeds", "1", "--out", "")
+	if one.code != 0 || !strings.Contains(one.stdout, "10 arms x 1 seeds") || !strings.Contains(one.stdout, "controllers on 1 ranks") || strings.Contains(one.stdout, "multi-rank") {
+		t.Errorf("--quick --ranks 1 --seeds 1: exit %d:\n%s%s", one.code, one.stdout, one.stderr)
+	}
 	for _, bad := range [][]string{{"--seeds", "0"}, {"--batch", "7"}, {"--lr", "-1"}, {"--ranks", "0"}, {"--heldout", "10"}, {"extra"}, {"--impl", "nope"}} {
 		if r := moegate(t, append([]string{"study"}, bad...)...); r.code != 2 {
 			t.Errorf("study %v: exit %d, want 2 (%s)", bad, r.code, r.stderr)
