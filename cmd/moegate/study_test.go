@@ -244,3 +244,16 @@ func TestStudyQuick(t *testing.T) {
 		}
 	}
 }
+
+// moegate balance takes torchtitan's rule, and its state keeps it.
+func TestBalanceCenteredSign(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "s.bin")
+	r := moegate(t, "balance", "--synthetic", "2", "--batch", "256", "--rule", "centered-sign", "--state", state)
+	if r.code != 0 || !strings.Contains(r.stdout, "centered-sign rule") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = moegate(t, "balance", "--synthetic", "1", "--batch", "256", "--state", state)
+	if r.code != 0 || !strings.Contains(r.stdout, "centered-sign rule") || !strings.Contains(r.stdout, "resumed from") {
+		t.Fatalf("resumed: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
