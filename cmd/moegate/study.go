@@ -74,7 +74,7 @@ func statOf(v []float64) studyStat {
 	s.mean /= float64(len(v))
 	if len(v) > 1 {
 		for _, x := range v {
-			s.sd += (x - s.mean) * (x - s.mean)
+			s.sd += float64((x - s.mean) * (x - s.mean))
 		}
 		s.sd = math.Sqrt(s.sd / float64(len(v)-1))
 	}
