@@ -51,7 +51,8 @@ func (p Probs) String() string {
 //	SigmoidNorm: dL/dx_{t,j} = s_j (1 - s_j) * (g_j - Σ_i g_i p_{t,i}) / Σ_i s_{t,i}
 //
 // Everything is computed in float64 (the sigmoid and exponentials with
-// package math). A balanced batch has every g_i equal, so its gradient is
+// package math), every product rounded before it is added, so that no
+// compiler fuses a multiply-add. A balanced batch has every g_i equal, so its gradient is
 // zero: the loss only pushes when the counts are unequal.
 //
 // logits is row-major [T, E] (the router logits, before any selection
@@ -123,7 +124,7 @@ func BalanceLoss(logits []float32, T, E, K int, ids []int32, alpha float64, prob
 	g := make([]float64, E)
 	for i := range E {
 		f := scale * float64(count[i])
-		l += f * (P[i] / float64(T))
+		l += float64(f * (P[i] / float64(T)))
 		g[i] = alpha * f / float64(T)
 	}
 	if grad != nil {
@@ -131,14 +132,14 @@ func BalanceLoss(logits []float32, T, E, K int, ids []int32, alpha float64, prob
 			z := tokenProbs(t)
 			var gbar float64
 			for i, v := range p {
-				gbar += g[i] * v
+				gbar += float64(g[i] * v)
 			}
 			out := grad[t*E : t*E+E]
 			for j := range out {
 				if probs == Softmax {
-					out[j] += p[j] * (g[j] - gbar)
+					out[j] += float64(p[j] * (g[j] - gbar))
 				} else {
-					out[j] += s[j] * (1 - s[j]) * (g[j] - gbar) / z
+					out[j] += float64(s[j] * (1 - s[j]) * (g[j] - gbar) / z)
 				}
 			}
 		}

@@ -50,7 +50,7 @@ func SeqBalanceLoss(scores []float32, T, E, K int, ids []int32, alpha float64) (
 	var l float64
 	scale := float64(E) / (float64(K) * float64(T))
 	for i := range E {
-		l += scale * float64(count[i]) * (p[i] / float64(T))
+		l += float64(scale * float64(count[i]) * (p[i] / float64(T)))
 	}
 	return alpha * l, nil
 }

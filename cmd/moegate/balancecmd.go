@@ -18,7 +18,8 @@ const balanceHelp = `moegate balance: replay router logits through the loss-free
 Each logits file (.npy [T, E], as for "moegate route") is one step: its tokens
 are routed with the controller's current bias, then the bias is updated from
 that batch's expert loads (sign rule: b_i += u*sign(mean - c_i); linear rule:
-b_i += u*(mean - c_i), c_i in tokens). Instead of files, --synthetic N replays
+b_i += u*(mean - c_i), c_i in tokens; centered-sign: the sign rule's update
+minus its mean, as torchtitan does). Instead of files, --synthetic N replays
 N steps of the demonstration's synthetic stream. One line per step: the step,
 the batch's MaxVio (routed with the bias before the update), the bias range.
 
@@ -37,7 +38,7 @@ func runBalance(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("balance", balanceHelp, stdout, stderr)
 	cfgSpec := configFlag(fs, "deepseek-v3", "the gate: a preset name or the path of a Hugging Face config.json")
 	statePath := fs.String("state", "", "controller state file: resumed if present, saved at the end")
-	ruleName := fs.String("rule", "sign", "update rule for a new controller: sign or linear")
+	ruleName := fs.String("rule", "sign", "update rule for a new controller: sign, linear or centered-sign")
 	u := fs.Float64("u", 0.001, "update speed u for a new controller")
 	synth := fs.Int("synthetic", 0, "replay N steps of the synthetic stream instead of files")
 	batch := fs.Int("batch", 4096, "tokens per synthetic step")
@@ -106,8 +107,10 @@ func runBalance(args []string, stdout, stderr io.Writer) error {
 			rule = balance.Sign
 		case "linear":
 			rule = balance.Linear
+		case "centered-sign":
+			rule = balance.CenteredSign
 		default:
-			return inputErrorf("--rule %q: want sign or linear", *ruleName)
+			return inputErrorf("--rule %q: want sign, linear or centered-sign", *ruleName)
 		}
 		if !(*u > 0) || math.IsInf(*u, 0) {
 			return inputErrorf("--u must be a positive number")
