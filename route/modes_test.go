@@ -737,7 +737,8 @@ func TestHashIDs(t *testing.T) {
 		t.Errorf("HashIDs = %v", dst)
 	}
 	var fe *route.ForcedIDError
-	if err := route.HashIDs(dst[:4], []int32{1, 4}, table, 2, 8); !errors.As(err, &fe) || fe.Token != 1 || fe.Slot != -1 || !eqIDs(dst[:4], 0, 1, 0, 1) {
+	if err := route.HashIDs(dst[:4], []int32{1, 4}, table, 2, 8); !errors.As(err, &fe) || fe.Token != 1 || fe.Slot != -1 || !eqIDs(dst[:4], 0, 1, 0, 1) ||
+		!strings.Contains(err.Error(), "token 1: 4 is a token id outside the table's vocabulary [0, 4)") {
 		t.Errorf("token id out of vocabulary: %v, dst %v", err, dst)
 	}
 	bad := []int32{0, 1, 5, 5}

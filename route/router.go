@@ -129,14 +129,18 @@ func (e *NonFiniteError) Error() string {
 
 func (e *NonFiniteError) Unwrap() error { return ErrNonFinite }
 
-// ForcedIDError names the first bad forced id.
+// ForcedIDError names the first bad forced id. HashIDs reports a token id
+// outside its table with Slot -1 and ID the token id.
 type ForcedIDError struct {
 	Token, Slot int
 	ID          int32
-	Reason      string // "out of range [0, E)" or "repeats slot N"
+	Reason      string // "is out of range [0, E)", "repeats slot N", or HashIDs' token id reason
 }
 
 func (e *ForcedIDError) Error() string {
+	if e.Slot < 0 {
+		return fmt.Sprintf("moegate: bad forced expert id: token %d: %d %s", e.Token, e.ID, e.Reason)
+	}
 	return fmt.Sprintf("moegate: bad forced expert id: token %d, slot %d: id %d %s", e.Token, e.Slot, e.ID, e.Reason)
 }
 
@@ -228,16 +232,13 @@ func (r *router) Route(out Output, in Input) error {
 		safeFill(out, K)
 		return err
 	}
-	for _, v := range []struct {
-		name string
-		b    []float32
-	}{{"bias", in.Bias}, {"expert scale", in.ExpertScale}} {
-		for i, x := range v.b {
-			if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
-				safeFill(out, K)
-				return &NonFiniteError{Input: v.name, Token: -1, Expert: i, Value: x}
-			}
-		}
+	if err := checkFinite("bias", in.Bias); err != nil {
+		safeFill(out, K)
+		return err
+	}
+	if err := checkFinite("expert scale", in.ExpertScale); err != nil {
+		safeFill(out, K)
+		return err
 	}
 	// Calls without a bias may run a canonical plan of the same bits
 	// (asm.Plan.Canonical); every other call runs r.plan, which asm.Route
@@ -318,6 +319,17 @@ func (r *router) Route(out Output, in Input) error {
 	}
 	if overflow != nil {
 		return overflow
+	}
+	return nil
+}
+
+// checkFinite returns a *NonFiniteError naming the first NaN or infinity
+// of a per-expert input, or nil.
+func checkFinite(name string, v []float32) error {
+	for i, x := range v {
+		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
+			return &NonFiniteError{Input: name, Token: -1, Expert: i, Value: x}
+		}
 	}
 	return nil
 }
