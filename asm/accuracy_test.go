@@ -437,3 +437,30 @@ func TestSqrtSoftplusSpecials(t *testing.T) {
 		prev = v
 	}
 }
+
+// TestSqrtSoftplusPinned pins the bits of SqrtSoftplus and Log1p on a
+// sample of inputs with a hash, so that every architecture and build
+// (amd64, GOAMD64=v3, arm64, purego) is held to the same bits: Go may fuse
+// an unwrapped x*y+z on some of them, which the accuracy bounds would not
+// notice.
+func TestSqrtSoftplusPinned(t *testing.T) {
+	var h uint64 = 14695981039346656037
+	mix := func(v float32) {
+		h ^= uint64(math.Float32bits(v))
+		h *= 1099511628211
+	}
+	for xb := uint64(0); xb <= math.MaxUint32; xb += 40009 {
+		x := math.Float32frombits(uint32(xb))
+		if x != x || math.IsInf(float64(x), 0) {
+			continue
+		}
+		mix(SqrtSoftplus(x))
+		if x >= 0 && x <= 4.8e8 {
+			mix(Log1p(x))
+		}
+	}
+	const want = 0xdc1c10630c299d0e
+	if h != want {
+		t.Errorf("SqrtSoftplus/Log1p sample hash %#x, want %#x: the bits changed", h, uint64(want))
+	}
+}
