@@ -154,6 +154,10 @@ type router struct {
 	impl   asm.Impl
 	plan   asm.Plan
 	noBias asm.Plan // plan for calls without a bias: plan or its canonical form
+	// sigCanon: sigmoid NormSum on a SIMD implementation runs its NormEps
+	// form and asm.FixSigmoidSum (asm.Plan.SigmoidCanonical).
+	sigCanon    asm.Plan
+	hasSigCanon bool
 	// mayOverflow: a weight can exceed math.MaxFloat32 (sqrtsoftplus
 	// scores reach 1.8e19; unnormalised and scaled by more than 1.8e19).
 	mayOverflow bool
@@ -215,6 +219,9 @@ func newRouter(cfg Config, impl asm.Impl) (*router, error) {
 		r.plan.NormRule, r.plan.NormMin = asm.NormEps, 0
 	}
 	r.noBias, _ = r.plan.Canonical()
+	if c, ok := r.plan.SigmoidCanonical(); ok && asm.Effective(impl, &c) == impl && impl != asm.Go {
+		r.sigCanon, r.hasSigCanon = c, true
+	}
 	r.mayOverflow = cfg.Score == SqrtSoftplus && !cfg.Normalize && cfg.Scale > 1e19
 	return r, nil
 }
@@ -241,11 +248,16 @@ func (r *router) Route(out Output, in Input) error {
 		return err
 	}
 	// Calls without a bias may run a canonical plan of the same bits
-	// (asm.Plan.Canonical); every other call runs r.plan, which asm.Route
-	// hands to the Go reference where the SIMD kernels lack its rules.
+	// (asm.Plan.Canonical), sigmoid NormSum its NormEps form with a fix-up
+	// (asm.Plan.SigmoidCanonical); every other call runs r.plan, which
+	// asm.Route hands to the Go reference where the SIMD kernels lack its
+	// rules.
 	plan := &r.plan
 	if in.Bias == nil {
 		plan = &r.noBias
+	}
+	if r.hasSigCanon {
+		plan = &r.sigCanon
 	}
 	s, _ := r.pool.Get().(*asm.Scratch)
 	if s == nil {
@@ -292,18 +304,26 @@ func (r *router) Route(out Output, in Input) error {
 				raceKernel(s, ids, w, load, x[:(n-1)*stride+E], in.Bias)
 			}
 			b = asm.Route(r.impl, plan, s, ids, w, load, x, stride, in.Bias)
+			if r.hasSigCanon {
+				asm.FixSigmoidSum(&r.plan, ids, w, x, stride)
+			}
 		}
 		if b >= 0 && firstBad < 0 {
 			firstBad = t0 + b
 		}
 		t0 += n
 	}
+	var overflow *NonFiniteError
+	if r.mayOverflow {
+		// Before the expert scales: an infinite weight times a zero scale
+		// would be NaN.
+		overflow = overflowRows(out, load, K)
+	}
 	if in.ExpertScale != nil {
 		expertScale(out, in.ExpertScale)
-	}
-	var overflow *NonFiniteError
-	if in.ExpertScale != nil || r.mayOverflow {
-		overflow = overflowRows(out, load, K)
+		if o := overflowRows(out, load, K); o != nil && (overflow == nil || o.Token < overflow.Token) {
+			overflow = o
+		}
 	}
 	r.pool.Put(s) // after the last use of its load sink
 	if firstForced >= 0 {
