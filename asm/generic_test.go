@@ -373,3 +373,83 @@ func TestCanonicalNormSum(t *testing.T) {
 		t.Errorf("biased call: NormSum %v, NormEps %v: want 0.5 and a different value", w1, w2)
 	}
 }
+
+// TestSigmoidCanonical checks SigmoidCanonical's proof on every
+// implementation: a sigmoid NormSum plan routed as its NormEps form plus
+// FixSigmoidSum gives RouteGeneric's bits for the plan itself, with and
+// without a bias, on rows whose chosen logits straddle SigmoidSumFloor
+// (all below it, one at it, specials, ties, bad values); and the fix-up
+// is needed: without it, rows below the floor differ.
+func TestSigmoidCanonical(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	differ := 0
+	for trial := 0; trial < 1500; trial++ {
+		p := randPlan(r)
+		p.Softmax, p.Normalize, p.NormRule = false, true, NormSum
+		c, ok := p.SigmoidCanonical()
+		if !ok || c.NormRule != NormEps || !c.SIMDPlan() {
+			t.Fatalf("%+v: SigmoidCanonical = %+v, %v", p, c, ok)
+		}
+		T := 1 + r.IntN(6)
+		x := randLogits(r, T*p.E, true)
+		for tk := 0; tk < T; tk++ {
+			row := x[tk*p.E : tk*p.E+p.E]
+			switch (trial + tk) % 4 {
+			case 0: // every logit below the floor
+				for i := range row {
+					row[i] = float32(-30 - r.Float64()*60)
+				}
+			case 1: // one at the floor, the rest far below
+				for i := range row {
+					row[i] = float32(-40 - r.Float64()*40)
+				}
+				row[r.IntN(p.E)] = SigmoidSumFloor
+			}
+		}
+		var bias []float32
+		if trial%2 == 0 {
+			bias = make([]float32, p.E)
+			for i := range bias {
+				bias[i] = float32(r.NormFloat64())
+			}
+		}
+		run := func(impl Impl, q *Plan, fix bool) ([]int32, []float32, []int64, int) {
+			ids := make([]int32, T*q.K)
+			w := make([]float32, T*q.K)
+			load := make([]int64, q.E)
+			bad := Route(impl, q, q.NewScratch(), ids, w, load, x, q.E, bias)
+			if fix {
+				FixSigmoidSum(&p, ids, w, x, q.E)
+			}
+			return ids, w, load, bad
+		}
+		i0, w0, l0, b0 := run(Go, &p, false)
+		for _, impl := range Available() {
+			i1, w1, l1, b1 := run(impl, &c, true)
+			if b0 != b1 {
+				t.Fatalf("%v %+v: first bad %d, want %d", impl, p, b1, b0)
+			}
+			for i := range i0 {
+				if i0[i] != i1[i] || math.Float32bits(w0[i]) != math.Float32bits(w1[i]) {
+					t.Fatalf("%v %+v: slot %d: %v %v, want %v %v", impl, p, i, i1[i], w1[i], i0[i], w0[i])
+				}
+			}
+			for e := range l0 {
+				if l0[e] != l1[e] {
+					t.Fatalf("%v %+v: load differs", impl, p)
+				}
+			}
+		}
+		_, w2, _, _ := run(Go, &c, false)
+		for i := range w0 {
+			if math.Float32bits(w0[i]) != math.Float32bits(w2[i]) {
+				differ++
+				break
+			}
+		}
+	}
+	if differ == 0 {
+		t.Error("no case needed FixSigmoidSum: the test does not reach rows below the floor")
+	}
+	t.Logf("%d of 1500 cases needed the fix-up", differ)
+}

@@ -279,7 +279,7 @@ func Log1p(y float32) float32 {
 //
 // softplus is held in float32 between the two steps, as the model's float32
 // code holds it: for x below about -87.3 it is subnormal (and 0 below about
-// -103.3), so the scores of distinct very negative logits tie.
+// -104), so the scores of distinct very negative logits tie.
 func SqrtSoftplus(x float32) float32 {
 	v := x
 	if !(x > spThresh) {

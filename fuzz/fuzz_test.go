@@ -167,12 +167,17 @@ func FuzzKernel(f *testing.F) {
 			want.Load[i] = int64(i * 3) // kernels add to the counts
 		}
 		wantBad := asm.RouteGeneric(&p, p.NewScratch(), want.IDs, want.Weights, want.Load, x, s.stride, bias)
-		// A plan the kernels lack runs RouteGeneric; its canonical form
-		// (asm.Plan.Canonical), which the kernels run, must give the same
-		// bits on calls without a bias.
+		// A plan the kernels lack runs RouteGeneric; its canonical forms
+		// (asm.Plan.Canonical, on calls without a bias; SigmoidCanonical
+		// with FixSigmoidSum), which the kernels run, must give the same
+		// bits.
 		kp := p
 		if c, ok := p.Canonical(); ok && bias == nil {
 			kp = c
+		}
+		sigFix := false
+		if c, ok := p.SigmoidCanonical(); ok {
+			kp, sigFix = c, true
 		}
 		for _, impl := range asm.Available() {
 			got := testutil.NewCanaried(n, p.E)
@@ -180,6 +185,9 @@ func FuzzKernel(f *testing.F) {
 				got.Load[i] = int64(i * 3)
 			}
 			bad := asm.Route(impl, &kp, dirtyScratch(&kp), got.IDs, got.Weights, got.Load, x, s.stride, bias)
+			if sigFix {
+				asm.FixSigmoidSum(&p, got.IDs, got.Weights, x, s.stride)
+			}
 			err := got.Check()
 			if err == nil && bad != wantBad {
 				err = fmt.Errorf("first bad token %d, want %d", bad, wantBad)

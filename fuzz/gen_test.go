@@ -227,7 +227,7 @@ func routerSeeds() []seed {
 // threshold, the subnormal softplus range and the worst cases found.
 func spSeeds() []seed {
 	out := floatSeeds()
-	for i, v := range []float32{20, 20.000002, 19.999998, -17, -17.5, -87.3, -87.396355, -103.97, -104, -1.2807162, 0.4, 88.7, 1e30} {
+	for i, v := range []float32{20, 20.000002, 19.999998, -17, -17.5, -87.3, -87.396355, -103.97, -104, -1.2807162, -1.3029237, -87.38097, 0.4, 88.7, 1e30} {
 		out = append(out, seed{fmt.Sprintf("sp%02d-%v", i, v), []byte(fmt.Sprint(math.Float32bits(v)))})
 	}
 	return out

@@ -69,6 +69,9 @@ func (r *router) String() string {
 		return s
 	}
 	eff := asm.Effective(r.impl, &r.plan)
+	if r.hasSigCanon {
+		eff = asm.Effective(r.impl, &r.sigCanon)
+	}
 	effNoBias := asm.Effective(r.impl, &r.noBias)
 	switch {
 	case eff == r.impl:

@@ -516,6 +516,34 @@ func TestNewModes(t *testing.T) {
 				}
 				diff(t, ref, got, in, rep != 3, fmt.Sprintf("mode %d rep %d", ci, rep))
 			}
+			// Sigmoid NormSum runs its NormEps form plus a fix-up for tokens
+			// whose chosen logits are all below asm.SigmoidSumFloor (-29):
+			// rows on both sides of it, with and without bias.
+			if cfg.Score == route.Sigmoid && cfg.Normalize && cfg.NormRule == route.NormSum {
+				const T = 40
+				x := make([]float32, T*E)
+				for tk := 0; tk < T; tk++ {
+					row := x[tk*E : tk*E+E]
+					for i := range row {
+						row[i] = float32(-30 - r.Float64()*70)
+					}
+					switch tk % 4 {
+					case 1:
+						row[r.IntN(E)] = -29
+					case 2:
+						row[r.IntN(E)] = float32(math.Nextafter32(-29, -30))
+					case 3:
+						testutil.FillRow(r, row, testutil.RandKind(r, true))
+					}
+				}
+				diff(t, ref, got, route.Input{Logits: x, Tokens: T}, true, fmt.Sprintf("mode %d below the sigmoid floor", ci))
+				diff(t, ref, got, route.Input{Logits: x, Tokens: T, Bias: testutil.RandBias(r, E)}, true, fmt.Sprintf("mode %d below the sigmoid floor, bias", ci))
+				mask := make([]bool, T)
+				for i := range mask {
+					mask[i] = i%3 != 1
+				}
+				diff(t, ref, got, route.Input{Logits: x, Tokens: T, Mask: mask}, true, fmt.Sprintf("mode %d below the sigmoid floor, mask", ci))
+			}
 			// Every mask pattern of T <= 5 tokens (all padding included).
 			for T := 1; T <= 5; T++ {
 				x := make([]float32, T*E)

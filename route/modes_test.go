@@ -42,6 +42,7 @@ func modeConfigs() []route.Config {
 		// MiniMax-M2: sigmoid + bias, plain sum; and a sigmoid floor.
 		{Experts: 256, TopK: 8, Score: route.Sigmoid, Normalize: true, NormRule: route.NormSum, SelectionBias: true},
 		{Experts: 32, TopK: 4, Score: route.Sigmoid, Normalize: true, NormRule: route.NormClamp, NormMin: 2},
+		{Experts: 64, TopK: 6, Score: route.Sigmoid, Groups: 8, TopGroups: 3, Normalize: true, NormRule: route.NormSum, Scale: 2.5},
 		// LongCat-Flash: 512 real + 256 zero experts, softmax + bias, 6.0.
 		{Experts: 768, TopK: 12, Score: route.Softmax, Scale: 6, SelectionBias: true, ZeroExperts: 256},
 		// Nemotron 3 Super: 512, top-22, sigmoid + bias, scale 5.
@@ -411,6 +412,17 @@ func TestSqrtSoftplusOverflow(t *testing.T) {
 	if out.IDs[1] != 1 || out.Load[1] != 1 || out.Load[0] != 0 {
 		t.Errorf("ids %v load %v", out.IDs, out.Load)
 	}
+	// An expert scale of 0 on the overflowing weight must not make it NaN
+	// (found by FuzzRouter); the first of the two bad tokens is named.
+	out = outputs(3, cfg)
+	err = rt.Route(out, route.Input{Logits: []float32{0, 1, math.MaxFloat32, 0, 1e38, 0}, Tokens: 3, ExpertScale: []float32{0, 1}})
+	if !errors.As(err, &ne) || ne.Input != "weights" || ne.Token != 1 {
+		t.Fatalf("got %v, want a NonFiniteError for the weights of token 1", err)
+	}
+	checkSafe(t, out, 2, 1)
+	if out.IDs[0] != 1 || math.Abs(float64(out.Weights[0])-1e20*sp64(1)) > 1e13 || out.Load[1] != 1 || out.Load[0] != 0 {
+		t.Errorf("token 0: id %v weight %v, load %v", out.IDs[0], out.Weights[0], out.Load)
+	}
 }
 
 // TestZeroExperts: LongCat-Flash's 768 columns, the last 256 identity
@@ -737,7 +749,8 @@ func TestHashIDs(t *testing.T) {
 		t.Errorf("HashIDs = %v", dst)
 	}
 	var fe *route.ForcedIDError
-	if err := route.HashIDs(dst[:4], []int32{1, 4}, table, 2, 8); !errors.As(err, &fe) || fe.Token != 1 || fe.Slot != -1 || !eqIDs(dst[:4], 0, 1, 0, 1) {
+	if err := route.HashIDs(dst[:4], []int32{1, 4}, table, 2, 8); !errors.As(err, &fe) || fe.Token != 1 || fe.Slot != -1 || !eqIDs(dst[:4], 0, 1, 0, 1) ||
+		!strings.Contains(err.Error(), "token 1: 4 is a token id outside the table's vocabulary [0, 4)") {
 		t.Errorf("token id out of vocabulary: %v, dst %v", err, dst)
 	}
 	bad := []int32{0, 1, 5, 5}

@@ -135,14 +135,18 @@ func (e *NonFiniteError) Error() string {
 
 func (e *NonFiniteError) Unwrap() error { return ErrNonFinite }
 
-// ForcedIDError names the first bad forced id.
+// ForcedIDError names the first bad forced id. HashIDs reports a token id
+// outside its table with Slot -1 and ID the token id.
 type ForcedIDError struct {
 	Token, Slot int
 	ID          int32
-	Reason      string // "out of range [0, E)" or "repeats slot N"
+	Reason      string // "is out of range [0, E)", "repeats slot N", or HashIDs' token id reason
 }
 
 func (e *ForcedIDError) Error() string {
+	if e.Slot < 0 {
+		return fmt.Sprintf("moegate: bad forced expert id: token %d: %d %s", e.Token, e.ID, e.Reason)
+	}
 	return fmt.Sprintf("moegate: bad forced expert id: token %d, slot %d: id %d %s", e.Token, e.Slot, e.ID, e.Reason)
 }
 
@@ -156,6 +160,10 @@ type router struct {
 	impl   asm.Impl
 	plan   asm.Plan
 	noBias asm.Plan // plan for calls without a bias: plan or its canonical form
+	// sigCanon: sigmoid NormSum on a SIMD implementation runs its NormEps
+	// form and asm.FixSigmoidSum (asm.Plan.SigmoidCanonical).
+	sigCanon    asm.Plan
+	hasSigCanon bool
 	// mayOverflow: a weight can exceed math.MaxFloat32 (sqrtsoftplus
 	// scores reach 1.8e19; unnormalised and scaled by more than 1.8e19).
 	mayOverflow bool
@@ -218,6 +226,9 @@ func newRouter(cfg Config, impl asm.Impl) (*router, error) {
 		r.plan.NormRule, r.plan.NormMin = asm.NormEps, 0
 	}
 	r.noBias, _ = r.plan.Canonical()
+	if c, ok := r.plan.SigmoidCanonical(); ok && asm.Effective(impl, &c) == impl && impl != asm.Go {
+		r.sigCanon, r.hasSigCanon = c, true
+	}
 	r.mayOverflow = cfg.Score == SqrtSoftplus && !cfg.Normalize && cfg.Scale > 1e19
 	return r, nil
 }
@@ -238,23 +249,25 @@ func (r *router) Route(out Output, in Input) error {
 	if in.LogitsHalf != nil {
 		return r.routeHalf(out, in, stride)
 	}
-	for _, v := range []struct {
-		name string
-		b    []float32
-	}{{"bias", in.Bias}, {"expert scale", in.ExpertScale}} {
-		for i, x := range v.b {
-			if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
-				safeFill(out, K)
-				return &NonFiniteError{Input: v.name, Token: -1, Expert: i, Value: x}
-			}
-		}
+	if err := checkFinite("bias", in.Bias); err != nil {
+		safeFill(out, K)
+		return err
+	}
+	if err := checkFinite("expert scale", in.ExpertScale); err != nil {
+		safeFill(out, K)
+		return err
 	}
 	// Calls without a bias may run a canonical plan of the same bits
-	// (asm.Plan.Canonical); every other call runs r.plan, which asm.Route
-	// hands to the Go reference where the SIMD kernels lack its rules.
+	// (asm.Plan.Canonical), sigmoid NormSum its NormEps form with a fix-up
+	// (asm.Plan.SigmoidCanonical); every other call runs r.plan, which
+	// asm.Route hands to the Go reference where the SIMD kernels lack its
+	// rules.
 	plan := &r.plan
 	if in.Bias == nil {
 		plan = &r.noBias
+	}
+	if r.hasSigCanon {
+		plan = &r.sigCanon
 	}
 	s, _ := r.pool.Get().(*asm.Scratch)
 	if s == nil {
@@ -301,18 +314,26 @@ func (r *router) Route(out Output, in Input) error {
 				raceKernel(s, ids, w, load, x[:(n-1)*stride+E], in.Bias)
 			}
 			b = asm.Route(r.impl, plan, s, ids, w, load, x, stride, in.Bias)
+			if r.hasSigCanon {
+				asm.FixSigmoidSum(&r.plan, ids, w, x, stride)
+			}
 		}
 		if b >= 0 && firstBad < 0 {
 			firstBad = t0 + b
 		}
 		t0 += n
 	}
+	var overflow *NonFiniteError
+	if r.mayOverflow {
+		// Before the expert scales: an infinite weight times a zero scale
+		// would be NaN.
+		overflow = overflowRows(out, load, K)
+	}
 	if in.ExpertScale != nil {
 		expertScale(out, in.ExpertScale)
-	}
-	var overflow *NonFiniteError
-	if in.ExpertScale != nil || r.mayOverflow {
-		overflow = overflowRows(out, load, K)
+		if o := overflowRows(out, load, K); o != nil && (overflow == nil || o.Token < overflow.Token) {
+			overflow = o
+		}
 	}
 	r.pool.Put(s) // after the last use of its load sink
 	if firstForced >= 0 {
@@ -328,6 +349,17 @@ func (r *router) Route(out Output, in Input) error {
 	}
 	if overflow != nil {
 		return overflow
+	}
+	return nil
+}
+
+// checkFinite returns a *NonFiniteError naming the first NaN or infinity
+// of a per-expert input, or nil.
+func checkFinite(name string, v []float32) error {
+	for i, x := range v {
+		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
+			return &NonFiniteError{Input: name, Token: -1, Expert: i, Value: x}
+		}
 	}
 	return nil
 }
