@@ -9,7 +9,7 @@
 // Twins: CombineF32Generic, CombineBF16Generic (combine.go), on the first
 // h elements of the row.
 // Register map: combine_amd64.h; Y0-Y3 accumulators, Y4 = w[j]
-// broadcast, Y5-Y10 products and conversions, Y11-Y15 bf16 constants.
+// broadcast, Y5-Y9 products and conversions, Y10-Y15 bf16 constants.
 // Preconditions: n >= 1, h a multiple of 8, every row pointer valid for h
 // elements; x may be nil only when no rows[j] < 0.
 
@@ -78,16 +78,17 @@ done:
 
 // func combineBF16AVX2(out, y *uint16, ystride int, x *uint16, rows *int32, w *float32, n, h int)
 // Twin: CombineBF16Generic(out[:h], y, ystride, x, rows[:n], w[:n]).
-// Each source element is widened exactly (VPMOVZXWD, then << 16), the
-// sum is the float32 one of combineF32AVX2, and BF16_ROUND_Y rounds it
-// once (F32ToBF16). Blocks of 32 elements, then of 8.
+// Each source element is widened exactly (the even/odd split of
+// combine_amd64.h in blocks of 32 and 16 elements; VPMOVZXWD then << 16
+// in blocks of 8), the sum is the float32 one of combineF32AVX2, and it
+// is rounded once (F32ToBF16). Y0/Y1 and Y2/Y3: even/odd accumulators.
 TEXT ·combineBF16AVX2(SB), NOSPLIT, $0-64
 	LOAD_ARGS(1)
 	BF16_CONSTS_AVX2
 
 bloop32:
 	CMPQ CX, $32
-	JB   bloop8
+	JB   bloop16
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -97,36 +98,22 @@ bloop32:
 bj32:
 	SRC(AX)
 	VBROADCASTSS (R10)(R12*4), Y4
-	VPMOVZXWD    (AX)(BX*1), Y5
-	VPMOVZXWD    16(AX)(BX*1), Y6
-	VPMOVZXWD    32(AX)(BX*1), Y7
-	VPMOVZXWD    48(AX)(BX*1), Y8
-	VPSLLD       $16, Y5, Y5
-	VPSLLD       $16, Y6, Y6
-	VPSLLD       $16, Y7, Y7
-	VPSLLD       $16, Y8, Y8
-	VMULPS       Y5, Y4, Y5
-	VMULPS       Y6, Y4, Y6
-	VMULPS       Y7, Y4, Y7
-	VMULPS       Y8, Y4, Y8
-	VADDPS       Y5, Y0, Y0
-	VADDPS       Y6, Y1, Y1
-	VADDPS       Y7, Y2, Y2
-	VADDPS       Y8, Y3, Y3
+	EO16_Y(0, Y0, Y1)
+	EO16_Y(32, Y2, Y3)
 	INCQ         R12
 	CMPQ         R12, R11
 	JB           bj32
-	BF16_ROUND_Y(Y0, Y5, Y6)
-	BF16_ROUND_Y(Y1, Y5, Y6)
-	BF16_ROUND_Y(Y2, Y5, Y6)
-	BF16_ROUND_Y(Y3, Y5, Y6)
-	STORE_BF16_Y(Y0, X0, X5, 0)
-	STORE_BF16_Y(Y1, X1, X5, 16)
-	STORE_BF16_Y(Y2, X2, X5, 32)
-	STORE_BF16_Y(Y3, X3, X5, 48)
+	BF16_ROUND_HI_Y(Y0, Y5, Y9)
+	BF16_ROUND_HI_Y(Y1, Y6, Y9)
+	BF16_ROUND_HI_Y(Y2, Y7, Y9)
+	BF16_ROUND_HI_Y(Y3, Y8, Y9)
+	STORE_EO_Y(Y5, Y6, 0)
+	STORE_EO_Y(Y7, Y8, 32)
 	ADDQ $64, BX
 	SUBQ $32, CX
 	JMP  bloop32
+
+	BF16_BLOCK16_Y(bloop16, bj16, bloop8)
 
 bloop8:
 	CMPQ   CX, $8

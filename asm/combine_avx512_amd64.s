@@ -3,15 +3,15 @@
 // AVX-512 combine kernels of package dispatch: one token's output row as
 // the weighted sum of its experts' rows.
 //
-// Requires: AVX512F (zmm arithmetic, VPBROADCASTD from a GPR, VPMOVZXWD
-// to zmm, VPCMPGTD to an opmask, merge-masked VPORD, VPMOVDW), plus AVX
-// and AVX2 for the 8-element blocks (the AVX2 kernels' code). No FMA:
+// Requires: AVX512F (zmm arithmetic, VPBROADCASTD from a GPR, VPCMPGTD to
+// an opmask, merge-masked VPORD), plus AVX and AVX2 for the 8- and
+// 16-element blocks (the AVX2 kernels' code). No FMA:
 // each product is rounded (VMULPS) before the add (VADDPS).
 // Twins: CombineF32Generic, CombineBF16Generic (combine.go), on the first
 // h elements of the row.
 // Register map: combine_amd64.h; Z0-Z3 accumulators, Z4 = w[j]
-// broadcast, Z5-Z10 products and conversions, Z11-Z15 bf16 constants
-// (their low halves Y11-Y15 serve the 8-element blocks), K1 NaN lanes.
+// broadcast, Z5-Z9 products and conversions, Z10-Z15 bf16 constants
+// (their low halves Y10-Y15 serve the ymm blocks), K1 NaN lanes.
 // Preconditions: n >= 1, h a multiple of 8, every row pointer valid for h
 // elements; x may be nil only when no rows[j] < 0.
 
@@ -94,23 +94,45 @@ done:
 	VZEROUPPER
 	RET
 
-// BF16_ROUND_Z(acc, t, u): BF16_ROUND_Y on 16 lanes, the NaN lanes
-// chosen by merge-masking (K1); result in t.
-#define BF16_ROUND_Z(acc, t, u) \
+// BF16_ROUND_HI_Z(acc, t, u): BF16_ROUND_HI_Y on 16 lanes, the NaN lanes
+// chosen by merge-masking (K1); t holds each bfloat16 in the high half of
+// its dword.
+#define BF16_ROUND_HI_Z(acc, t, u) \
 	VPSRLD   $16, acc, t; \
 	VPANDD   Z13, t, t; \
 	VPADDD   Z12, t, t; \
 	VPADDD   acc, t, t; \
 	VPANDD   Z14, acc, u; \
 	VPCMPGTD Z15, u, K1; \
-	VPORD    Z11, acc, K1, t; \
-	VPSRLD   $16, t, t
+	VPORD    Z11, acc, K1, t
+
+// EO32_Z(off, ev, od): even and odd accumulators += w (Z4) times the 32
+// elements at off(AX)(BX*1) (combine_amd64.h's even/odd split); Z5, Z6
+// scratch.
+#define EO32_Z(off, ev, od) \
+	VMOVDQU32 off(AX)(BX*1), Z5; \
+	VPSLLD    $16, Z5, Z6; \
+	VPANDD    Z10, Z5, Z5; \
+	VMULPS    Z6, Z4, Z6; \
+	VMULPS    Z5, Z4, Z5; \
+	VADDPS    Z6, ev, ev; \
+	VADDPS    Z5, od, od
+
+// STORE_EO_Z(even, odd, off): 32 uint16 at off(DI)(BX*1); clobbers both.
+#define STORE_EO_Z(even, odd, off) \
+	VPSRLD    $16, even, even; \
+	VPANDD    Z10, odd, odd; \
+	VPORD     even, odd, odd; \
+	VMOVDQU32 odd, off(DI)(BX*1)
 
 // func combineBF16AVX512(out, y *uint16, ystride int, x *uint16, rows *int32, w *float32, n, h int)
 // Twin: CombineBF16Generic(out[:h], y, ystride, x, rows[:n], w[:n]).
-// Blocks of 64 elements, then 16, then 8 (the AVX2 code).
+// Blocks of 64 elements (the even/odd split, Z0/Z1 and Z2/Z3 even/odd
+// accumulators), then 16 and 8 (the AVX2 kernel's ymm code).
 TEXT ·combineBF16AVX512(SB), NOSPLIT, $0-64
 	LOAD_ARGS(1)
+	MOVL $0xffff0000, AX
+	VPBROADCASTD AX, Z10
 	MOVL $0x00400000, AX
 	VPBROADCASTD AX, Z11
 	MOVL $0x7fff, AX
@@ -134,58 +156,22 @@ bloop64:
 bj64:
 	SRC(AX)
 	VBROADCASTSS (R10)(R12*4), Z4
-	VPMOVZXWD    (AX)(BX*1), Z5
-	VPMOVZXWD    32(AX)(BX*1), Z6
-	VPMOVZXWD    64(AX)(BX*1), Z7
-	VPMOVZXWD    96(AX)(BX*1), Z8
-	VPSLLD       $16, Z5, Z5
-	VPSLLD       $16, Z6, Z6
-	VPSLLD       $16, Z7, Z7
-	VPSLLD       $16, Z8, Z8
-	VMULPS       Z5, Z4, Z5
-	VMULPS       Z6, Z4, Z6
-	VMULPS       Z7, Z4, Z7
-	VMULPS       Z8, Z4, Z8
-	VADDPS       Z5, Z0, Z0
-	VADDPS       Z6, Z1, Z1
-	VADDPS       Z7, Z2, Z2
-	VADDPS       Z8, Z3, Z3
+	EO32_Z(0, Z0, Z1)
+	EO32_Z(64, Z2, Z3)
 	INCQ         R12
 	CMPQ         R12, R11
 	JB           bj64
-	BF16_ROUND_Z(Z0, Z5, Z9)
-	BF16_ROUND_Z(Z1, Z6, Z9)
-	BF16_ROUND_Z(Z2, Z7, Z9)
-	BF16_ROUND_Z(Z3, Z8, Z9)
-	VPMOVDW      Z5, (DI)(BX*1)
-	VPMOVDW      Z6, 32(DI)(BX*1)
-	VPMOVDW      Z7, 64(DI)(BX*1)
-	VPMOVDW      Z8, 96(DI)(BX*1)
+	BF16_ROUND_HI_Z(Z0, Z5, Z9)
+	BF16_ROUND_HI_Z(Z1, Z6, Z9)
+	BF16_ROUND_HI_Z(Z2, Z7, Z9)
+	BF16_ROUND_HI_Z(Z3, Z8, Z9)
+	STORE_EO_Z(Z5, Z6, 0)
+	STORE_EO_Z(Z7, Z8, 64)
 	ADDQ         $128, BX
 	SUBQ         $64, CX
 	JMP          bloop64
 
-bloop16:
-	CMPQ   CX, $16
-	JB     bloop8
-	VPXORD Z0, Z0, Z0
-	XORQ   R12, R12
-
-bj16:
-	SRC(AX)
-	VBROADCASTSS (R10)(R12*4), Z4
-	VPMOVZXWD    (AX)(BX*1), Z5
-	VPSLLD       $16, Z5, Z5
-	VMULPS       Z5, Z4, Z5
-	VADDPS       Z5, Z0, Z0
-	INCQ         R12
-	CMPQ         R12, R11
-	JB           bj16
-	BF16_ROUND_Z(Z0, Z5, Z9)
-	VPMOVDW      Z5, (DI)(BX*1)
-	ADDQ         $32, BX
-	SUBQ         $16, CX
-	JMP          bloop16
+	BF16_BLOCK16_Y(bloop16, bj16, bloop8)
 
 bloop8:
 	CMPQ   CX, $8
