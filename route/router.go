@@ -208,8 +208,10 @@ func (r *router) Route(out Output, in Input) error {
 		return fmt.Errorf("%w: ExpertScale, Mask and ForcedIDs are not implemented yet", ErrUnsupported)
 	}
 	if in.Bias != nil {
+		// float32 compares: the float64 conversion made this loop cost about
+		// 3 ns per expert (DeepSeek-V3 at T=1: 1.3 us of a 1.5 us call).
 		for i, v := range in.Bias[:E] {
-			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 { // NaN or ±Inf
 				safeFill(out, K)
 				return &NonFiniteError{Input: "bias", Token: -1, Expert: i, Value: v}
 			}
