@@ -90,7 +90,6 @@ func (r *router) routeHalf(out Output, in Input, stride int) error {
 	if hs == nil {
 		hs = &halfScratch{x: make([]float32, halfChunk(E)*E), load: make([]int64, E)}
 	}
-	clear(out.Load)
 	f := in.HalfFormat.asm()
 	var firstErr error
 	nc := halfChunk(E)
@@ -116,11 +115,15 @@ func (r *router) routeHalf(out Output, in Input, stride int) error {
 			sub.ForcedIDs = in.ForcedIDs[t0*K : (t0+n)*K]
 		}
 		so := Output{IDs: out.IDs[t0*K : (t0+n)*K], Weights: out.Weights[t0*K : (t0+n)*K]}
-		if out.Load != nil {
+		// The first sub-chunk's counts overwrite out.Load (as Route does);
+		// later ones are added.
+		if out.Load != nil && t0 > 0 {
 			so.Load = hs.load
+		} else {
+			so.Load = out.Load
 		}
 		err := r.Route(so, sub)
-		if out.Load != nil {
+		if out.Load != nil && t0 > 0 {
 			for i, v := range hs.load {
 				out.Load[i] += v
 			}
