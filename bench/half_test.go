@@ -153,3 +153,62 @@ func TestHalfInputs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRouteHalfSplit isolates the cost of routing a batch as
+// sub-chunks: float32 logits in one Route call, the same values as
+// bfloat16 in one call (converted and routed a sub-chunk at a time), and
+// the float32 logits again in one Route call per sub-chunk
+// (f32split-ns/token), T = 4096, the fastest of the iterations
+// (-benchtime 200x). When bf16 is close to f32split, the half path's extra
+// cost is the per-call cost, not the conversion.
+//
+//	go test ./bench -run '^$' -bench BenchmarkRouteHalfSplit -benchtime 200x
+func BenchmarkRouteHalfSplit(b *testing.B) {
+	for _, name := range []string{"mixtral-8x7b", "llama4-scout", "qwen3-moe", "deepseek-v3"} {
+		p, err := route.LookupPreset(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		const T = 4096
+		b.Run(fmt.Sprintf("%s/T=%d", name, T), func(b *testing.B) {
+			bf, bf32, _, _ := halfInputs(p, T)
+			K, E := p.Config.TopK, p.Config.Experts
+			out := route.Output{IDs: make([]int32, T*K), Weights: make([]float32, T*K), Load: make([]int64, E)}
+			rt, err := route.New(p.Config)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sub := min(max(16384/E, 1), 256)
+			one := func(in route.Input) time.Duration {
+				t0 := time.Now()
+				if err := rt.Route(out, in); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t0)
+			}
+			split := func() time.Duration {
+				t0 := time.Now()
+				for s := 0; s < T; s += sub {
+					n := min(sub, T-s)
+					in := bf32
+					in.Logits, in.Tokens = bf32.Logits[s*E:(s+n)*E], n
+					o := route.Output{IDs: out.IDs[s*K : (s+n)*K], Weights: out.Weights[s*K : (s+n)*K], Load: out.Load}
+					if err := rt.Route(o, in); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return time.Since(t0)
+			}
+			inf := time.Duration(math.MaxInt64)
+			m32, mbf, msp := inf, inf, inf
+			for b.Loop() {
+				m32 = min(m32, one(bf32))
+				mbf = min(mbf, one(bf))
+				msp = min(msp, split())
+			}
+			b.ReportMetric(float64(m32)/T, "f32-ns/token")
+			b.ReportMetric(float64(mbf)/T, "bf16-ns/token")
+			b.ReportMetric(float64(msp)/T, "f32split-ns/token")
+		})
+	}
+}
