@@ -382,6 +382,9 @@ func TestHalfZeroAllocs(t *testing.T) {
 					h[i] = toHalf(f, float32(r.NormFloat64()*2))
 				}
 				half := route.Input{LogitsHalf: h, HalfFormat: f, Tokens: T}
+				if f == route.Float16 {
+					half.Bias = make([]float32, E)
+				}
 				for _, load := range [][]int64{nil, make([]int64, E)} {
 					out := route.Output{IDs: make([]int32, T*K), Weights: make([]float32, T*K), Load: load}
 					if a := testing.AllocsPerRun(10, func() {
@@ -389,7 +392,7 @@ func TestHalfZeroAllocs(t *testing.T) {
 							t.Fatal(err)
 						}
 					}); a != 0 {
-						t.Errorf("%s on %s (%v, load %v): %v allocs per Route", p.Name, impl, f, load != nil, a)
+						t.Errorf("%s on %s (%v, bias %v, load %v): %v allocs per Route", p.Name, impl, f, half.Bias != nil, load != nil, a)
 					}
 				}
 			}
