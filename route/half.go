@@ -131,16 +131,19 @@ func (r *router) routeHalf(out Output, in Input, stride int) error {
 		if err == nil {
 			continue
 		}
+		// As RouteParallel combines its shards (firstError): an error about
+		// one token (a non-finite logit, a forced id) leaves the rest of the
+		// batch routed, and the earliest is returned; an error about the
+		// whole batch (bias, expert scale) comes from the first sub-chunk,
+		// and every output is made safe.
 		var nf *NonFiniteError
-		if errors.As(err, &nf) && nf.Token >= 0 {
-			// Per-token: the rest of the batch is routed, as one call does.
+		var fe *ForcedIDError
+		if errors.As(err, &nf) && nf.Token >= 0 || errors.As(err, &fe) && fe.Token >= 0 {
 			if firstErr == nil {
 				firstErr = offsetTokens(err, t0)
 			}
 			continue
 		}
-		// About the whole batch (bias, expert scale) or one that stops a
-		// call: one call over the batch leaves every output safe.
 		r.half.Put(hs)
 		safeFill(out, K)
 		return offsetTokens(err, t0)
