@@ -89,7 +89,6 @@ func (r *router) routeHalf(out Output, in Input, stride int) error {
 	if hs == nil {
 		hs = &halfScratch{x: make([]float32, halfChunk(E)*E), load: make([]int64, E)}
 	}
-	clear(out.Load)
 	f := in.HalfFormat.asm()
 	var firstErr error
 	nc := halfChunk(E)
@@ -115,11 +114,15 @@ func (r *router) routeHalf(out Output, in Input, stride int) error {
 			sub.ForcedIDs = in.ForcedIDs[t0*K : (t0+n)*K]
 		}
 		so := Output{IDs: out.IDs[t0*K : (t0+n)*K], Weights: out.Weights[t0*K : (t0+n)*K]}
-		if out.Load != nil {
+		// The first sub-chunk's counts overwrite out.Load (as Route does);
+		// later ones are added.
+		if out.Load != nil && t0 > 0 {
 			so.Load = hs.load
+		} else {
+			so.Load = out.Load
 		}
 		err := r.Route(so, sub)
-		if out.Load != nil {
+		if out.Load != nil && t0 > 0 {
 			for i, v := range hs.load {
 				out.Load[i] += v
 			}
@@ -127,13 +130,16 @@ func (r *router) routeHalf(out Output, in Input, stride int) error {
 		if err == nil {
 			continue
 		}
+		// As RouteParallel combines its shards (firstError): an error about
+		// one token (a non-finite logit, a forced id, an overflowing
+		// weight) leaves the rest of the batch routed, and the one a single
+		// call reports is returned; an error about the whole batch (bias,
+		// expert scale) comes from the first sub-chunk, and every output is
+		// made safe.
 		if errRank(err) < rankBatch {
-			// Per-token: the rest of the batch is routed, as one call does.
 			firstErr = mergeErr(firstErr, offsetTokens(err, t0))
 			continue
 		}
-		// About the whole batch (bias, expert scale) or one that stops a
-		// call: one call over the batch leaves every output safe.
 		r.half.Put(hs)
 		safeFill(out, K)
 		return offsetTokens(err, t0)

@@ -382,6 +382,9 @@ func TestHalfZeroAllocs(t *testing.T) {
 					h[i] = toHalf(f, float32(r.NormFloat64()*2))
 				}
 				half := route.Input{LogitsHalf: h, HalfFormat: f, Tokens: T}
+				if f == route.Float16 {
+					half.Bias = make([]float32, E)
+				}
 				for _, load := range [][]int64{nil, make([]int64, E)} {
 					out := route.Output{IDs: make([]int32, T*K), Weights: make([]float32, T*K), Load: load}
 					if a := testing.AllocsPerRun(10, func() {
@@ -389,10 +392,58 @@ func TestHalfZeroAllocs(t *testing.T) {
 							t.Fatal(err)
 						}
 					}); a != 0 {
-						t.Errorf("%s on %s (%v, load %v): %v allocs per Route", p.Name, impl, f, load != nil, a)
+						t.Errorf("%s on %s (%v, bias %v, load %v): %v allocs per Route", p.Name, impl, f, half.Bias != nil, load != nil, a)
 					}
 				}
 			}
+		}
+	})
+}
+
+// TestHalfOtherInputs: Mask, ForcedIDs (valid and with a bad id in a later
+// sub-chunk) and ExpertScale give the same results for half logits as for
+// their float32 conversion, whatever Route does with them.
+func TestHalfOtherInputs(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(31, 32))
+		p, err := route.LookupPreset("deepseek-v3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, got := routers(t, p.Config, impl)
+		E, K := p.Config.Experts, p.Config.TopK
+		const T = 150 // three sub-chunks of 64
+		in := testutil.RandInput(r, p.Config, T, false)
+		half, conv := halfOf(r, route.BFloat16, in, E, false)
+		mask := make([]bool, T)
+		for i := range mask {
+			mask[i] = r.IntN(4) != 0
+		}
+		forced := make([]int32, T*K)
+		for t := 0; t < T; t++ {
+			for k, e := range r.Perm(E)[:K] {
+				forced[t*K+k] = int32(e)
+			}
+		}
+		badForced := append([]int32(nil), forced...)
+		badForced[130*K+2] = int32(E)
+		scale := make([]float32, E)
+		for i := range scale {
+			scale[i] = float32(0.5 + r.Float64())
+		}
+		for _, c := range []struct {
+			name string
+			set  func(*route.Input)
+		}{
+			{"mask", func(in *route.Input) { in.Mask = mask }},
+			{"forced", func(in *route.Input) { in.ForcedIDs = forced }},
+			{"bad forced id", func(in *route.Input) { in.ForcedIDs = badForced }},
+			{"expert scale", func(in *route.Input) { in.ExpertScale = scale }},
+		} {
+			h, x := half, conv
+			c.set(&h)
+			c.set(&x)
+			halfDiff(t, ref, got, h, x, c.name)
 		}
 	})
 }

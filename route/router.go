@@ -356,8 +356,11 @@ func (r *router) Route(out Output, in Input) error {
 // checkFinite returns a *NonFiniteError naming the first NaN or infinity
 // of a per-expert input, or nil.
 func checkFinite(name string, v []float32) error {
+	// float32 compares: with a float64 conversion this loop cost about
+	// 3 ns per expert (DeepSeek-V3, T=1, avx512: 1.29 us per call, then
+	// 0.43; BenchmarkRouteHalf/deepseek-v3/T=1 f32-ns/token).
 	for i, x := range v {
-		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
+		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 { // NaN or ±Inf
 			return &NonFiniteError{Input: name, Token: -1, Expert: i, Value: x}
 		}
 	}
