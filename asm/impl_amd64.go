@@ -470,9 +470,7 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []f
 		// ExpNeg(v - 0) == ExpNeg(v) for every v (v - 0 keeps -0).
 		kExpSum(impl, w, w, 0)
 		if !(logitSel && p.Normalize) {
-			for j := range w {
-				w[j] = w[j] / S
-			}
+			kDivBias(impl, w, nil, S) // w[j] / S, correctly rounded
 		}
 	}
 	if p.Normalize {
@@ -480,13 +478,12 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []f
 		for _, v := range w {
 			sum += v
 		}
-		d := sum + normEps
-		for j := range w {
-			w[j] = w[j] / d
-		}
+		kDivBias(impl, w, nil, sum+normEps)
 	}
-	for j := range w {
-		w[j] = float32(w[j] * p.Scale)
+	if p.Scale != 1 { // w * 1 == w: the weights are finite
+		for j := range w {
+			w[j] = float32(w[j] * p.Scale)
+		}
 	}
 	if load != nil {
 		for _, id := range ids {

@@ -15,7 +15,7 @@ import (
 // Run: go test -run '^$' -bench BenchmarkTopK32AMD64 ./asm/
 func BenchmarkTopK32AMD64(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 4))
-	const rows = 256 // distinct rows: a branch predictor must not learn them
+	const rows = 1024 // distinct rows: a branch predictor must not learn them
 	for _, nk := range [][2]int{{512, 10}, {512, 22}, {256, 32}, {1024, 16}, {128, 12}, {64, 32}} {
 		n, k := nk[0], nk[1]
 		x := make([]float32, n*rows)
@@ -115,6 +115,46 @@ func BenchmarkRouteLargeKAMD64(b *testing.B) {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/T, "ns/token")
 				b.ReportMetric(float64(c1-c0)/float64(b.N)/T, "cpu-ns/token")
 			})
+		}
+	}
+}
+
+// BenchmarkWeightsLargeKAMD64 measures simdWeights for K > 8 (the Go glue
+// around the exponential and sigmoid kernels), ns per token.
+// Run: go test -run '^$' -bench BenchmarkWeightsLargeKAMD64 ./asm/
+func BenchmarkWeightsLargeKAMD64(b *testing.B) {
+	const E = 512
+	r := rand.New(rand.NewPCG(5, 6))
+	row := make([]float32, E)
+	for i := range row {
+		row[i] = float32(r.NormFloat64())
+	}
+	tmp := make([]float32, E)
+	load := make([]int64, E)
+	sig := make([]float32, E)
+	kSigmoid(Best(), sig, row, nil)
+	for _, K := range []int{10, 22, 32} {
+		ids := make([]int32, K)
+		for j := range ids {
+			ids[j] = int32(j * 13)
+		}
+		w := make([]float32, K)
+		for _, mode := range []string{"softmax-norm", "sigmoid-kept-scale"} {
+			p := Plan{E: E, K: K, Softmax: mode == "softmax-norm", Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}
+			var sg []float32
+			if !p.Softmax {
+				sg, p.Scale = sig, 5
+			}
+			for _, impl := range Available() {
+				if impl == Go {
+					continue
+				}
+				b.Run(fmt.Sprintf("%s/K=%d/%v", mode, K, impl), func(b *testing.B) {
+					for b.Loop() {
+						simdWeights(impl, &p, tmp, w, ids, row, sg, p.Softmax, 0, 0, load)
+					}
+				})
+			}
 		}
 	}
 }
