@@ -110,3 +110,53 @@ func TestKernelTopK32Bad(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelTopK32GuardPage runs the kernels on values flush against a
+// guard page (an over-read faults), every n up to 80, with the ids.
+func TestKernelTopK32GuardPage(t *testing.T) {
+	for _, impl := range simdImpls(t) {
+		for n := 1; n <= 80; n++ {
+			x, free := guarded(t, n)
+			for i := range x {
+				x[i] = float32(i%7) - 3
+			}
+			for k := 9; k <= 32; k++ {
+				for pre := 0; pre < 2; pre++ {
+					want := make([]uint64, k)
+					topK(want, 0, x, 0)
+					got := make([]uint64, k)
+					ids := make([]int32, k)
+					topk32(impl, got, 0, x, 0, pre, negInf, ids)
+					for i := range want {
+						if got[i] != want[i] {
+							t.Fatalf("%v n=%d k=%d pre=%d: top = %x, want %x", impl, n, k, pre, got, want)
+						}
+					}
+				}
+			}
+			free()
+		}
+	}
+}
+
+// TestKernelTopKLargeK: kTopK and kTopKIDs beyond 32 are the Go heap.
+func TestKernelTopKLargeK(t *testing.T) {
+	r := rand.New(rand.NewPCG(36, 37))
+	for _, impl := range simdImpls(t) {
+		for _, k := range []int{31, 32, 33, 40, 64} {
+			vals := kernelInput(r, 300)
+			want := make([]uint64, k)
+			topK(want, 0, vals, 0)
+			got := make([]uint64, k)
+			ids := make([]int32, k)
+			if !kTopKIDs(impl, got, vals, ids) && k <= 32 {
+				t.Fatalf("%v k=%d: reported a bad row", impl, k)
+			}
+			for i := range want {
+				if got[i] != want[i] || ids[i] != int32(KeyIndex(want[i])) {
+					t.Fatalf("%v k=%d: top = %x ids %v, want %x", impl, k, got, ids, want)
+				}
+			}
+		}
+	}
+}
