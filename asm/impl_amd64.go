@@ -28,7 +28,8 @@ import (
 //	                  the top-K floor in one call (topk8_<isa>_amd64.s)
 //	weights8<ISA>     K <= 8: gather, Sigmoid (or the kept sigmoid) or
 //	                  ExpNeg(/S), normalisation, scale (AVX512: also the
-//	                  load counts)
+//	                  load counts); weights32AVX512 the same for K <= 32
+//	                  (weights32_avx512_amd64.s)
 //	weightsSoftmaxN<ISA>  softmax, logit selection, Normalize, K <= 8: the
 //	                  weights and load counts of a block of 64 tokens
 //	topk32<ISA>       top-K for 9 <= K <= 32: the topk8 design with a top of
@@ -408,7 +409,7 @@ var negInf = float32(math.Inf(-1))
 // cover every id. sig, when not nil, holds Sigmoid(row[i]) for every i
 // (sigmoid plans): K <= 8 gathers it instead of computing the K sigmoids.
 func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []float32, logitSel bool, m, S float32, load []int64) {
-	if len(w) <= 8 {
+	if len(w) <= 8 || impl == AVX512 && len(w) <= 32 {
 		// One kernel: gather, scores, normalisation and scale.
 		mode := 0
 		if !p.Softmax && sig != nil {
@@ -435,7 +436,11 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []f
 			if load != nil {
 				lp = &load[0]
 			}
-			weights8AVX512(&w[0], &ids[0], &row[0], lp, len(w), mode, m, S, p.Scale)
+			if len(w) <= 8 {
+				weights8AVX512(&w[0], &ids[0], &row[0], lp, len(w), mode, m, S, p.Scale)
+			} else {
+				weights32AVX512(&w[0], &ids[0], &row[0], lp, len(w), mode, m, S, p.Scale)
+			}
 			return
 		}
 		weights8AVX2(&w[0], &ids[0], &row[0], len(w), mode, m, S, p.Scale)
