@@ -340,8 +340,15 @@ TEXT ·topk32AVX512(SB), NOSPLIT, $0-80
 	KMOVW AX, K6
 	MOVL $0xAA, AX
 	KMOVW AX, K7
-	// The top: slots 0..k-1 (the rest zero).
-	MOVQ R8, CX
+	// The top: slots 0..n-1 (the rest zero; n = 0: no load, which
+	// would wait for the caller's clearing stores).
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
+	TESTQ BX, BX
+	JZ   ktopdone
+	MOVQ BX, CX
 	MOVQ $1, DX
 	SHLQ CX, DX
 	DECQ DX
@@ -356,6 +363,7 @@ TEXT ·topk32AVX512(SB), NOSPLIT, $0-80
 	SHRQ $8, DX
 	KMOVW DX, K3
 	VMOVDQU64.Z 192(DI), K3, Z27
+ktopdone:
 	LEAQ -1(R8), AX
 	ANDQ $15, AX
 	LEAQ 1(AX)(AX*1), DX
