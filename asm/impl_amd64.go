@@ -35,7 +35,8 @@ import (
 //	topk32<ISA>       top-K for 9 <= K <= 32: the topk8 design with a top of
 //	                  16 or 32 keys (bitonic merges; AVX2: on the stack)
 //	                  and a pre-pass bound (the K-th largest of 32 subset
-//	                  maxima); also the ids and the non-finite check
+//	                  maxima, or of 64 for larger K); also the ids and the
+//	                  non-finite check
 //	                  (topk32_avx2_amd64.s, topk32_avx512_amd64.s); K > 32
 //	                  uses RouteGeneric's heap
 //
@@ -407,7 +408,8 @@ var negInf = float32(math.Inf(-1))
 // kernel call over the gathered logits, followed by RouteGeneric's load
 // counts (load[id]++ for every chosen id; load nil: none). load and row
 // cover every id. sig, when not nil, holds Sigmoid(row[i]) for every i
-// (sigmoid plans): K <= 8 gathers it instead of computing the K sigmoids.
+// (sigmoid plans): K <= 8 (AVX512: K <= 32) gathers it instead of
+// computing the K sigmoids.
 func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []float32, logitSel bool, m, S float32, load []int64) {
 	if len(w) <= 8 || impl == AVX512 && len(w) <= 32 {
 		// One kernel: gather, scores, normalisation and scale.
