@@ -16,7 +16,7 @@ import (
 func BenchmarkTopK32AMD64(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 4))
 	const rows = 1024 // distinct rows: a branch predictor must not learn them
-	for _, nk := range [][2]int{{512, 10}, {512, 22}, {256, 32}, {1024, 16}, {128, 12}, {64, 32}} {
+	for _, nk := range [][2]int{{512, 10}, {512, 22}, {256, 32}, {1024, 16}, {128, 12}, {64, 32}, {16, 9}, {32, 16}, {32, 9}, {64, 12}} {
 		n, k := nk[0], nk[1]
 		x := make([]float32, n*rows)
 		for i := range x {
@@ -32,6 +32,9 @@ func BenchmarkTopK32AMD64(b *testing.B) {
 			}},
 			{"topk32AVX2", AVX2, func(top []uint64, vals []float32) int {
 				return topk32AVX2(&top[0], 0, len(top), &vals[0], len(vals), 0, 1, negInf, nil)
+			}},
+			{"topk32AVX2nopre", AVX2, func(top []uint64, vals []float32) int {
+				return topk32AVX2(&top[0], 0, len(top), &vals[0], len(vals), 0, 0, negInf, nil)
 			}},
 			{"topkAVX512", AVX512, func(top []uint64, vals []float32) int {
 				return topkAVX512(&top[0], 0, len(top), &vals[0], len(vals), 0)
@@ -76,6 +79,8 @@ var largeKPlans = []struct {
 	{"Nemotron3Super", Plan{E: 512, K: 22, Groups: 1, TopGroups: 1, Normalize: true, Scale: 5}, true},
 	{"E256K32", Plan{E: 256, K: 32, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}, true},
 	{"E1024K16", Plan{E: 1024, K: 16, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}, true},
+	{"E256G8K16", Plan{E: 256, K: 16, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5}, true},
+	{"E256G16K12", Plan{E: 256, K: 12, Groups: 16, TopGroups: 8, Normalize: true, Scale: 2.5}, true},
 }
 
 // BenchmarkRouteLargeKAMD64 is BenchmarkRouteAMD64 for the large-K shapes.
