@@ -28,13 +28,15 @@ import (
 //	                  the top-K floor in one call (topk8_<isa>_amd64.s)
 //	weights8<ISA>     K <= 8: gather, Sigmoid (or the kept sigmoid) or
 //	                  ExpNeg(/S), normalisation, scale (AVX512: also the
-//	                  load counts)
+//	                  load counts); weights32AVX512 the same for K <= 32
+//	                  (weights32_avx512_amd64.s)
 //	weightsSoftmaxN<ISA>  softmax, logit selection, Normalize, K <= 8: the
 //	                  weights and load counts of a block of 64 tokens
 //	topk32<ISA>       top-K for 9 <= K <= 32: the topk8 design with a top of
 //	                  16 or 32 keys (bitonic merges; AVX2: on the stack)
 //	                  and a pre-pass bound (the K-th largest of 32 subset
-//	                  maxima); also the ids and the non-finite check
+//	                  maxima, or of 64 for larger K); also the ids and the
+//	                  non-finite check
 //	                  (topk32_avx2_amd64.s, topk32_avx512_amd64.s); K > 32
 //	                  uses RouteGeneric's heap
 //
@@ -177,12 +179,24 @@ func kTopK(impl Impl, top []uint64, n int, vals []float32, base int, floor float
 		if len(top) <= 8 {
 			return topk8AVX512(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor, nil, 0, nil)
 		}
-		return topk32AVX512(&top[0], n, len(top), &vals[0], len(vals), base, 1, floor, nil)
+		return topk32AVX512(&top[0], n, len(top), &vals[0], len(vals), base, topk32Pre(n, len(top), len(vals)), floor, nil)
 	}
 	if len(top) <= 8 {
 		return topk8AVX2(&top[0], n, len(top), &vals[0], len(vals), base, prepassLanes(len(top)), floor, nil, 0)
 	}
-	return topk32AVX2(&top[0], n, len(top), &vals[0], len(vals), base, 1, floor, nil)
+	return topk32AVX2(&top[0], n, len(top), &vals[0], len(vals), base, topk32Pre(n, len(top), len(vals)), floor, nil)
+}
+
+// topk32Pre: whether topk32<ISA> runs its pre-pass for n keys held, k
+// wanted, nv values: not for a full top (its k-th key is the bound) nor
+// for nv <= 16, where the sort of the subset maxima costs more than the
+// candidates it saves (BenchmarkTopK32AMD64 16/9: 69 ns with, 52 without
+// on AVX512; 32/9 and up gain or break even).
+func topk32Pre(n, k, nv int) int {
+	if n < k && nv > 16 {
+		return 1
+	}
+	return 0
 }
 
 // kTopKIDs is kTopK from an empty top that also writes the K chosen
@@ -198,9 +212,9 @@ func kTopKIDs(impl Impl, top []uint64, vals []float32, ids []int32) bool {
 	if len(top) > 8 && len(top) <= 32 {
 		ids = ids[:len(top)]
 		if impl == AVX512 {
-			return topk32AVX512(&top[0], 0, len(top), &vals[0], len(vals), 0, 1, negInf, &ids[0]) >= 0
+			return topk32AVX512(&top[0], 0, len(top), &vals[0], len(vals), 0, topk32Pre(0, len(top), len(vals)), negInf, &ids[0]) >= 0
 		}
-		return topk32AVX2(&top[0], 0, len(top), &vals[0], len(vals), 0, 1, negInf, &ids[0]) >= 0
+		return topk32AVX2(&top[0], 0, len(top), &vals[0], len(vals), 0, topk32Pre(0, len(top), len(vals)), negInf, &ids[0]) >= 0
 	}
 	if kTopK(impl, top, 0, vals, 0, negInf) < 0 {
 		return false
@@ -406,9 +420,10 @@ var negInf = float32(math.Inf(-1))
 // kernel call over the gathered logits, followed by RouteGeneric's load
 // counts (load[id]++ for every chosen id; load nil: none). load and row
 // cover every id. sig, when not nil, holds Sigmoid(row[i]) for every i
-// (sigmoid plans): K <= 8 gathers it instead of computing the K sigmoids.
+// (sigmoid plans): K <= 8 (AVX512: K <= 32) gathers it instead of
+// computing the K sigmoids.
 func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []float32, logitSel bool, m, S float32, load []int64) {
-	if len(w) <= 8 {
+	if len(w) <= 8 || impl == AVX512 && len(w) <= 32 {
 		// One kernel: gather, scores, normalisation and scale.
 		mode := 0
 		if !p.Softmax && sig != nil {
@@ -435,7 +450,11 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []f
 			if load != nil {
 				lp = &load[0]
 			}
-			weights8AVX512(&w[0], &ids[0], &row[0], lp, len(w), mode, m, S, p.Scale)
+			if len(w) <= 8 {
+				weights8AVX512(&w[0], &ids[0], &row[0], lp, len(w), mode, m, S, p.Scale)
+			} else {
+				weights32AVX512(&w[0], &ids[0], &row[0], lp, len(w), mode, m, S, p.Scale)
+			}
 			return
 		}
 		weights8AVX2(&w[0], &ids[0], &row[0], len(w), mode, m, S, p.Scale)
@@ -470,9 +489,7 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []f
 		// ExpNeg(v - 0) == ExpNeg(v) for every v (v - 0 keeps -0).
 		kExpSum(impl, w, w, 0)
 		if !(logitSel && p.Normalize) {
-			for j := range w {
-				w[j] = w[j] / S
-			}
+			kDivBias(impl, w, nil, S) // w[j] / S, correctly rounded
 		}
 	}
 	if p.Normalize {
@@ -480,13 +497,12 @@ func simdWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []f
 		for _, v := range w {
 			sum += v
 		}
-		d := sum + normEps
-		for j := range w {
-			w[j] = w[j] / d
-		}
+		kDivBias(impl, w, nil, sum+normEps)
 	}
-	for j := range w {
-		w[j] = float32(w[j] * p.Scale)
+	if p.Scale != 1 { // w * 1 == w: the weights are finite
+		for j := range w {
+			w[j] = float32(w[j] * p.Scale)
+		}
 	}
 	if load != nil {
 		for _, id := range ids {

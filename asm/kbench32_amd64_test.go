@@ -15,8 +15,8 @@ import (
 // Run: go test -run '^$' -bench BenchmarkTopK32AMD64 ./asm/
 func BenchmarkTopK32AMD64(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 4))
-	const rows = 256 // distinct rows: a branch predictor must not learn them
-	for _, nk := range [][2]int{{512, 10}, {512, 22}, {256, 32}, {1024, 16}, {128, 12}, {64, 32}} {
+	const rows = 1024 // distinct rows: a branch predictor must not learn them
+	for _, nk := range [][2]int{{512, 10}, {512, 22}, {256, 32}, {1024, 16}, {128, 12}, {64, 32}, {16, 9}, {32, 16}, {32, 9}, {64, 12}} {
 		n, k := nk[0], nk[1]
 		x := make([]float32, n*rows)
 		for i := range x {
@@ -32,6 +32,9 @@ func BenchmarkTopK32AMD64(b *testing.B) {
 			}},
 			{"topk32AVX2", AVX2, func(top []uint64, vals []float32) int {
 				return topk32AVX2(&top[0], 0, len(top), &vals[0], len(vals), 0, 1, negInf, nil)
+			}},
+			{"topk32AVX2nopre", AVX2, func(top []uint64, vals []float32) int {
+				return topk32AVX2(&top[0], 0, len(top), &vals[0], len(vals), 0, 0, negInf, nil)
 			}},
 			{"topkAVX512", AVX512, func(top []uint64, vals []float32) int {
 				return topkAVX512(&top[0], 0, len(top), &vals[0], len(vals), 0)
@@ -76,6 +79,8 @@ var largeKPlans = []struct {
 	{"Nemotron3Super", Plan{E: 512, K: 22, Groups: 1, TopGroups: 1, Normalize: true, Scale: 5}, true},
 	{"E256K32", Plan{E: 256, K: 32, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}, true},
 	{"E1024K16", Plan{E: 1024, K: 16, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}, true},
+	{"E256G8K16", Plan{E: 256, K: 16, Groups: 8, TopGroups: 4, Normalize: true, Scale: 2.5}, true},
+	{"E256G16K12", Plan{E: 256, K: 12, Groups: 16, TopGroups: 8, Normalize: true, Scale: 2.5}, true},
 }
 
 // BenchmarkRouteLargeKAMD64 is BenchmarkRouteAMD64 for the large-K shapes.
@@ -115,6 +120,46 @@ func BenchmarkRouteLargeKAMD64(b *testing.B) {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/T, "ns/token")
 				b.ReportMetric(float64(c1-c0)/float64(b.N)/T, "cpu-ns/token")
 			})
+		}
+	}
+}
+
+// BenchmarkWeightsLargeKAMD64 measures simdWeights for K > 8 (the Go glue
+// around the exponential and sigmoid kernels), ns per token.
+// Run: go test -run '^$' -bench BenchmarkWeightsLargeKAMD64 ./asm/
+func BenchmarkWeightsLargeKAMD64(b *testing.B) {
+	const E = 512
+	r := rand.New(rand.NewPCG(5, 6))
+	row := make([]float32, E)
+	for i := range row {
+		row[i] = float32(r.NormFloat64())
+	}
+	tmp := make([]float32, E)
+	load := make([]int64, E)
+	sig := make([]float32, E)
+	kSigmoid(Best(), sig, row, nil)
+	for _, K := range []int{10, 22, 32} {
+		ids := make([]int32, K)
+		for j := range ids {
+			ids[j] = int32(j * 13)
+		}
+		w := make([]float32, K)
+		for _, mode := range []string{"softmax-norm", "sigmoid-kept-scale"} {
+			p := Plan{E: E, K: K, Softmax: mode == "softmax-norm", Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}
+			var sg []float32
+			if !p.Softmax {
+				sg, p.Scale = sig, 5
+			}
+			for _, impl := range Available() {
+				if impl == Go {
+					continue
+				}
+				b.Run(fmt.Sprintf("%s/K=%d/%v", mode, K, impl), func(b *testing.B) {
+					for b.Loop() {
+						simdWeights(impl, &p, tmp, w, ids, row, sg, p.Softmax, 0, 0, load)
+					}
+				})
+			}
 		}
 	}
 }

@@ -10,3 +10,6 @@ func topk32AVX512(top *uint64, n, k int, vals *float32, nv, base, pre int, floor
 
 //go:noescape
 func topk32AVX2(top *uint64, n, k int, vals *float32, nv, base, pre int, floor float32, ids *int32) int
+
+//go:noescape
+func weights32AVX512(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)

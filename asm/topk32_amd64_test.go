@@ -5,6 +5,7 @@ package asm
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -105,6 +106,105 @@ func TestKernelTopK32Bad(t *testing.T) {
 							t.Fatalf("%v n=%d pos=%d k=%d pre=%d: returned %d for %g", impl, n, pos, k, pre, got, x[pos])
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestKernelTopK32GuardPage runs the kernels on values flush against a
+// guard page (an over-read faults), every n up to 80, with the ids.
+func TestKernelTopK32GuardPage(t *testing.T) {
+	for _, impl := range simdImpls(t) {
+		for n := 1; n <= 80; n++ {
+			x, free := guarded(t, n)
+			for i := range x {
+				x[i] = float32(i%7) - 3
+			}
+			for k := 9; k <= 32; k++ {
+				for pre := 0; pre < 2; pre++ {
+					want := make([]uint64, k)
+					topK(want, 0, x, 0)
+					got := make([]uint64, k)
+					ids := make([]int32, k)
+					topk32(impl, got, 0, x, 0, pre, negInf, ids)
+					for i := range want {
+						if got[i] != want[i] {
+							t.Fatalf("%v n=%d k=%d pre=%d: top = %x, want %x", impl, n, k, pre, got, want)
+						}
+					}
+				}
+			}
+			free()
+		}
+	}
+}
+
+// TestKernelTopKLargeK: kTopK and kTopKIDs beyond 32 are the Go heap.
+func TestKernelTopKLargeK(t *testing.T) {
+	r := rand.New(rand.NewPCG(36, 37))
+	for _, impl := range simdImpls(t) {
+		for _, k := range []int{31, 32, 33, 40, 64} {
+			vals := kernelInput(r, 300)
+			want := make([]uint64, k)
+			topK(want, 0, vals, 0)
+			got := make([]uint64, k)
+			ids := make([]int32, k)
+			if !kTopKIDs(impl, got, vals, ids) && k <= 32 {
+				t.Fatalf("%v k=%d: reported a bad row", impl, k)
+			}
+			for i := range want {
+				if got[i] != want[i] || ids[i] != int32(KeyIndex(want[i])) {
+					t.Fatalf("%v k=%d: top = %x ids %v, want %x", impl, k, got, ids, want)
+				}
+			}
+		}
+	}
+}
+
+// TestKernelTopK32Long is a long seeded random differential run of the
+// kernels against topK (MOEGATE_LONG=1): random lengths up to 5000, every
+// k, rows of ties, specials and normals, random partial tops and floors.
+func TestKernelTopK32Long(t *testing.T) {
+	if os.Getenv("MOEGATE_LONG") == "" {
+		t.Skip("MOEGATE_LONG=1 runs it")
+	}
+	r := rand.New(rand.NewPCG(38, 39))
+	for _, impl := range simdImpls(t) {
+		for trial := 0; trial < 200000; trial++ {
+			n := 1 + r.IntN(5000)
+			var vals []float32
+			switch r.IntN(3) {
+			case 0:
+				rows := topk8Rows(r, n)
+				vals = rows[r.IntN(len(rows))]
+			case 1:
+				vals = kernelInput(r, n)
+			default:
+				vals = make([]float32, n)
+				for i := range vals {
+					vals[i] = float32(r.IntN(5)) // heavy ties
+				}
+			}
+			k := 9 + r.IntN(24)
+			prev := kernelInput(r, r.IntN(k+1))
+			start := make([]uint64, k+1)
+			start[k] = 99
+			n0 := topK(start[:k], 0, prev, 1<<20)
+			want := append([]uint64(nil), start...)
+			wn := topK(want[:k], n0, vals, 7)
+			floor := negInf
+			if wn == k && r.IntN(2) == 0 {
+				floor = keyValue(want[k-1]) - float32(r.IntN(2))
+			}
+			got := append([]uint64(nil), start...)
+			gn := topk32(impl, got[:k], n0, vals, 7, r.IntN(2), floor, nil)
+			if floor == negInf && gn != wn {
+				t.Fatalf("%v trial %d n=%d k=%d n0=%d: count %d, want %d", impl, trial, n, k, n0, gn, wn)
+			}
+			for i := range want {
+				if want[i] != got[i] {
+					t.Fatalf("%v trial %d n=%d k=%d n0=%d floor=%g: top = %x, want %x", impl, trial, n, k, n0, floor, got, want)
 				}
 			}
 		}

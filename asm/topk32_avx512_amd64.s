@@ -37,12 +37,13 @@
 // a NaN, which VMAXPS's operand order ignores), so the scan need not wait
 // for the merge. A final partial batch is padded with zero keys.
 //
-// Pre-pass (pre != 0): the maxima of 32 disjoint subsets of vals (lane j
-// of two accumulators, one element each per 32-value step; the tail in
-// the second; empty subsets -Inf) are sorted by a bitonic network of
-// VMINPS/VMAXPS, and the k-th largest of them is the bound: k distinct
-// elements of vals are >= it, so the k-th largest key of vals (and of the
-// top merged with vals) has a value >= it. A NaN in vals can make the
+// Pre-pass (pre != 0): the maxima of 32 (k <= 16) or 64 (k > 16)
+// disjoint subsets of vals (lane j of two or four accumulators, one
+// element each per 32- or 64-value step; the rest in the first two by 16
+// and the tail in the second; empty subsets -Inf) are sorted by bitonic
+// networks of VMINPS/VMAXPS, and the k-th largest of them is the bound: k
+// distinct elements of vals are >= it, so the k-th largest key of vals
+// (and of the top merged with vals) has a value >= it. A NaN in vals can make the
 // bound meaningless; the result is -1 then anyway.
 // ids (nil or not): also receives the k chosen indices (KeyIndex of each
 // key) as int32.
@@ -339,8 +340,15 @@ TEXT ·topk32AVX512(SB), NOSPLIT, $0-80
 	KMOVW AX, K6
 	MOVL $0xAA, AX
 	KMOVW AX, K7
-	// The top: slots 0..k-1 (the rest zero).
-	MOVQ R8, CX
+	// The top: slots 0..n-1 (the rest zero; n = 0: no load, which
+	// would wait for the caller's clearing stores).
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z26, Z26, Z26
+	VPXORQ Z27, Z27, Z27
+	TESTQ BX, BX
+	JZ   ktopdone
+	MOVQ BX, CX
 	MOVQ $1, DX
 	SHLQ CX, DX
 	DECQ DX
@@ -355,6 +363,7 @@ TEXT ·topk32AVX512(SB), NOSPLIT, $0-80
 	SHRQ $8, DX
 	KMOVW DX, K3
 	VMOVDQU64.Z 192(DI), K3, Z27
+ktopdone:
 	LEAQ -1(R8), AX
 	ANDQ $15, AX
 	LEAQ 1(AX)(AX*1), DX
@@ -367,7 +376,22 @@ TEXT ·topk32AVX512(SB), NOSPLIT, $0-80
 	JZ   kprenone
 	VMOVAPS Z2, Z3
 	VMOVAPS Z2, Z4
+	VMOVAPS Z2, Z5
+	VMOVAPS Z2, Z6
 	MOVQ SI, R13
+	CMPQ R8, $16
+	JBE  kpre32
+kpre64:
+	// k > 16: 64 subsets (Z3-Z6), then the rest into Z3/Z4 as below.
+	CMPQ CX, $64
+	JB   kpre32
+	VMAXPS (R13), Z3, Z3
+	VMAXPS 64(R13), Z4, Z4
+	VMAXPS 128(R13), Z5, Z5
+	VMAXPS 192(R13), Z6, Z6
+	ADDQ $256, R13
+	SUBQ $64, CX
+	JMP  kpre64
 kpre32:
 	CMPQ CX, $32
 	JB   kpre16
@@ -386,23 +410,47 @@ kpretail:
 	TESTQ CX, CX
 	JZ   kpresort
 	TAILK_AVX512(DX, K1)
-	VMOVAPS Z2, Z5
-	VMOVUPS (R13), K1, Z5
-	VMAXPS Z5, Z4, Z4
+	VMOVAPS Z2, Z7
+	VMOVUPS (R13), K1, Z7
+	VMAXPS Z7, Z4, Z4
 kpresort:
+	VMOVDQU32 topk32c<>+268(SB), Z0
+	CMPQ R8, $16
+	JA   kpre64sort
 	FSORT16(Z3, Z5, Z6)
 	FSORT16(Z4, Z7, Z11)
-	VMOVDQU32 topk32c<>+268(SB), Z5
-	VPERMPS Z4, Z5, Z4
-	// Z3 = the 16 largest (bitonic), Z4 = the 16 smallest.
-	VMAXPS Z4, Z3, Z5
-	VMINPS Z4, Z3, Z4
-	VMOVAPS Z5, Z3
-	CMPQ R8, $16
-	JBE  kprehi
-	VMOVAPS Z4, Z3
-kprehi:
+	VPERMPS Z4, Z0, Z4
+	// Z3 = the 16 largest (bitonic), sorted: the k-th is lane k-1.
+	VMAXPS Z4, Z3, Z3
 	FHC16(Z3, Z5, Z6)
+	JMP  kprepick
+kpre64sort:
+	// The 64 maxima: each register sorted, merged in pairs into two
+	// sorted runs of 32 (Z3 Z4, Z5 Z6), whose 32 largest are the bitonic
+	// sequence max(Z3 Z4, reverse(Z5 Z6)), sorted by a bitonic merge;
+	// the k-th (k > 16) is lane k-17 of the second half.
+	FSORT16(Z3, Z7, Z11)
+	FSORT16(Z4, Z12, Z13)
+	FSORT16(Z5, Z23, Z24)
+	FSORT16(Z6, Z25, Z30)
+	VPERMPS Z4, Z0, Z4
+	VPERMPS Z6, Z0, Z6
+	VMAXPS Z4, Z3, Z7
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z6, Z5, Z11
+	VMINPS Z6, Z5, Z6
+	FHC16(Z7, Z12, Z13)
+	FHC16(Z4, Z23, Z24)
+	FHC16(Z11, Z25, Z30)
+	FHC16(Z6, Z31, Z3)
+	// (Z7 Z4) and (Z11 Z6): sorted runs of 32.
+	VPERMPS Z6, Z0, Z6
+	VPERMPS Z11, Z0, Z11
+	VMAXPS Z6, Z7, Z7
+	VMAXPS Z11, Z4, Z4
+	VMINPS Z4, Z7, Z3
+	FHC16(Z3, Z12, Z13)
+kprepick:
 	VPBROADCASTD AX, Z5
 	VPERMPS Z3, Z5, Z2
 	MOVQ nv+32(FP), CX
