@@ -256,10 +256,34 @@ func fileName(s string) string {
 	}, s)
 }
 
+// fuzzFound reports whether name is one the fuzzer gives the inputs it
+// finds: 16 lowercase hex digits.
+func fuzzFound(name string) bool {
+	if len(name) != 16 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 func writeCorpus(t *testing.T, target string, seeds []seed, typ string) {
 	dir := filepath.Join("testdata", "fuzz", target)
-	if err := os.RemoveAll(dir); err != nil {
+	// Generated seeds are replaced; inputs the fuzzer found (named by a
+	// 16-digit hash, committed as regressions) are kept.
+	old, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
+	}
+	for _, e := range old {
+		if !fuzzFound(e.Name()) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
