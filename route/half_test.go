@@ -133,7 +133,11 @@ func TestHalfPresets(t *testing.T) {
 			ref, got := routers(t, p.Config, impl)
 			E := p.Config.Experts
 			sub := min(max(16384/E, 1), 256)
-			for _, T := range []int{0, 1, 3, sub - 1, sub, sub + 1, 2*sub + 5, 300} {
+			Ts := []int{0, 1, 3, sub - 1, sub, sub + 1, 2*sub + 5, 300}
+			if testing.Short() {
+				Ts = []int{0, 1, sub + 1}
+			}
+			for _, T := range Ts {
 				for _, f := range halfFormats {
 					in := testutil.RandInput(r, p.Config, T, true)
 					half, conv := halfOf(r, f, in, E, r.IntN(2) == 0)
@@ -373,7 +377,10 @@ func TestHalfZeroAllocs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			const T = 300
+			T, runs := 300, 10
+			if testing.Short() {
+				T, runs = 40, 2
+			}
 			K, E := p.Config.TopK, p.Config.Experts
 			r := rand.New(rand.NewPCG(1, 2))
 			for _, f := range halfFormats {
@@ -387,7 +394,7 @@ func TestHalfZeroAllocs(t *testing.T) {
 				}
 				for _, load := range [][]int64{nil, make([]int64, E)} {
 					out := route.Output{IDs: make([]int32, T*K), Weights: make([]float32, T*K), Load: load}
-					if a := testing.AllocsPerRun(10, func() {
+					if a := testing.AllocsPerRun(runs, func() {
 						if err := rt.Route(out, half); err != nil {
 							t.Fatal(err)
 						}

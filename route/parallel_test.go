@@ -31,7 +31,11 @@ func parallelResult(r route.Router, in route.Input, withLoad bool, workers int) 
 func TestRouteParallel(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl string) {
 		r := rand.New(rand.NewPCG(11, 12))
-		for n, name := range []string{"deepseek-v3", "qwen3-moe", "mixtral-8x7b", "kimi-k2"} {
+		names := []string{"deepseek-v3", "qwen3-moe", "mixtral-8x7b", "kimi-k2"}
+		if testing.Short() {
+			names = names[:1]
+		}
+		for n, name := range names {
 			p, err := route.LookupPreset(name)
 			if err != nil {
 				t.Fatal(err)
@@ -40,7 +44,11 @@ func TestRouteParallel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, T := range []int{0, 1, 511, 512, 513, 1024, 3000, 5000} {
+			Ts := []int{0, 1, 511, 512, 513, 1024, 3000, 5000}
+			if testing.Short() {
+				Ts = []int{0, 511, 1024, 3000}
+			}
+			for _, T := range Ts {
 				in := testutil.RandInput(r, p.Config, T, false)
 				if T == 3000 && n%2 == 0 {
 					// Bad rows in the second half only: the error names

@@ -21,15 +21,17 @@ run env GOARCH=arm64 go vet -tags purego ./...
 run go test -count=1 -run '^TestNEONEncodings$' ./asm/
 run env GOARCH=arm64 go test -count=1 -exec "$QEMU" ./...
 # The other CPU models and builds change only what the kernels' packages
-# run (dispatch and features): the command's end-to-end tests run once, above.
+# run (dispatch and features): the command's end-to-end tests run once,
+# above, and these runs take -short (smaller allocation and preset sweeps;
+# every kernel path is still reached).
 KPKGS="./asm/ ./route/ ./dispatch/ ./fuzz/ ./balance/"
-run env QEMU_CPU=cortex-a53 GOARCH=arm64 go test -count=1 -exec "$QEMU" $KPKGS
-run env QEMU_CPU=max GOARCH=arm64 go test -count=1 -exec "$QEMU" $KPKGS
-run env GOARCH=arm64 go test -count=1 -tags purego -exec "$QEMU" $KPKGS
+run env QEMU_CPU=cortex-a53 GOARCH=arm64 go test -count=1 -short -exec "$QEMU" $KPKGS
+run env QEMU_CPU=max GOARCH=arm64 go test -count=1 -short -exec "$QEMU" $KPKGS
+run env GOARCH=arm64 go test -count=1 -short -tags purego -exec "$QEMU" $KPKGS
 # GODEBUG reaches the test binaries only (not the host go command); Go's
 # runtime prints 'GODEBUG: unknown cpu feature "asimd"' once per binary:
 # the option belongs to golang.org/x/sys/cpu, which honours it.
-run env GOARCH=arm64 go test -count=1 -exec "env GODEBUG=cpu.asimd=off $QEMU" $KPKGS
+run env GOARCH=arm64 go test -count=1 -short -exec "env GODEBUG=cpu.asimd=off $QEMU" $KPKGS
 if [ -n "$LONG" ]; then
 	run env MOEGATE_LONG=1 GOARCH=arm64 go test -count=1 -timeout 60m -v \
 		-run 'TestRouteNEONRandom|TestSigmoidNEONSweep|TestExpNegNEONSweep' -exec "$QEMU" ./asm/
