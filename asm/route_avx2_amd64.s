@@ -6,8 +6,9 @@
 // in the Go twins).
 // Twins (the specification, in math.go and route_generic.go): Sigmoid,
 // ExpNeg, SoftmaxSum, the softmax max/division/bias steps of scores,
-// badRow, the group scores of chooseGroups, topK, weights. Each function
-// below names its twin and its own registers.
+// badRow, the group scores of chooseGroups, weights. Each function below
+// names its twin and its own registers. The top-K kernels are in
+// topk8_avx2_amd64.s and topk32_avx2_amd64.s.
 //
 // Shared register map (score kernels): Y8 = -104, Y9 = log2e,
 // Y10 = 1.5*2^23, Y11 = C1, Y12 = C2, Y13 = 1.0, Y14 = int32 127,
@@ -316,82 +317,6 @@ dtailn:
 	VMASKMOVPS Y0, Y4, (DI)
 
 ddone:
-	VZEROUPPER
-	RET
-
-#include "topk_amd64.h"
-
-#define THRSET_AVX2 VMOVD R11, X1; VBROADCASTSS X1, Y1
-
-// func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
-// Twin: topK (the insertion path; any k, but callers use it for k <= 32),
-// and badRow: returns -1 when vals holds a NaN or an infinity (the top is
-// then unspecified).
-// merges Key(vals[i], base+i) into top[:n] (descending, top[:k] valid
-// memory) and returns the new n. vals are never NaN.
-// Candidates: 8 lanes compared >= the threshold keyValue(top[k-1])
-// (-Inf while n < k), movemask, then scalar insertion per set bit.
-// Registers: DI = top, BX = n, R8 = k, SI = vals, CX = remaining,
-// R9 = base, R10 = chunk start, Y1 = threshold, Y4 = tail mask.
-TEXT ·topkAVX2(SB), NOSPLIT, $0-56
-	MOVQ top+0(FP), DI
-	MOVQ n+8(FP), BX
-	MOVQ k+16(FP), R8
-	MOVQ vals+24(FP), SI
-	MOVQ nv+32(FP), CX
-	MOVQ base+40(FP), R9
-	XORQ R10, R10
-	VMOVDQU consts<>+C_NEGINF(SB), Y1
-	VMOVDQU consts<>+C_EXPM(SB), Y15
-	VPXOR Y7, Y7, Y7
-	CMPQ BX, R8
-	JB   tloop
-	MOVQ -8(DI)(R8*8), R11
-	SHRQ $32, R11
-	TESTL $0x80000000, R11
-	JZ   tkvneg0
-	XORL $0x80000000, R11
-	JMP  tkvset0
-tkvneg0:
-	NOTL R11
-tkvset0:
-	THRSET_AVX2
-
-tloop:
-	TESTQ CX, CX
-	JLE   tdone
-	CMPQ  CX, $8
-	JB    ttail
-	VMOVUPS (SI)(R10*4), Y0
-	VPAND Y15, Y0, Y6
-	VPMAXUD Y6, Y7, Y7
-	VCMPPS $0x0D, Y1, Y0, Y2
-	VMOVMSKPS Y2, AX
-	JMP tcands
-ttail:
-	MOVQ CX, DX
-	TAILMASK_AVX2(DX, AX, Y4)
-	VMASKMOVPS (SI)(R10*4), Y4, Y0
-	VPAND Y15, Y0, Y6
-	VPMAXUD Y6, Y7, Y7
-	VCMPPS $0x0D, Y1, Y0, Y2
-	VANDPS Y4, Y2, Y2
-	VMOVMSKPS Y2, AX
-tcands:
-	TESTL AX, AX
-	JZ    tadvance
-	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, tnewthr, THRSET_AVX2)
-tadvance:
-	ADDQ $8, R10
-	SUBQ $8, CX
-	JMP  tloop
-
-tdone:
-	VPCMPEQD Y15, Y7, Y7
-	VPTEST Y7, Y7
-	MOVQ $-1, AX
-	CMOVQNE AX, BX
-	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET
 

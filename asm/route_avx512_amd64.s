@@ -7,10 +7,11 @@
 // in the sigmoid), plus AVX and AVX2 for the VEX-encoded 128/256-bit
 // reductions and the weights' gather. No FMA, no approximate reciprocals.
 // Twins: as route_avx2_amd64.s (Sigmoid, ExpNeg, SoftmaxSum, the softmax
-// steps of scores, badRow, the group scores of chooseGroups, topK); each
+// steps of scores, badRow, the group scores of chooseGroups); each
 // function names its twin and its own registers. weights8AVX512 is the
 // K <= 8 weights kernel (weights8AVX2's twin, plus the load counts); the
-// K <= 8 top-K and the groups <= 8 kernels are in topk8_avx512_amd64.s.
+// K <= 8 top-K and the groups <= 8 kernels are in topk8_avx512_amd64.s,
+// the 9 <= K <= 32 top-K in topk32_avx512_amd64.s.
 //
 // Shared register map: Z16-Z31 constants (see LOAD_CONSTS_AVX512),
 // Z0-Z3 exp temporaries, Z5 = x, Z6 scratch, K1 = tail mask,
@@ -281,75 +282,6 @@ dtailn:
 	VMOVUPS Z0, K1, (DI)
 
 ddone:
-	VZEROUPPER
-	RET
-
-#include "topk_amd64.h"
-
-#define THRSET_AVX512 VMOVD R11, X1; VBROADCASTSS X1, Z1
-
-// func topkAVX512(top *uint64, n, k int, vals *float32, nv, base int) int
-// Twin: topK (insertion path) and badRow (-1), as topkAVX2 with 16 lanes: compare >= the
-// threshold into K2, KMOVW, scalar insertion per set bit.
-// Registers: DI = top, BX = n, R8 = k, SI = vals, CX = remaining,
-// R9 = base, R10 = chunk start, Z1 = threshold, K1 = tail mask.
-TEXT ·topkAVX512(SB), NOSPLIT, $0-56
-	MOVQ top+0(FP), DI
-	MOVQ n+8(FP), BX
-	MOVQ k+16(FP), R8
-	MOVQ vals+24(FP), SI
-	MOVQ nv+32(FP), CX
-	MOVQ base+40(FP), R9
-	XORQ R10, R10
-	VBROADCASTSS consts<>+C_NEGINF(SB), Z1
-	VBROADCASTSS consts<>+C_EXPM(SB), Z29
-	VPXORD Z8, Z8, Z8
-	CMPQ BX, R8
-	JB   tloop
-	MOVQ -8(DI)(R8*8), R11
-	SHRQ $32, R11
-	TESTL $0x80000000, R11
-	JZ   tkvneg0
-	XORL $0x80000000, R11
-	JMP  tkvset0
-tkvneg0:
-	NOTL R11
-tkvset0:
-	THRSET_AVX512
-
-tloop:
-	TESTQ CX, CX
-	JLE   tdone
-	CMPQ  CX, $16
-	JB    ttail
-	VMOVUPS (SI)(R10*4), Z0
-	VPANDD Z29, Z0, Z6
-	VPMAXUD Z6, Z8, Z8
-	VCMPPS $0x0D, Z1, Z0, K2
-	KMOVW K2, AX
-	JMP tcands
-ttail:
-	TAILK_AVX512(DX, K1)
-	VMOVUPS.Z (SI)(R10*4), K1, Z0
-	VPANDD Z29, Z0, Z6
-	VPMAXUD Z6, Z8, Z8
-	VCMPPS $0x0D, Z1, Z0, K1, K2
-	KMOVW K2, AX
-tcands:
-	TESTL AX, AX
-	JZ    tadvance
-	TOPK_INSERT_BITS(tbits, tnextbit, tobok, tfulltop, tshift, tplace, tkvneg, tkvset, tnewthr, THRSET_AVX512)
-tadvance:
-	ADDQ $16, R10
-	SUBQ $16, CX
-	JMP  tloop
-
-tdone:
-	VPCMPEQD Z29, Z8, K2
-	KORTESTW K2, K2
-	MOVQ $-1, AX
-	CMOVQNE AX, BX
-	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET
 
