@@ -2,7 +2,7 @@
 
 package asm
 
-// Assembly kernels (route_avx2_amd64.s, route_avx512_amd64.s). Each .s
+// Assembly kernels (scores_, groups_, weights_, topk8_<isa>_amd64.s). Each .s
 // header names the Go twin a kernel reproduces bit for bit.
 
 //go:noescape
