@@ -6,8 +6,9 @@
 // top of 16 or 32 keys kept on the stack, and the pre-pass bound of
 // topk32AVX512.
 //
-// FSORT32 and FSORT32B and the tables (copies of those of
-// topk8_avx2_amd64.s) are generated: tables_topk32_avx2_amd64.h.
+// FSORT32 and FSORT32B (fsort32_avx2_amd64.h) and the tables are
+// generated (asm/internal/gen); the key networks are topk8AVX2's
+// (keys_avx2_amd64.h).
 //
 // func topk32AVX2(top *uint64, n, k int, vals *float32, nv, base, pre int, floor float32, ids *int32) int
 //
@@ -48,7 +49,7 @@
 // ids (nil or not): also receives the k chosen indices as int32.
 //
 // Registers: DI = top, BX = n + candidates, R8 = k, SI = vals,
-// CX = remaining, R9 = the table topk32t<>, R10 = chunk start, R12 = keys
+// CX = remaining, R9 = the table topk8t<>, R10 = chunk start, R12 = keys
 // pending, R13 = TOP + 8*(k-1) + 4 (the high dword of slot k-1), AX/DX/R11
 // scratch, Y0 = chunk, Y1 = threshold - 1 (H), Y2 = H(pre-pass bound /
 // floor), Y7 = maximum of b & 0x7FFFFFFF (non-finite check), Y12 =
@@ -64,47 +65,11 @@
 
 #define TOP 128
 
-#include "tables_topk32_avx2_amd64.h"
+#include "tables_keys_avx2_amd64.h"
+#include "tables_topk_avx2_amd64.h"
+#include "fsort32_avx2_amd64.h"
 
-// CE2(SHUF, A, B, dirA, dirB, dstA, dstB): one compare-exchange stage
-// within each of the registers A and B: the partner lane is SHUF $0x4E
-// (VPSHUFD: distance 1, VPERMQ: distance 2); a lane takes its partner
-// when (lane > partner) XOR dir, dir all-ones where the lane keeps the
-// max. Clobbers Y4-Y6, Y13.
-#define CE2(SHUF, A, B, dirA, dirB, dstA, dstB) \
-	SHUF $0x4E, A, Y4; \
-	SHUF $0x4E, B, Y6; \
-	VPCMPGTQ Y4, A, Y5; \
-	VPCMPGTQ Y6, B, Y13; \
-	VPXOR topk32v<>+dirA(SB), Y5, Y5; \
-	VPXOR topk32v<>+dirB(SB), Y13, Y13; \
-	VBLENDVPD Y5, Y4, A, dstA; \
-	VBLENDVPD Y13, Y6, B, dstB
-
-// SORT8: sort the 8 keys of Y10/Y11 ascending (Y10 = keys 0-3, Y11 =
-// keys 4-7). Clobbers Y3-Y6, Y13.
-#define SORT8 \
-	CE2(VPSHUFD, Y10, Y11, DIR_0110, DIR_0110, Y10, Y11); \
-	CE2(VPERMQ, Y10, Y11, DIR_0011, DIR_1100, Y10, Y11); \
-	CE2(VPSHUFD, Y10, Y11, DIR_0101, DIR_1010, Y10, Y11); \
-	VPCMPGTQ Y11, Y10, Y5; \
-	VBLENDVPD Y5, Y11, Y10, Y3; \
-	VBLENDVPD Y5, Y10, Y11, Y11; \
-	CE2(VPERMQ, Y3, Y11, DIR_0011, DIR_0011, Y3, Y11); \
-	CE2(VPSHUFD, Y3, Y11, DIR_0101, DIR_0101, Y10, Y11)
-
-// MERGE8: merge the ascending Y10/Y11 into the 8 descending keys Y8/Y9:
-// their 8 largest, descending. Clobbers Y3-Y6, Y13.
-#define MERGE8 \
-	VPCMPGTQ Y8, Y10, Y5; \
-	VPCMPGTQ Y9, Y11, Y13; \
-	VBLENDVPD Y5, Y10, Y8, Y8; \
-	VBLENDVPD Y13, Y11, Y9, Y9; \
-	VPCMPGTQ Y8, Y9, Y5; \
-	VBLENDVPD Y5, Y9, Y8, Y3; \
-	VBLENDVPD Y5, Y8, Y9, Y9; \
-	CE2(VPERMQ, Y3, Y9, DIR_1100, DIR_1100, Y3, Y9); \
-	CE2(VPSHUFD, Y3, Y9, DIR_1010, DIR_1010, Y8, Y9)
+#include "keys_avx2_amd64.h"
 
 // CEQ(A, B): A, B = max(A, B), min(A, B), lane by lane (working keys).
 // Clobbers Y5, Y6.
@@ -148,7 +113,7 @@
 #define MERGETOP(l32, ldone) \
 	VPBROADCASTD 0(SP)(R13*1), Y3; \
 	VPMAXSD Y2, Y3, Y1; \
-	VPADDD topk32v<>+ONES(SB), Y1, Y1; \
+	VPADDD topk8v<>+ONES(SB), Y1, Y1; \
 	CMPQ R8, $16; \
 	JA   l32; \
 	VMOVDQU TOP+64(SP), Y8; \
@@ -176,53 +141,6 @@ l32: \
 	HC16(TOP+128); \
 ldone:
 
-// SKH(x, m, dst): dst = the high dwords H of the working keys of the
-// float lanes of x; m = b & 0x7FFFFFFF (for the non-finite check).
-#define SKH(x, m, dst) \
-	VPAND Y15, x, m; \
-	VPSIGND x, m, dst
-
-// TOWORK(R, t, z) / TOKEY: convert the skeys of R (Key ^ 1<<63) to
-// working keys and back (topk8AVX2). z must be zero. Clobbers t.
-#define TOWORK(R, t, z) \
-	VPCMPGTQ R, z, t; \
-	VPAND topk32v<>+ONEHI(SB), t, t; \
-	VPADDQ t, R, R
-#define TOKEY(R, t, z) \
-	VPCMPGTQ R, z, t; \
-	VPAND topk32v<>+ONEHI(SB), t, t; \
-	VPSUBQ t, R, R
-
-// SCAN8(MASK): the candidates of the chunk Y0 (MASK: their lane bits into
-// AX): keys with high dwords H, low dwords ^index, compressed by the
-// table (R9) and appended at R12; counted in BX and R12. Also the
-// non-finite check. Clobbers Y3-Y6, AX, DX.
-#define SCAN8(MASK) \
-	SKH(Y0, Y4, Y3); \
-	VPMAXUD Y4, Y7, Y7; \
-	VPCMPGTD Y1, Y3, Y6; \
-	MASK; \
-	POPCNTL AX, DX; \
-	VPMOVZXBD (R9)(AX*8), Y5; \
-	VPERMD Y3, Y5, Y3; \
-	VPERMD Y12, Y5, Y4; \
-	VPUNPCKLDQ Y3, Y4, Y6; \
-	VPUNPCKHDQ Y3, Y4, Y3; \
-	VMOVDQU Y6, 0(SP)(R12*8); \
-	VMOVDQU Y3, 32(SP)(R12*8); \
-	VPSUBD topk32v<>+32(SB), Y12, Y12; \
-	ADDQ DX, BX; \
-	ADDQ DX, R12
-
-#define FULLBITS VMOVMSKPS Y6, AX
-
-#define TAILBITS \
-	VMOVMSKPS Y6, AX; \
-	MOVL $1, DX; \
-	SHLL CX, DX; \
-	DECL DX; \
-	ANDL DX, AX
-
 // LOADBATCH: Y10/Y11 = the 8 pending keys, loaded one qword each (each
 // load lies inside one store of SCAN8, so it is store-forwarded).
 #define LOADBATCH \
@@ -246,7 +164,7 @@ TEXT ·topk32AVX2(SB), NOSPLIT, $640-80
 	// The top as working keys: slots 0..n-1 from top, the rest EMPTY.
 	TESTQ BX, BX
 	JNZ  qloadn
-	VMOVDQU topk32v<>+EMPTY(SB), Y8
+	VMOVDQU topk8v<>+EMPTY(SB), Y8
 	VMOVDQU Y8, TOP(SP)
 	VMOVDQU Y8, TOP+32(SP)
 	VMOVDQU Y8, TOP+64(SP)
@@ -258,7 +176,7 @@ TEXT ·topk32AVX2(SB), NOSPLIT, $640-80
 	JMP  qconvd
 qloadn:
 	// skeys (Key ^ 1<<63; an empty slot is INT64_MIN), then TOWORK.
-	VMOVDQU topk32v<>+MINKEY(SB), Y8
+	VMOVDQU topk8v<>+MINKEY(SB), Y8
 	VMOVDQU Y8, TOP(SP)
 	VMOVDQU Y8, TOP+32(SP)
 	VMOVDQU Y8, TOP+64(SP)
@@ -286,7 +204,7 @@ qconv:
 	JB   qconv
 qconvd:
 	LEAQ (TOP-4)(R8*8), R13
-	VMOVDQU topk32v<>+ABS(SB), Y15
+	VMOVDQU topk8v<>+ABS(SB), Y15
 	VPXOR Y7, Y7, Y7
 	MOVQ nv+32(FP), CX
 	XORQ R10, R10
@@ -382,7 +300,7 @@ qprenone:
 	SKH(Y2, Y3, Y2)
 	VPBROADCASTD 0(SP)(R13*1), Y3
 	VPMAXSD Y2, Y3, Y1
-	VPADDD topk32v<>+ONES(SB), Y1, Y1
+	VPADDD topk8v<>+ONES(SB), Y1, Y1
 	XORQ R12, R12
 
 	// Y12 = ^(base + lane); R9 = the compress table.
@@ -391,8 +309,8 @@ qprenone:
 	NOTL R11
 	VMOVD R11, X12
 	VPBROADCASTD X12, Y12
-	VPSUBD topk32v<>+0(SB), Y12, Y12
-	LEAQ topk32t<>(SB), R9
+	VPSUBD topk8v<>+0(SB), Y12, Y12
+	LEAQ topk8t<>(SB), R9
 
 	CMPQ CX, $8
 	JL   qtailchk
@@ -435,7 +353,7 @@ qmerge:
 qdone:
 	TESTQ R12, R12
 	JZ   qstore
-	VMOVDQU topk32v<>+EMPTY(SB), Y3
+	VMOVDQU topk8v<>+EMPTY(SB), Y3
 	VMOVDQU Y3, 0(SP)(R12*8)
 	VMOVDQU Y3, 32(SP)(R12*8)
 	LOADBATCH
@@ -449,7 +367,7 @@ qstore:
 qcvt:
 	VMOVDQU TOP(SP)(R11*8), Y8
 	TOKEY(Y8, Y3, Y4)
-	VPXOR topk32v<>+MINKEY(SB), Y8, Y8
+	VPXOR topk8v<>+MINKEY(SB), Y8, Y8
 	VMOVDQU Y8, TOP(SP)(R11*8)
 	ADDQ $4, R11
 	CMPQ R11, R8
@@ -476,7 +394,7 @@ qcopy:
 qstored:
 	CMPQ BX, R8
 	CMOVQGT R8, BX
-	VPCMPGTD topk32v<>+MAXFIN(SB), Y7, Y7
+	VPCMPGTD topk8v<>+MAXFIN(SB), Y7, Y7
 	VPTEST Y7, Y7
 	MOVQ $-1, AX
 	CMOVQNE AX, BX

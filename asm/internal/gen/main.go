@@ -5,8 +5,8 @@
 // byte. Run it with `go generate ./asm` (asm/generate.go); CI fails when
 // the committed headers differ from its output.
 //
-// The tables are file-local symbols (name<>), so each .s file includes its
-// own header: tables_<file>.h for <file>.s.
+// The tables are file-local symbols (name<>), so each .s file includes the
+// headers of the tables it uses and gets its own copy.
 package main
 
 import (
@@ -28,8 +28,10 @@ func main() {
 	files := map[string]string{
 		"tables_lanes_avx2_amd64.h":    lanes8(),
 		"tables_lanes_avx512_amd64.h":  lanes16(),
-		"tables_topk8_avx2_amd64.h":    topkV("topk8v") + "\n" + topkT("topk8t") + "\n" + groups2c(),
-		"tables_topk32_avx2_amd64.h":   topkV("topk32v") + "\n" + topkT("topk32t") + "\n" + fsort32(),
+		"tables_keys_avx2_amd64.h":     topkV(),
+		"tables_topk_avx2_amd64.h":     topkT(),
+		"tables_groups_avx2_amd64.h":   groups2c(),
+		"fsort32_avx2_amd64.h":         fsort32(),
 		"tables_topk8_avx512_amd64.h":  topk8c(),
 		"tables_topk32_avx512_amd64.h": topk32c(),
 		"tables_half_amd64.h":          halfc(),
@@ -137,10 +139,10 @@ func lanesTable(name string, lanes int, vecMask func(bool) string, comment strin
 	return t.globl(off)
 }
 
-// topkV: the vectors of the AVX2 top-K kernels (topk8v, topk32v).
-func topkV(name string) string {
-	t := &table{name: name}
-	t.line("// " + name + "<>: 0 lane numbers 0..7 (dwords), 32 eight (dwords), 64-223 the")
+// topkV: the vectors of the AVX2 key networks (keys_avx2_amd64.h).
+func topkV() string {
+	t := &table{name: "topk8v"}
+	t.line("// topk8v<>: 0 lane numbers 0..7 (dwords), 32 eight (dwords), 64-223 the")
 	t.line("// network directions (qwords, all-ones = the lane takes the max), 224")
 	t.line("// INT64_MIN (qwords), then ONES, ABS, MAXFIN, ONEHI, EMPTY (below).")
 	for l := 0; l < 8; l++ {
@@ -185,17 +187,13 @@ func topkV(name string) string {
 // topkT: for each 8-bit candidate mask, the VPERMD lane indices (one byte
 // per slot) that put the j-th candidate lane in ascending order in slot
 // 0,1,4,5,2,3,6,7.
-func topkT(name string) string {
-	t := &table{name: name}
-	if name == "topk8t" {
-		t.line("// topk8t<>: for each 8-bit candidate mask, the VPERMD lane indices (one")
-		t.line("// byte each) that put the j-th candidate lane (ascending) in slot")
-		t.line("// 0,1,4,5,2,3,6,7 for j = 0..7, so that VPUNPCKLDQ (slots 0,1,4,5) then")
-		t.line("// VPUNPCKHDQ (slots 2,3,6,7) store the candidates first, in lane order.")
-		t.line("// Unused slots are 0.")
-	} else {
-		t.line("// " + name + "<>: topk8t<>'s table (tables_topk8_avx2_amd64.h).")
-	}
+func topkT() string {
+	t := &table{name: "topk8t"}
+	t.line("// topk8t<>: for each 8-bit candidate mask, the VPERMD lane indices (one")
+	t.line("// byte each) that put the j-th candidate lane (ascending) in slot")
+	t.line("// 0,1,4,5,2,3,6,7 for j = 0..7, so that VPUNPCKLDQ (slots 0,1,4,5) then")
+	t.line("// VPUNPCKHDQ (slots 2,3,6,7) store the candidates first, in lane order.")
+	t.line("// Unused slots are 0.")
 	slot := [8]uint{0, 1, 4, 5, 2, 3, 6, 7}
 	for m := 0; m < 256; m++ {
 		var q uint64
@@ -390,21 +388,17 @@ func halfc() string {
 // (32 bytes). The float constants are those of math.go's ExpNeg.
 func consts() string {
 	var b strings.Builder
-	b.WriteString(`// consts<>: each float32/int32 constant replicated 8 times (32 bytes), so
-// AVX2 code uses it as a 256-bit memory operand and AVX-512 code
-// broadcasts its first element.
-
-#define VEC8(off, v) \
-	DATA consts<>+(off+0)(SB)/4, $v; \
-	DATA consts<>+(off+4)(SB)/4, $v; \
-	DATA consts<>+(off+8)(SB)/4, $v; \
-	DATA consts<>+(off+12)(SB)/4, $v; \
-	DATA consts<>+(off+16)(SB)/4, $v; \
-	DATA consts<>+(off+20)(SB)/4, $v; \
-	DATA consts<>+(off+24)(SB)/4, $v; \
-	DATA consts<>+(off+28)(SB)/4, $v
-
-`)
+	b.WriteString("// consts<>: each float32/int32 constant replicated 8 times (32 bytes), so\n")
+	b.WriteString("// AVX2 code uses it as a 256-bit memory operand and AVX-512 code\n")
+	b.WriteString("// broadcasts its first element.\n\n")
+	b.WriteString("#define VEC8(off, v) \\\n")
+	for i := 0; i < 8; i++ {
+		sep := "; \\\n"
+		if i == 7 {
+			sep = "\n\n"
+		}
+		fmt.Fprintf(&b, "\tDATA consts<>+(off+%d)(SB)/4, $v%s", 4*i, sep)
+	}
 	f := math.Float32bits
 	cs := []struct {
 		name string
