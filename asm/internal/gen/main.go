@@ -142,9 +142,10 @@ func lanesTable(name string, lanes int, vecMask func(bool) string, comment strin
 // topkV: the vectors of the AVX2 key networks (keys_avx2_amd64.h).
 func topkV() string {
 	t := &table{name: "topk8v"}
-	t.line("// topk8v<>: 0 lane numbers 0..7 (dwords), 32 eight (dwords), 64-223 the")
-	t.line("// network directions (qwords, all-ones = the lane takes the max), 224")
-	t.line("// INT64_MIN (qwords), then ONES, ABS, MAXFIN, ONEHI, EMPTY (below).")
+	t.b.WriteString(`// topk8v<>: 0 lane numbers 0..7 (dwords), 32 eight (dwords), 64-223 the
+// network directions (qwords, all-ones = the lane takes the max), 224
+// INT64_MIN (qwords), then ONES, ABS, MAXFIN, ONEHI, EMPTY (below).
+`)
 	for l := 0; l < 8; l++ {
 		t.data(4*l, 4, dec(l))
 	}
@@ -189,11 +190,12 @@ func topkV() string {
 // 0,1,4,5,2,3,6,7.
 func topkT() string {
 	t := &table{name: "topk8t"}
-	t.line("// topk8t<>: for each 8-bit candidate mask, the VPERMD lane indices (one")
-	t.line("// byte each) that put the j-th candidate lane (ascending) in slot")
-	t.line("// 0,1,4,5,2,3,6,7 for j = 0..7, so that VPUNPCKLDQ (slots 0,1,4,5) then")
-	t.line("// VPUNPCKHDQ (slots 2,3,6,7) store the candidates first, in lane order.")
-	t.line("// Unused slots are 0.")
+	t.b.WriteString(`// topk8t<>: for each 8-bit candidate mask, the VPERMD lane indices (one
+// byte each) that put the j-th candidate lane (ascending) in slot
+// 0,1,4,5,2,3,6,7 for j = 0..7, so that VPUNPCKLDQ (slots 0,1,4,5) then
+// VPUNPCKHDQ (slots 2,3,6,7) store the candidates first, in lane order.
+// Unused slots are 0.
+`)
 	slot := [8]uint{0, 1, 4, 5, 2, 3, 6, 7}
 	for m := 0; m < 256; m++ {
 		var q uint64
@@ -312,8 +314,9 @@ func topk8c() string {
 	}
 	t.line("// network masks of the first three ascending stages (16-bit words for KMOVW)")
 	sort8Masks(t, 64)
-	t.line("// VPERMI2D indices interleaving ^index (first table) and order bits")
-	t.line("// (second) into keys: lanes 0..7 of each, then lanes 8..15.")
+	t.b.WriteString(`// VPERMI2D indices interleaving ^index (first table) and order bits
+// (second) into keys: lanes 0..7 of each, then lanes 8..15.
+`)
 	keyPairs(t, 72)
 	t.line("// group lanes after the reduction of groupsAVX512")
 	for i := 0; i < 16; i++ {
@@ -329,10 +332,11 @@ func topk8c() string {
 // topk32c: topk32AVX512's constants.
 func topk32c() string {
 	t := &table{name: "topk32c"}
-	t.line("// topk32c<>: 0 lanes 0..15 (dwords); 64 the first three masks of SORT8")
-	t.line("// (words); 72/136 VPERMI2D key-pairing indices (lanes 0..7, 8..15); 200")
-	t.line("// sixteen; 204 qwords 7..0; 268 dwords 15..0; 332 the masks of the float")
-	t.line("// sort (words: lanes that take the max).")
+	t.b.WriteString(`// topk32c<>: 0 lanes 0..15 (dwords); 64 the first three masks of SORT8
+// (words); 72/136 VPERMI2D key-pairing indices (lanes 0..7, 8..15); 200
+// sixteen; 204 qwords 7..0; 268 dwords 15..0; 332 the masks of the float
+// sort (words: lanes that take the max).
+`)
 	for i := 0; i < 16; i++ {
 		t.data(4*i, 4, dec(i))
 	}
@@ -344,9 +348,10 @@ func topk32c() string {
 	for i := 0; i < 16; i++ {
 		t.data(268+4*i, 4, dec(15-i))
 	}
-	t.line("// float sort masks: (block s, distance d) = (2,1) (4,2) (4,1) (8,4) (8,2)")
-	t.line("// (8,1) (16,8) (16,4) (16,2) (16,1); lane i takes the max when")
-	t.line("// (i & d == 0) XOR (i & s != 0 and s < 16).")
+	t.b.WriteString(`// float sort masks: (block s, distance d) = (2,1) (4,2) (4,1) (8,4) (8,2)
+// (8,1) (16,8) (16,4) (16,2) (16,1); lane i takes the max when
+// (i & d == 0) XOR (i & s != 0 and s < 16).
+`)
 	off := 332
 	for s := 2; s <= 16; s *= 2 {
 		for d := s / 2; d >= 1; d /= 2 {
