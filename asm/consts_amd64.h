@@ -1,61 +1,8 @@
 // Constants and macros shared by moegate's amd64 kernels (included by each
 // .s file, so every file gets its own copy of the file-local table).
-//
-// consts<>: each float32/int32 constant replicated 8 times (32 bytes), so
-// AVX2 code uses it as a 256-bit memory operand and AVX-512 code
-// broadcasts its first element.
+// The table consts<> and its C_* offsets are generated (go generate).
 
-#define VEC8(off, v) \
-	DATA consts<>+(off+0)(SB)/4, $v; \
-	DATA consts<>+(off+4)(SB)/4, $v; \
-	DATA consts<>+(off+8)(SB)/4, $v; \
-	DATA consts<>+(off+12)(SB)/4, $v; \
-	DATA consts<>+(off+16)(SB)/4, $v; \
-	DATA consts<>+(off+20)(SB)/4, $v; \
-	DATA consts<>+(off+24)(SB)/4, $v; \
-	DATA consts<>+(off+28)(SB)/4, $v
-
-#define C_SIGN 0
-#define C_LO 32
-#define C_LOG2E 64
-#define C_MAGIC 96
-#define C_C1 128
-#define C_C2 160
-#define C_P0 192
-#define C_P1 224
-#define C_P2 256
-#define C_P3 288
-#define C_P4 320
-#define C_P5 352
-#define C_ONE 384
-#define C_127 416
-#define C_EXPM 448
-#define C_NEGINF 480
-#define C_EPS 512
-#define C_MASK 544
-
-VEC8(0, 0x80000000)
-VEC8(32, 0xC2D00000)
-VEC8(64, 0x3FB8AA3B)
-VEC8(96, 0x4B400000)
-VEC8(128, 0x3F318000)
-VEC8(160, 0xB95E8083)
-VEC8(192, 0x39506967)
-VEC8(224, 0x3AB743CE)
-VEC8(256, 0x3C088908)
-VEC8(288, 0x3D2AA9C1)
-VEC8(320, 0x3E2AAAAA)
-VEC8(352, 0x3F000000)
-VEC8(384, 0x3F800000)
-VEC8(416, 0x0000007F)
-VEC8(448, 0x7F800000)
-VEC8(480, 0xFF800000)
-VEC8(512, 0x1E3CE508)
-// mask table: 8 x all-ones then 8 x zero; loading 8 words from
-// C_MASK + (8-r)*4 gives a mask of the first r lanes.
-VEC8(544, 0xFFFFFFFF)
-VEC8(576, 0x00000000)
-GLOBL consts<>(SB), RODATA|NOPTR, $608
+#include "tables_consts_amd64.h"
 
 // ---- AVX2 ----
 

@@ -19,14 +19,7 @@
 
 #include "textflag.h"
 
-// halfc<>: 32-bit constants, broadcast by f16ToF32AVX2.
-DATA halfc<>+0(SB)/4, $0x00007fff  // magnitude mask of a binary16
-DATA halfc<>+4(SB)/4, $0x77800000  // 2^112 = 2^(127-15): rebias the exponent
-DATA halfc<>+8(SB)/4, $0x00007bff  // largest finite magnitude: above it Inf/NaN
-DATA halfc<>+12(SB)/4, $0x00007c00 // Inf: above it NaN
-DATA halfc<>+16(SB)/4, $0x7f800000 // float32 exponent field all ones
-DATA halfc<>+20(SB)/4, $0x7fc00000 // ... and the quiet bit
-GLOBL halfc<>(SB), RODATA|NOPTR, $24
+#include "tables_half_amd64.h"
 
 // func bf16ToF32AVX2(dst *float32, src *uint16, n int)
 // Twin: bf16ToF32Generic: dst[i] = float32 with bits src[i]<<16.

@@ -25,8 +25,8 @@ func BenchmarkTopKAMD64(b *testing.B) {
 			name string
 			f    func(top *uint64, n, k int, vals *float32, nv, base int) int
 			need Impl
-		}{{"topkAVX2", topkAVX2, AVX2}, {"topk8AVX2", topk8AVX2NoPre, AVX2}, {"topk8AVX2pre", topk8AVX2Pre, AVX2},
-			{"topkAVX512", topkAVX512, AVX512}, {"topk8AVX512", topk8AVX512NoPre, AVX512}, {"topk8AVX512pre", topk8AVX512Pre, AVX512}} {
+		}{{"topk8AVX2", topk8AVX2NoPre, AVX2}, {"topk8AVX2pre", topk8AVX2Pre, AVX2},
+			{"topk8AVX512", topk8AVX512NoPre, AVX512}, {"topk8AVX512pre", topk8AVX512Pre, AVX512}} {
 			if !Supported(kv.need) {
 				continue
 			}

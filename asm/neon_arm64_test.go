@@ -501,26 +501,3 @@ func TestInPlaceNEON(t *testing.T) {
 		}
 	}
 }
-
-// TestChunkNEONLayout checks the field offsets route_neon_arm64.s uses.
-func TestChunkNEONLayout(t *testing.T) {
-	var c chunkNEON
-	offs := []struct {
-		name string
-		got  uintptr
-		want uintptr
-	}{
-		{"x", unsafe.Offsetof(c.x), 0}, {"stride", unsafe.Offsetof(c.stride), 8}, {"T", unsafe.Offsetof(c.T), 16},
-		{"ids", unsafe.Offsetof(c.ids), 24}, {"w", unsafe.Offsetof(c.w), 32}, {"load", unsafe.Offsetof(c.load), 40},
-		{"bias", unsafe.Offsetof(c.bias), 48}, {"sel", unsafe.Offsetof(c.sel), 56}, {"top", unsafe.Offsetof(c.top), 64},
-		{"gsc", unsafe.Offsetof(c.gsc), 72}, {"gtop", unsafe.Offsetof(c.gtop), 80}, {"E", unsafe.Offsetof(c.E), 88},
-		{"K", unsafe.Offsetof(c.K), 96}, {"G", unsafe.Offsetof(c.G), 104}, {"TG", unsafe.Offsetof(c.TG), 112},
-		{"gs", unsafe.Offsetof(c.gs), 120}, {"mode", unsafe.Offsetof(c.mode), 128}, {"wmode", unsafe.Offsetof(c.wmode), 136},
-		{"scale", unsafe.Offsetof(c.scale), 144},
-	}
-	for _, o := range offs {
-		if o.got != o.want {
-			t.Errorf("chunkNEON.%s at %d, route_neon_arm64.s reads %d", o.name, o.got, o.want)
-		}
-	}
-}

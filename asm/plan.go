@@ -1,7 +1,3 @@
-// Package asm holds moegate's routing kernels: the pure-Go reference
-// (RouteGeneric, the specification) and the SIMD implementations that must
-// return the same bits. Most users want package route, which validates a
-// configuration and calls these kernels; asm takes validated input only.
 package asm
 
 import "math"

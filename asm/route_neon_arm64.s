@@ -14,27 +14,10 @@
 
 #include "textflag.h"
 #include "funcdata.h"
+#include "go_asm.h"
 
-// Offsets in chunkNEON (impl_arm64.go; TestChunkNEONLayout checks them).
-#define C_X 0
-#define C_STRIDE 8
-#define C_T 16
-#define C_IDS 24
-#define C_W 32
-#define C_LOAD 40
-#define C_BIAS 48
-#define C_SEL 56
-#define C_TOP 64
-#define C_GSC 72
-#define C_GTOP 80
-#define C_E 88
-#define C_K 96
-#define C_G 104
-#define C_TG 112
-#define C_GS 120
-#define C_MODE 128
-#define C_WMODE 136
-#define C_SCALE 144
+// Offsets in chunkNEON (impl_arm64.go): chunkNEON_<field> from go_asm.h,
+// which the Go toolchain writes for this package.
 
 // chunkNEON.mode bits.
 #define MODE_SOFTMAX 0
@@ -77,35 +60,35 @@ TEXT ·routeChunkNEON(SB), NOSPLIT, $192-16
 tok_loop:
 	MOVD L_C(RSP), R19
 	MOVD L_T(RSP), R20
-	MOVD C_T(R19), R0
+	MOVD chunkNEON_T(R19), R0
 	CMP  R0, R20
 	BGE  chunk_done
-	MOVD C_STRIDE(R19), R0
+	MOVD chunkNEON_stride(R19), R0
 	MUL  R20, R0, R0
-	MOVD C_X(R19), R1
+	MOVD chunkNEON_x(R19), R1
 	ADD  R0<<2, R1, R1
 	MOVD R1, L_ROW(RSP)
-	MOVD C_K(R19), R0
+	MOVD chunkNEON_K(R19), R0
 	MUL  R20, R0, R0
-	MOVD C_IDS(R19), R1
+	MOVD chunkNEON_ids(R19), R1
 	ADD  R0<<2, R1, R1
 	MOVD R1, L_OID(RSP)
-	MOVD C_W(R19), R1
+	MOVD chunkNEON_w(R19), R1
 	ADD  R0<<2, R1, R1
 	MOVD R1, L_OW(RSP)
-	MOVD C_MODE(R19), R21
+	MOVD chunkNEON_mode(R19), R21
 	TBNZ $MODE_LOGITSEL, R21, sc_logit
 	TBNZ $MODE_SOFTMAX, R21, sc_softmax
 
 	// Sigmoid: bad = sigmoidNEON(sel, row, bias, E).
-	MOVD C_SEL(R19), R0
+	MOVD chunkNEON_sel(R19), R0
 	MOVD R0, 8(RSP)
 	MOVD R0, L_TSEL(RSP)
 	MOVD L_ROW(RSP), R0
 	MOVD R0, 16(RSP)
-	MOVD C_BIAS(R19), R0
+	MOVD chunkNEON_bias(R19), R0
 	MOVD R0, 24(RSP)
-	MOVD C_E(R19), R0
+	MOVD chunkNEON_E(R19), R0
 	MOVD R0, 32(RSP)
 	CALL ·sigmoidNEON(SB)
 	MOVBU 40(RSP), R0
@@ -117,7 +100,7 @@ sc_logit:
 	MOVD L_ROW(RSP), R0
 	MOVD R0, 8(RSP)
 	MOVD R0, L_TSEL(RSP)
-	MOVD C_E(R19), R0
+	MOVD chunkNEON_E(R19), R0
 	MOVD R0, 16(RSP)
 	CALL ·maxBadNEON(SB)
 	MOVBU 28(RSP), R0
@@ -128,7 +111,7 @@ sc_softmax:
 	// m, bad = maxBadNEON(row, E)
 	MOVD L_ROW(RSP), R0
 	MOVD R0, 8(RSP)
-	MOVD C_E(R19), R0
+	MOVD chunkNEON_E(R19), R0
 	MOVD R0, 16(RSP)
 	CALL ·maxBadNEON(SB)
 	MOVBU 28(RSP), R0
@@ -138,12 +121,12 @@ sc_softmax:
 
 	// S = expSumNEON(sel, row, E, m)
 	MOVD L_C(RSP), R19
-	MOVD C_SEL(R19), R0
+	MOVD chunkNEON_sel(R19), R0
 	MOVD R0, 8(RSP)
 	MOVD R0, L_TSEL(RSP)
 	MOVD L_ROW(RSP), R0
 	MOVD R0, 16(RSP)
-	MOVD C_E(R19), R0
+	MOVD chunkNEON_E(R19), R0
 	MOVD R0, 24(RSP)
 	FMOVS L_M(RSP), F0
 	FMOVS F0, 32(RSP)
@@ -153,11 +136,11 @@ sc_softmax:
 
 	// divBiasNEON(sel, bias, E, S)
 	MOVD L_C(RSP), R19
-	MOVD C_SEL(R19), R0
+	MOVD chunkNEON_sel(R19), R0
 	MOVD R0, 8(RSP)
-	MOVD C_BIAS(R19), R0
+	MOVD chunkNEON_bias(R19), R0
 	MOVD R0, 16(RSP)
-	MOVD C_E(R19), R0
+	MOVD chunkNEON_E(R19), R0
 	MOVD R0, 24(RSP)
 	FMOVS L_S(RSP), F0
 	FMOVS F0, 32(RSP)
@@ -167,7 +150,7 @@ sc_softmax:
 tok_bad:
 	// The safe row: ids 0..K-1, weights 0; remember the first bad token.
 	MOVD L_C(RSP), R19
-	MOVD C_K(R19), R2
+	MOVD chunkNEON_K(R19), R2
 	MOVD L_OID(RSP), R0
 	MOVD L_OW(RSP), R1
 	MOVD ZR, R3
@@ -186,33 +169,33 @@ bad_fill:
 
 select:
 	MOVD L_C(RSP), R19
-	MOVD C_G(R19), R0
+	MOVD chunkNEON_G(R19), R0
 	CMP  $1, R0
 	BLE  sel_flat
 
 	// groupScoresNEON(gsc, tsel, G, gs, gmax)
-	MOVD C_GSC(R19), R1
+	MOVD chunkNEON_gsc(R19), R1
 	MOVD R1, 8(RSP)
 	MOVD L_TSEL(RSP), R1
 	MOVD R1, 16(RSP)
 	MOVD R0, 24(RSP)
-	MOVD C_GS(R19), R1
+	MOVD chunkNEON_gs(R19), R1
 	MOVD R1, 32(RSP)
-	MOVD C_MODE(R19), R1
+	MOVD chunkNEON_mode(R19), R1
 	UBFX $MODE_GMAX, R1, $1, R1
 	MOVB R1, 40(RSP)
 	CALL ·groupScoresNEON(SB)
 
 	// topKNEON(gtop, TG, 0, gsc, G, 0): the kept groups.
 	MOVD L_C(RSP), R19
-	MOVD C_GTOP(R19), R0
+	MOVD chunkNEON_gtop(R19), R0
 	MOVD R0, 8(RSP)
-	MOVD C_TG(R19), R0
+	MOVD chunkNEON_TG(R19), R0
 	MOVD R0, 16(RSP)
 	MOVD ZR, 24(RSP)
-	MOVD C_GSC(R19), R0
+	MOVD chunkNEON_gsc(R19), R0
 	MOVD R0, 32(RSP)
-	MOVD C_G(R19), R0
+	MOVD chunkNEON_G(R19), R0
 	MOVD R0, 40(RSP)
 	MOVD ZR, 48(RSP)
 	CALL ·topKNEON(SB)
@@ -224,17 +207,17 @@ grp_loop:
 	// in the order of the kept groups' keys (as RouteGeneric).
 	MOVD L_C(RSP), R19
 	MOVD L_GI(RSP), R0
-	MOVD C_TG(R19), R1
+	MOVD chunkNEON_TG(R19), R1
 	CMP  R1, R0
 	BGE  weights
-	MOVD C_GTOP(R19), R1
+	MOVD chunkNEON_gtop(R19), R1
 	MOVD (R1)(R0<<3), R2
 	MVNW R2, R2              // g = KeyIndex(gtop[i])
-	MOVD C_GS(R19), R3
+	MOVD chunkNEON_gs(R19), R3
 	MUL  R3, R2, R4          // base = g*gs
-	MOVD C_TOP(R19), R0
+	MOVD chunkNEON_top(R19), R0
 	MOVD R0, 8(RSP)
-	MOVD C_K(R19), R0
+	MOVD chunkNEON_K(R19), R0
 	MOVD R0, 16(RSP)
 	MOVD L_N(RSP), R0
 	MOVD R0, 24(RSP)
@@ -253,14 +236,14 @@ grp_loop:
 
 sel_flat:
 	// topKNEON(top, K, 0, tsel, E, 0)
-	MOVD C_TOP(R19), R0
+	MOVD chunkNEON_top(R19), R0
 	MOVD R0, 8(RSP)
-	MOVD C_K(R19), R0
+	MOVD chunkNEON_K(R19), R0
 	MOVD R0, 16(RSP)
 	MOVD ZR, 24(RSP)
 	MOVD L_TSEL(RSP), R0
 	MOVD R0, 32(RSP)
-	MOVD C_E(R19), R0
+	MOVD chunkNEON_E(R19), R0
 	MOVD R0, 40(RSP)
 	MOVD ZR, 48(RSP)
 	CALL ·topKNEON(SB)
@@ -269,11 +252,11 @@ weights:
 	// Softmax selected on logits: m = row[KeyIndex(top[0])], the maximum;
 	// without normalisation the weights need S = SoftmaxSum(row, m).
 	MOVD L_C(RSP), R19
-	MOVD C_MODE(R19), R21
+	MOVD chunkNEON_mode(R19), R21
 	AND  $3, R21, R0
 	CMP  $3, R0
 	BNE  w_call
-	MOVD C_TOP(R19), R0
+	MOVD chunkNEON_top(R19), R0
 	MOVD (R0), R0
 	MVNW R0, R0
 	MOVD L_ROW(RSP), R1
@@ -284,7 +267,7 @@ weights:
 	MOVD ZR, 8(RSP)
 	MOVD L_ROW(RSP), R0
 	MOVD R0, 16(RSP)
-	MOVD C_E(R19), R0
+	MOVD chunkNEON_E(R19), R0
 	MOVD R0, 24(RSP)
 	FMOVS L_M(RSP), F0
 	FMOVS F0, 32(RSP)
@@ -299,21 +282,21 @@ w_call:
 	MOVD R0, 8(RSP)
 	MOVD L_OW(RSP), R0
 	MOVD R0, 16(RSP)
-	MOVD C_TOP(R19), R0
+	MOVD chunkNEON_top(R19), R0
 	MOVD R0, 24(RSP)
-	MOVD C_K(R19), R0
+	MOVD chunkNEON_K(R19), R0
 	MOVD R0, 32(RSP)
 	MOVD L_ROW(RSP), R0
 	MOVD R0, 40(RSP)
-	MOVD C_LOAD(R19), R0
+	MOVD chunkNEON_load(R19), R0
 	MOVD R0, 48(RSP)
-	MOVD C_WMODE(R19), R0
+	MOVD chunkNEON_wmode(R19), R0
 	MOVD R0, 56(RSP)
 	FMOVS L_M(RSP), F0
 	FMOVS F0, 64(RSP)
 	FMOVS L_S(RSP), F0
 	FMOVS F0, 68(RSP)
-	FMOVS C_SCALE(R19), F0
+	FMOVS chunkNEON_scale(R19), F0
 	FMOVS F0, 72(RSP)
 	CALL ·weightsNEONAsm(SB)
 

@@ -2,7 +2,7 @@
 
 package asm
 
-// Assembly kernels (route_avx2_amd64.s, route_avx512_amd64.s). Each .s
+// Assembly kernels (scores_, groups_, weights_, topk8_<isa>_amd64.s). Each .s
 // header names the Go twin a kernel reproduces bit for bit.
 
 //go:noescape
@@ -18,9 +18,6 @@ func expSumAVX2(dst, x *float32, n int, m float32) (sum float32)
 func divBiasAVX2(dst, bias *float32, n int, S float32)
 
 //go:noescape
-func topkAVX2(top *uint64, n, k int, vals *float32, nv, base int) int
-
-//go:noescape
 func sigmoidAVX512(dst, sig, x, bias *float32, n int) (bad bool)
 
 //go:noescape
@@ -31,9 +28,6 @@ func expSumAVX512(dst, x *float32, n int, m float32) (sum float32)
 
 //go:noescape
 func divBiasAVX512(dst, bias *float32, n int, S float32)
-
-//go:noescape
-func topkAVX512(top *uint64, n, k int, vals *float32, nv, base int) int
 
 //go:noescape
 func topk8AVX512(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int, ids *int32) int
