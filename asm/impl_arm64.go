@@ -17,11 +17,13 @@ func appendAvailable(out []Impl) []Impl {
 	return out
 }
 
-// archTakes: the NEON kernels take every shape.
-func archTakes(impl Impl, p *Plan) bool { return impl == NEON }
+// archTakes: the NEON kernels take every shape of the sigmoid and softmax
+// plans; sqrtsoftplus runs on the Go reference here (its kernels are
+// amd64-only so far).
+func archTakes(impl Impl, p *Plan) bool { return impl == NEON && !p.SqrtSoftplus }
 
 func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) (int, bool) {
-	if impl != NEON || !hasNEON {
+	if impl != NEON || !hasNEON || p.SqrtSoftplus {
 		return 0, false
 	}
 	return routeNEON(p, s, ids, w, load, x, stride, bias), true
