@@ -130,6 +130,8 @@ TEXT ·sqrtSoftplusAVX2(SB), NOSPLIT, $0-41
 	MOVQ n+32(FP), CX
 	TESTQ R9, R9
 	CMOVQEQ DI, R9
+	TESTQ DX, DX
+	CMOVQEQ DI, R9 // no bias: the scores go to dst
 	LOAD_CONSTS_AVX2
 	VPXOR Y7, Y7, Y7
 

@@ -255,6 +255,8 @@ TEXT ·sqrtSoftplusAVX512(SB), NOSPLIT, $0-41
 	MOVQ n+32(FP), CX
 	TESTQ R9, R9
 	CMOVQEQ DI, R9
+	TESTQ DX, DX
+	CMOVQEQ DI, R9 // no bias: the scores go to dst
 	LOAD_CONSTS_AVX512
 	KXORW K4, K4, K4
 
