@@ -61,6 +61,9 @@ func TestEffectiveNewRules(t *testing.T) {
 			if !c.simd && Effective(impl, &c.p) != Go {
 				t.Errorf("%v, %+v: Effective = %v, want go", impl, c.p, Effective(impl, &c.p))
 			}
+			if c.simd && impl != Go && Effective(impl, &c.p) != impl {
+				t.Errorf("%v, %+v: Effective = %v, want the kernels", impl, c.p, Effective(impl, &c.p))
+			}
 			cp, ok := c.p.Canonical()
 			if ok != c.canonical {
 				t.Errorf("%+v: Canonical ok = %v, want %v", c.p, ok, c.canonical)
