@@ -125,7 +125,9 @@ func TestKernelSqrtSoftplusBad(t *testing.T) {
 
 // TestSqrtSoftplusSweep holds the kernels to SqrtSoftplus on every 509th
 // float32 bit pattern plus spSpecials (MOEGATE_LONG=1: every finite
-// float32, about 2^32 inputs per implementation).
+// float32, about 2^32 inputs per implementation; run 2026-12-04 on
+// AVX-512 and AVX2: no difference, 524 s).
+// Run: MOEGATE_LONG=1 go test ./asm -run TestSqrtSoftplusSweep -timeout 60m
 func TestSqrtSoftplusSweep(t *testing.T) {
 	step := uint64(509)
 	if os.Getenv("MOEGATE_LONG") != "" {
