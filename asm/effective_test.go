@@ -15,7 +15,8 @@ func TestEffective(t *testing.T) {
 					if E%groups != 0 || (groups > 1 && E/groups < 2) {
 						continue
 					}
-					p := Plan{E: E, K: K, Softmax: E%2 == 0, Groups: groups, TopGroups: groups, Scale: 1}
+					sp := E%3 == 1 // sqrtsoftplus: never the lanes kernels
+					p := Plan{E: E, K: K, Softmax: E%2 == 0 && !sp, SqrtSoftplus: sp, Groups: groups, TopGroups: groups, Scale: 1}
 					s := p.NewScratch()
 					x := make([]float32, E)
 					ids := make([]int32, K)
@@ -47,7 +48,8 @@ func TestEffectiveNewRules(t *testing.T) {
 			{base, true, false},
 			{func() Plan { p := base; p.NormRule = NormSum; return p }(), false, true},
 			{func() Plan { p := base; p.NormRule = NormClamp; p.NormMin = 1e-12; return p }(), false, false},
-			{func() Plan { p := base; p.Softmax, p.SqrtSoftplus = false, true; return p }(), false, false},
+			{func() Plan { p := base; p.Softmax, p.SqrtSoftplus = false, true; return p }(), true, false},
+			{func() Plan { p := base; p.Softmax, p.SqrtSoftplus, p.NormRule = false, true, NormSum; return p }(), false, false},
 			{func() Plan { p := base; p.Softmax, p.NormRule = false, NormSum; return p }(), false, false},
 			{func() Plan { p := base; p.NormRule, p.Groups, p.TopGroups = NormSum, 4, 2; return p }(), false, false},
 			{func() Plan { p := base; p.NormRule, p.Groups, p.TopGroups, p.GroupMax = NormSum, 4, 2, true; return p }(), false, true},
@@ -58,6 +60,9 @@ func TestEffectiveNewRules(t *testing.T) {
 			}
 			if !c.simd && Effective(impl, &c.p) != Go {
 				t.Errorf("%v, %+v: Effective = %v, want go", impl, c.p, Effective(impl, &c.p))
+			}
+			if c.simd && impl != Go && Effective(impl, &c.p) != impl {
+				t.Errorf("%v, %+v: Effective = %v, want the kernels", impl, c.p, Effective(impl, &c.p))
 			}
 			cp, ok := c.p.Canonical()
 			if ok != c.canonical {

@@ -33,6 +33,8 @@ var neonEncodings = []encCase{
 	{"VCMGT4S", 3, "cmgt v%[3]d.4s, v%[2]d.4s, v%[1]d.4s"},
 	{"VCMHI4S", 3, "cmhi v%[3]d.4s, v%[2]d.4s, v%[1]d.4s"},
 	{"VFMAXV4S", 2, "fmaxv s%[2]d, v%[1]d.4s"},
+	{"VFSQRT4S", 2, "fsqrt v%[2]d.4s, v%[1]d.4s"},
+	{"VSCVTF4S", 2, "scvtf v%[2]d.4s, v%[1]d.4s"},
 }
 
 // Register triples that put a distinct value, including 0 and 31, in each field.

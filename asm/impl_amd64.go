@@ -86,11 +86,14 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	default:
 		return 0, false
 	}
-	if lanesOK(impl, p, stride) {
+	if !p.SqrtSoftplus && lanesOK(impl, p, stride) {
 		return routeLanes(impl, p, ids, w, load, x, stride, bias), true
 	}
 	if p.Groups > 1 && p.E < simdMinE {
 		return 0, false // Route runs RouteGeneric
+	}
+	if p.SqrtSoftplus && len(s.Sig) < p.E {
+		return 0, false // the weights gather the kept scores
 	}
 	return routeSIMD(impl, p, s, ids, w, load, x, stride, bias), true
 }
@@ -98,7 +101,7 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 // archTakes reports whether routeArch runs impl's kernels for p (with a
 // stride the lanes kernels accept; every stride below 2^26 is).
 func archTakes(impl Impl, p *Plan) bool {
-	return lanesOK(impl, p, p.E) || p.Groups == 1 || p.E >= simdMinE
+	return !p.SqrtSoftplus && lanesOK(impl, p, p.E) || p.Groups == 1 || p.E >= simdMinE
 }
 
 // simdMinE: grouped routers with fewer experts than this run the Go
@@ -129,6 +132,19 @@ func kSigmoidSig(impl Impl, dst, sig, x []float32, bias *float32) bool {
 		return sigmoidAVX512(&dst[0], &sig[0], &x[0], bias, len(x))
 	}
 	return sigmoidAVX2(&dst[0], &sig[0], &x[0], bias, len(x))
+}
+
+// kSqrtSoftplus is kSigmoidSig for SqrtSoftplus scores: dst = s (+ bias)
+// and, with a bias, sig = s (sig may be nil without a bias).
+func kSqrtSoftplus(impl Impl, dst, sig, x []float32, bias *float32) bool {
+	var sp *float32
+	if bias != nil {
+		sp = &sig[:len(x)][0]
+	}
+	if impl == AVX512 {
+		return sqrtSoftplusAVX512(&dst[0], sp, &x[0], bias, len(x))
+	}
+	return sqrtSoftplusAVX2(&dst[0], sp, &x[0], bias, len(x))
 }
 
 func kMax(impl Impl, x []float32) (float32, bool) {
@@ -281,6 +297,17 @@ func routeSIMD(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 			selected = true
 		case logitSel:
 			_, bad = kMax(impl, row)
+		case p.SqrtSoftplus:
+			// The scores without the bias stay for the weights (sigBuf:
+			// routeArch checked that it exists).
+			if bias == nil {
+				bad = kSqrtSoftplus(impl, selBuf, nil, row, nil)
+				sig = selBuf
+			} else {
+				bad = kSqrtSoftplus(impl, selBuf, sigBuf, row, bp)
+				sig = sigBuf
+			}
+			sel = selBuf
 		case !p.Softmax:
 			if bias == nil {
 				bad = kSigmoid(impl, selBuf, row, nil)

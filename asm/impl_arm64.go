@@ -24,6 +24,12 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	if impl != NEON || !hasNEON {
 		return 0, false
 	}
+	if p.SqrtSoftplus {
+		if len(s.Sig) < p.E {
+			return 0, false // the weights gather the kept scores
+		}
+		return routeSqrtSoftplusNEON(p, s, ids, w, load, x, stride, bias), true
+	}
 	return routeNEON(p, s, ids, w, load, x, stride, bias), true
 }
 
@@ -99,6 +105,61 @@ func routeNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []
 			topKN(top, 0, tsel, 0)
 		}
 		weightsLoads(p, oid, ow, top, row, load, logitSel, m, S)
+	}
+	return firstBad
+}
+
+// routeSqrtSoftplusNEON is RouteGeneric for sqrtsoftplus plans: the
+// scores in sqrtSoftplusNEON (which keeps them without the bias in
+// s.Sig, or in sel without a bias), the group and top-K kernels of
+// routeNEON's loop, and the weights gathered from the kept scores and
+// finished by finishWeights, the specification's own normalisation.
+func routeSqrtSoftplusNEON(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
+	E, K := p.E, p.K
+	T := len(ids) / K
+	firstBad := -1
+	var bp, sp *float32
+	sel := s.Sel[:E]
+	sig := sel
+	if bias != nil {
+		bias = bias[:E]
+		bp = &bias[0]
+		sig = s.Sig[:E]
+		sp = &sig[0]
+	}
+	top := s.Top[:K]
+	load = load[:E]
+	for t := 0; t < T; t++ {
+		row := x[t*stride : t*stride+E]
+		oid := ids[t*K : t*K+K]
+		ow := w[t*K : t*K+K]
+		if sqrtSoftplusNEON(&sel[0], sp, &row[0], bp, E) {
+			SafeRow(oid, ow)
+			if firstBad < 0 {
+				firstBad = t
+			}
+			continue
+		}
+		if p.Groups > 1 {
+			chooseGroupsNEON(p, s, sel)
+			n := 0
+			gs := E / p.Groups
+			for _, gk := range s.GTop[:p.TopGroups] {
+				g := KeyIndex(gk)
+				n = topKN(top, n, sel[g*gs:g*gs+gs], g*gs)
+			}
+		} else {
+			topKN(top, 0, sel, 0)
+		}
+		for j, k := range top {
+			id := int32(KeyIndex(k))
+			oid[j] = id
+			ow[j] = sig[id]
+		}
+		finishWeights(p, ow)
+		for _, id := range oid {
+			load[id]++
+		}
 	}
 	return firstBad
 }

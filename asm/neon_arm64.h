@@ -35,3 +35,7 @@
 #define VCMGT4S(m, n, d) WORD $(0x4EA03400 | ((m)<<16) | ((n)<<5) | (d))
 // Vd.4S = Vn.4S > Vm.4S ? all ones : 0, unsigned integers   (CMHI, register form)
 #define VCMHI4S(m, n, d) WORD $(0x6EA03400 | ((m)<<16) | ((n)<<5) | (d))
+// Vd.4S = sqrt(Vn.4S)   (FSQRT vector, correctly rounded)
+#define VFSQRT4S(n, d) WORD $(0x6EA1F800 | ((n)<<5) | (d))
+// Vd.4S = float32(Vn.4S), signed int32 to float32   (SCVTF vector, integer)
+#define VSCVTF4S(n, d) WORD $(0x4E21D800 | ((n)<<5) | (d))

@@ -38,10 +38,10 @@ const (
 )
 
 // SIMDPlan reports whether the SIMD kernels implement p: the score
-// functions sigmoid and softmax and the normalisation rule NormEps. Route
-// and Effective hand every other plan to RouteGeneric.
+// functions sigmoid, softmax and sqrtsoftplus and the normalisation rule
+// NormEps. Route and Effective hand every other plan to RouteGeneric.
 func (p *Plan) SIMDPlan() bool {
-	return !p.SqrtSoftplus && p.NormRule == NormEps
+	return p.NormRule == NormEps
 }
 
 // Canonical returns a plan that the SIMD kernels implement and that

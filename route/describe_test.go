@@ -56,7 +56,8 @@ func TestRouterStringNewRules(t *testing.T) {
 			cfg  Config
 			want string
 		}{
-			{Config{Experts: 256, TopK: 6, Score: SqrtSoftplus, Normalize: true, Scale: 1.5}, "rules run on the go reference"},
+			{Config{Experts: 256, TopK: 6, Score: SqrtSoftplus, Normalize: true, Scale: 1.5}, ""}, // DeepSeek-V4: SIMD
+			{Config{Experts: 256, TopK: 6, Score: SqrtSoftplus, Normalize: true, NormRule: NormClamp, NormMin: 1e-12}, "rules run on the go reference"},
 			{Config{Experts: 64, TopK: 6, Score: Softmax, Normalize: true, NormRule: NormClamp, NormMin: 1e-12}, "rules run on the go reference"},
 			{Config{Experts: 256, TopK: 8, Score: Sigmoid, Normalize: true, NormRule: NormSum}, ""},
 			{Config{Experts: 256, TopK: 8, Score: Softmax, Normalize: true, NormRule: NormSum}, "with a bias this gate runs the go reference"},
