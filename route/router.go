@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/moegate/moegate/asm"
 )
@@ -167,8 +168,14 @@ type router struct {
 	// mayOverflow: a weight can exceed math.MaxFloat32 (sqrtsoftplus
 	// scores reach 1.8e19; unnormalised and scaled by more than 1.8e19).
 	mayOverflow bool
-	pool        sync.Pool // of *asm.Scratch
-	half        sync.Pool // of *halfScratch (half.go)
+	// cached holds one idle scratch, handed to a call by an atomic swap and
+	// back by a compare-and-swap: one call at a time (the decode loop)
+	// never reaches pool. Concurrent calls take their scratch from pool.
+	// The sync.Pool round trip (Get and Put: pinning, the per-P lists) cost
+	// about 20 ns per call at T=1; the swap and the CAS about 5.
+	cached atomic.Pointer[asm.Scratch]
+	pool   sync.Pool // of *asm.Scratch
+	half   sync.Pool // of *halfScratch (half.go)
 }
 
 // New returns a Router for cfg on the fastest implementation this machine
@@ -249,11 +256,11 @@ func (r *router) Route(out Output, in Input) error {
 	if in.LogitsHalf != nil {
 		return r.routeHalf(out, in, stride)
 	}
-	if err := checkFinite("bias", in.Bias); err != nil {
+	if err := checkFinite(r.impl, "bias", in.Bias); err != nil {
 		safeFill(out, K)
 		return err
 	}
-	if err := checkFinite("expert scale", in.ExpertScale); err != nil {
+	if err := checkFinite(r.impl, "expert scale", in.ExpertScale); err != nil {
 		safeFill(out, K)
 		return err
 	}
@@ -269,15 +276,15 @@ func (r *router) Route(out Output, in Input) error {
 	if r.hasSigCanon {
 		plan = &r.sigCanon
 	}
-	s, _ := r.pool.Get().(*asm.Scratch)
-	if s == nil {
-		s = r.plan.NewScratch()
-	}
+	s := r.scratch()
 	load := out.Load
 	if load == nil {
+		// A sink nobody reads: its counts need no clearing (the kernels
+		// only add to them, overflowRows subtracts).
 		load = s.Load(E)
+	} else {
+		clear(load)
 	}
-	clear(load)
 	firstBad, firstForced := -1, -1
 	for t0 := 0; t0 < T; {
 		if in.Mask != nil && !in.Mask[t0] {
@@ -335,7 +342,7 @@ func (r *router) Route(out Output, in Input) error {
 			overflow = o
 		}
 	}
-	r.pool.Put(s) // after the last use of its load sink
+	r.release(s) // after the last use of its load sink
 	if firstForced >= 0 {
 		return checkForcedRow(in.ForcedIDs[firstForced*K:firstForced*K+K], firstForced, E)
 	}
@@ -353,12 +360,38 @@ func (r *router) Route(out Output, in Input) error {
 	return nil
 }
 
+// scratch returns scratch memory for one call: the cached one, one from
+// the pool, or a new one.
+func (r *router) scratch() *asm.Scratch {
+	if s := r.cached.Swap(nil); s != nil {
+		return s
+	}
+	if s, _ := r.pool.Get().(*asm.Scratch); s != nil {
+		return s
+	}
+	return r.plan.NewScratch()
+}
+
+// release hands s back, to the cache if it is empty, else to the pool.
+func (r *router) release(s *asm.Scratch) {
+	if !r.cached.CompareAndSwap(nil, s) {
+		r.pool.Put(s)
+	}
+}
+
 // checkFinite returns a *NonFiniteError naming the first NaN or infinity
-// of a per-expert input, or nil.
-func checkFinite(name string, v []float32) error {
-	// float32 compares: with a float64 conversion this loop cost about
-	// 3 ns per expert (DeepSeek-V3, T=1, avx512: 1.29 us per call, then
-	// 0.43; BenchmarkRouteHalf/deepseek-v3/T=1 f32-ns/token).
+// of a per-expert input, or nil. The check itself is asm.AllFinite, a
+// vector kernel on amd64: with float32 compares and a branch per element
+// DeepSeek-V3's 256-entry bias cost about 170 ns of a 480 ns call at T=1
+// on avx512, the kernel about 17 ns (BenchmarkAllFinite in package asm;
+// the Go reference runs the Go loop, about 135 ns).
+func checkFinite(impl asm.Impl, name string, v []float32) error {
+	if raceEnabled {
+		raceFinite(v)
+	}
+	if asm.AllFinite(impl, v) {
+		return nil
+	}
 	for i, x := range v {
 		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 { // NaN or ±Inf
 			return &NonFiniteError{Input: name, Token: -1, Expert: i, Value: x}
