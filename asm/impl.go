@@ -80,3 +80,16 @@ func Effective(impl Impl, p *Plan) Impl {
 	}
 	return impl
 }
+
+// EffectiveCall is Effective for one call of T tokens, with or without a
+// selection bias: Effective(impl, p), or Go where impl hands such a call
+// to the reference because the reference is faster there (on amd64: one
+// token without a bias on the shapes of the lanes kernels; see
+// lanesAVX2MaxT).
+func EffectiveCall(impl Impl, p *Plan, T int, hasBias bool) Impl {
+	e := Effective(impl, p)
+	if e != Go && T > 0 && archCallGo(e, p, T, hasBias) {
+		return Go
+	}
+	return e
+}
