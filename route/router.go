@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sync"
-	"sync/atomic"
 
 	"github.com/moegate/moegate/asm"
 )
@@ -168,14 +167,12 @@ type router struct {
 	// mayOverflow: a weight can exceed math.MaxFloat32 (sqrtsoftplus
 	// scores reach 1.8e19; unnormalised and scaled by more than 1.8e19).
 	mayOverflow bool
-	// cached holds one idle scratch, handed to a call by an atomic swap and
-	// back by a compare-and-swap: one call at a time (the decode loop)
-	// never reaches pool. Concurrent calls take their scratch from pool.
-	// The sync.Pool round trip (Get and Put: pinning, the per-P lists) cost
-	// about 20 ns per call at T=1; the swap and the CAS about 5.
-	cached atomic.Pointer[asm.Scratch]
-	pool   sync.Pool // of *asm.Scratch
-	half   sync.Pool // of *halfScratch (half.go)
+	// pool: sync.Pool's fast path (the per-P private slot) takes no
+	// locked instruction; an atomic.Pointer cache with a swap and a
+	// compare-and-swap cost about twice as much here (2026-12-04: 20-28 ns
+	// against 11-15 ns per Get and Put).
+	pool sync.Pool // of *asm.Scratch
+	half sync.Pool // of *halfScratch (half.go)
 }
 
 // New returns a Router for cfg on the fastest implementation this machine
@@ -360,24 +357,16 @@ func (r *router) Route(out Output, in Input) error {
 	return nil
 }
 
-// scratch returns scratch memory for one call: the cached one, one from
-// the pool, or a new one.
+// scratch returns scratch memory for one call, from the pool or new.
 func (r *router) scratch() *asm.Scratch {
-	if s := r.cached.Swap(nil); s != nil {
-		return s
-	}
 	if s, _ := r.pool.Get().(*asm.Scratch); s != nil {
 		return s
 	}
 	return r.plan.NewScratch()
 }
 
-// release hands s back, to the cache if it is empty, else to the pool.
-func (r *router) release(s *asm.Scratch) {
-	if !r.cached.CompareAndSwap(nil, s) {
-		r.pool.Put(s)
-	}
-}
+// release hands s back to the pool.
+func (r *router) release(s *asm.Scratch) { r.pool.Put(s) }
 
 // checkFinite returns a *NonFiniteError naming the first NaN or infinity
 // of a per-expert input, or nil. The check itself is asm.AllFinite, a
