@@ -87,13 +87,13 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 		return 0, false
 	}
 	if lanesOK(impl, p, stride) {
-		switch lanesPath(p, len(ids)/p.K, bias != nil) {
+		switch lanesPath(p, len(ids) == p.K, bias != nil) {
 		case lanesGo:
 			return 0, false // Route runs RouteGeneric
 		case lanesToken:
 			return routeSIMD(impl, p, s, ids, w, load, x, stride, bias), true
 		}
-		if impl == AVX512 && len(ids)/p.K <= lanesAVX2MaxT {
+		if impl == AVX512 && len(ids) <= lanesAVX2MaxT*p.K {
 			return routeLanes(AVX2, p, ids, w, load, x, stride, bias), true // hasAVX512 implies hasAVX2
 		}
 		return routeLanes(impl, p, ids, w, load, x, stride, bias), true

@@ -54,10 +54,11 @@ const (
 	lanesKernel        // routeLanes
 )
 
-// lanesPath picks the path for a call of T >= 1 tokens of a shape lanesOK
-// accepts (see lanesAVX2MaxT).
-func lanesPath(p *Plan, T int, hasBias bool) int {
-	if T == 1 {
+// lanesPath picks the path for a call of one token (one) or more of a
+// shape lanesOK accepts (see lanesAVX2MaxT). (A flag, not T: routeArch
+// would divide len(ids) by K for it, a few ns of a 90 ns call.)
+func lanesPath(p *Plan, one bool, hasBias bool) int {
+	if one {
 		if p.LogitSelect(hasBias) {
 			return lanesGo
 		}
@@ -69,7 +70,7 @@ func lanesPath(p *Plan, T int, hasBias bool) int {
 // archCallGo reports whether impl, which runs p's shape (Effective),
 // hands a call of T >= 1 tokens to the Go reference (EffectiveCall).
 func archCallGo(impl Impl, p *Plan, T int, hasBias bool) bool {
-	return lanesOK(impl, p, p.E) && lanesPath(p, T, hasBias) == lanesGo
+	return lanesOK(impl, p, p.E) && lanesPath(p, T == 1, hasBias) == lanesGo
 }
 
 // lanesOK reports whether the lanes kernels cover p with this stride.

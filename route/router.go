@@ -164,6 +164,11 @@ type router struct {
 	// form and asm.FixSigmoidSum (asm.Plan.SigmoidCanonical).
 	sigCanon    asm.Plan
 	hasSigCanon bool
+	// oneGo: the implementation hands one-token calls without a bias to
+	// the Go reference (asm.EffectiveCall: the amd64 lanes shapes); Route
+	// then calls it directly, without the dispatch (a few ns of a 90 ns
+	// call).
+	oneGo bool
 	// mayOverflow: a weight can exceed math.MaxFloat32 (sqrtsoftplus
 	// scores reach 1.8e19; unnormalised and scaled by more than 1.8e19).
 	mayOverflow bool
@@ -233,6 +238,11 @@ func newRouter(cfg Config, impl asm.Impl) (*router, error) {
 	if c, ok := r.plan.SigmoidCanonical(); ok && asm.Effective(impl, &c) == impl && impl != asm.Go {
 		r.sigCanon, r.hasSigCanon = c, true
 	}
+	nb := &r.noBias
+	if r.hasSigCanon {
+		nb = &r.sigCanon
+	}
+	r.oneGo = impl != asm.Go && asm.EffectiveCall(impl, nb, 1, false) == asm.Go
 	r.mayOverflow = cfg.Score == SqrtSoftplus && !cfg.Normalize && cfg.Scale > 1e19
 	return r, nil
 }
@@ -317,7 +327,11 @@ func (r *router) Route(out Output, in Input) error {
 				// Exactly the memory the kernel touches (see race.go).
 				raceKernel(s, ids, w, load, x[:(n-1)*stride+E], in.Bias)
 			}
-			b = asm.Route(r.impl, plan, s, ids, w, load, x, stride, in.Bias)
+			impl := r.impl
+			if n == 1 && r.oneGo && in.Bias == nil {
+				impl = asm.Go
+			}
+			b = asm.Route(impl, plan, s, ids, w, load, x, stride, in.Bias)
 			if r.hasSigCanon {
 				asm.FixSigmoidSum(&r.plan, ids, w, x, stride)
 			}
