@@ -42,7 +42,8 @@ import (
 //
 // Routers with Groups == 1, E <= 16 and K <= 4 take neither: routeArch
 // sends them to the lanes kernels (lanes_amd64.go: one call per chunk,
-// one token per vector lane). routeSIMD (below) is the per-token glue in
+// one token per vector lane; a one-token call to the per-token kernels or
+// the reference, see lanesPath). routeSIMD (below) is the per-token glue in
 // Go; the weights of K > 8 and the load counts stay in Go (they are
 // O(K)), except where weights8AVX512 and weightsSoftmaxN<ISA> count them.
 //
