@@ -73,7 +73,8 @@ func Route(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int6
 // asked for: impl itself, or Go where impl cannot run here, the plan has a
 // rule the SIMD kernels do not implement (SIMDPlan), or impl declines the
 // shape (on amd64, grouped routers with fewer than 9 experts: there the Go
-// reference is as fast or faster).
+// reference is as fast or faster). A call of one token may run elsewhere:
+// EffectiveCall names what routes each call.
 func Effective(impl Impl, p *Plan) Impl {
 	if impl == Go || !Supported(impl) || !p.SIMDPlan() || !archTakes(impl, p) {
 		return Go
