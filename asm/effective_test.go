@@ -2,8 +2,9 @@ package asm
 
 import "testing"
 
-// TestEffective: Effective names the implementation routeArch actually
-// runs, for every implementation available here and a spread of shapes.
+// TestEffective: Effective and EffectiveCall name the implementation
+// routeArch actually runs, for every implementation available here, a
+// spread of shapes, one and more tokens, with and without a bias.
 func TestEffective(t *testing.T) {
 	for _, impl := range Available() {
 		for E := 1; E <= 40; E++ {
@@ -18,16 +19,25 @@ func TestEffective(t *testing.T) {
 					sp := E%3 == 1 // sqrtsoftplus: never the lanes kernels
 					p := Plan{E: E, K: K, Softmax: E%2 == 0 && !sp, SqrtSoftplus: sp, Groups: groups, TopGroups: groups, Scale: 1}
 					s := p.NewScratch()
-					x := make([]float32, E)
-					ids := make([]int32, K)
-					w := make([]float32, K)
-					_, ok := routeArch(impl, &p, s, ids, w, make([]int64, E), x, E, nil)
-					want := Go
-					if ok {
-						want = impl
-					}
-					if got := Effective(impl, &p); got != want {
-						t.Errorf("Effective(%v, E=%d K=%d groups=%d) = %v, routeArch ran %v", impl, E, K, groups, got, want)
+					// Effective names what routes calls of more than one
+					// token; EffectiveCall what routes each call.
+					for _, T := range []int{1, 2, 9, 17} {
+						for _, bias := range [][]float32{nil, make([]float32, E)} {
+							x := make([]float32, T*E)
+							ids := make([]int32, T*K)
+							w := make([]float32, T*K)
+							_, ok := routeArch(impl, &p, s, ids, w, make([]int64, E), x, E, bias)
+							want := Go
+							if ok {
+								want = impl
+							}
+							if got := EffectiveCall(impl, &p, T, bias != nil); got != want {
+								t.Errorf("EffectiveCall(%v, E=%d K=%d groups=%d, T=%d, bias %v) = %v, routeArch ran %v", impl, E, K, groups, T, bias != nil, got, want)
+							}
+							if got := Effective(impl, &p); T > 1 && got != want {
+								t.Errorf("Effective(%v, E=%d K=%d groups=%d) = %v, routeArch ran %v at T=%d", impl, E, K, groups, got, want, T)
+							}
+						}
 					}
 				}
 			}

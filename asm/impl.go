@@ -73,10 +73,24 @@ func Route(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int6
 // asked for: impl itself, or Go where impl cannot run here, the plan has a
 // rule the SIMD kernels do not implement (SIMDPlan), or impl declines the
 // shape (on amd64, grouped routers with fewer than 9 experts: there the Go
-// reference is as fast or faster).
+// reference is as fast or faster). A call of one token may run elsewhere:
+// EffectiveCall names what routes each call.
 func Effective(impl Impl, p *Plan) Impl {
 	if impl == Go || !Supported(impl) || !p.SIMDPlan() || !archTakes(impl, p) {
 		return Go
 	}
 	return impl
+}
+
+// EffectiveCall is Effective for one call of T tokens, with or without a
+// selection bias: Effective(impl, p), or Go where impl hands such a call
+// to the reference because the reference is faster there (on amd64: one
+// token without a bias on the shapes of the lanes kernels; see
+// lanesAVX2MaxT).
+func EffectiveCall(impl Impl, p *Plan, T int, hasBias bool) Impl {
+	e := Effective(impl, p)
+	if e != Go && T > 0 && archCallGo(e, p, T, hasBias) {
+		return Go
+	}
+	return e
 }

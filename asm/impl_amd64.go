@@ -42,7 +42,8 @@ import (
 //
 // Routers with Groups == 1, E <= 16 and K <= 4 take neither: routeArch
 // sends them to the lanes kernels (lanes_amd64.go: one call per chunk,
-// one token per vector lane). routeSIMD (below) is the per-token glue in
+// one token per vector lane; a one-token call to the per-token kernels or
+// the reference, see lanesPath). routeSIMD (below) is the per-token glue in
 // Go; the weights of K > 8 and the load counts stay in Go (they are
 // O(K)), except where weights8AVX512 and weightsSoftmaxN<ISA> count them.
 //
@@ -86,7 +87,16 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 	default:
 		return 0, false
 	}
-	if !p.SqrtSoftplus && lanesOK(impl, p, stride) {
+	if lanesOK(impl, p, stride) {
+		switch lanesPath(p, len(ids) == p.K, bias != nil) {
+		case lanesGo:
+			return 0, false // Route runs RouteGeneric
+		case lanesToken:
+			return routeSIMD(impl, p, s, ids, w, load, x, stride, bias), true
+		}
+		if impl == AVX512 && len(ids) <= lanesAVX2MaxT*p.K {
+			return routeLanes(AVX2, p, ids, w, load, x, stride, bias), true // hasAVX512 implies hasAVX2
+		}
 		return routeLanes(impl, p, ids, w, load, x, stride, bias), true
 	}
 	if p.Groups > 1 && p.E < simdMinE {
@@ -101,7 +111,7 @@ func routeArch(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []
 // archTakes reports whether routeArch runs impl's kernels for p (with a
 // stride the lanes kernels accept; every stride below 2^26 is).
 func archTakes(impl Impl, p *Plan) bool {
-	return !p.SqrtSoftplus && lanesOK(impl, p, p.E) || p.Groups == 1 || p.E >= simdMinE
+	return lanesOK(impl, p, p.E) || p.Groups == 1 || p.E >= simdMinE
 }
 
 // simdMinE: grouped routers with fewer experts than this run the Go

@@ -78,7 +78,8 @@ func lanesBias(r *rand.Rand, E, kind int) []float32 {
 const lanesCanaryW = float32(-98765.4)
 
 // lanesRun routes x with RouteGeneric and with routeLanes(impl) and
-// compares everything; via also runs Route(impl) (the dispatch).
+// compares everything; then the same through routeArch(impl) (the
+// dispatch, which may pick other kernels for few tokens).
 func lanesRun(t *testing.T, impl Impl, p *Plan, T, stride int, x, bias []float32, what string) {
 	t.Helper()
 	K, E := p.K, p.E
@@ -104,10 +105,15 @@ func lanesRun(t *testing.T, impl Impl, p *Plan, T, stride int, x, bias []float32
 		if pass == 0 {
 			sb = routeLanes(impl, p, si[:T*K], sw[:T*K], sl[:E], x, stride, bias)
 		} else {
+			// The dispatch: the lanes kernels, or for few tokens the
+			// per-token kernels or the reference (lanesPath).
 			var ok bool
 			sb, ok = routeArch(impl, p, p.NewScratch(), si[:T*K], sw[:T*K], sl[:E], x, stride, bias)
+			if ok != (EffectiveCall(impl, p, T, bias != nil) == impl) {
+				t.Fatalf("%v %s: routeArch ran %v a lanes shape %+v at T=%d, EffectiveCall says %v", impl, what, ok, *p, T, EffectiveCall(impl, p, T, bias != nil))
+			}
 			if !ok {
-				t.Fatalf("%v %s: routeArch declined a lanes shape %+v", impl, what, *p)
+				sb = RouteGeneric(p, p.NewScratch(), si[:T*K], sw[:T*K], sl[:E], x, stride, bias)
 			}
 		}
 		for j := T * K; j < len(si); j++ {

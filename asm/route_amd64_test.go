@@ -76,10 +76,10 @@ func TestAvailableAMD64(t *testing.T) {
 func TestRouteArchReached(t *testing.T) {
 	p := Plan{E: 16, K: 2, Groups: 1, TopGroups: 1, Scale: 1} // E >= simdMinE
 	s := p.NewScratch()
-	x := make([]float32, 16)
+	x := make([]float32, 32) // two tokens: one token of a lanes shape without a bias runs Go (lanesPath)
 	x[3] = 1
-	ids := make([]int32, 2)
-	w := make([]float32, 2)
+	ids := make([]int32, 4)
+	w := make([]float32, 4)
 	load := make([]int64, 16)
 	for i := Impl(0); i < numImpls; i++ {
 		_, ok := routeArch(i, &p, s, ids, w, load, x, 16, nil)

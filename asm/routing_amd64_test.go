@@ -35,13 +35,21 @@ func checkRoute(t *testing.T, impl Impl, p *Plan, T, stride, off int, x []float3
 			// routeSIMD directly: routeArch declines E < simdMinE.
 			b = routeSIMD(i, p, s, ids[:T*K], w[:T*K], load[:p.E], x[off:], stride, bias)
 			if p.E >= simdMinE {
-				// and through the dispatch, which must take the kernels.
+				// and through the dispatch, which must take the kernels
+				// (but for one token of a lanes shape without a bias:
+				// EffectiveCall).
 				s2 := p.NewScratch()
 				ids2 := make([]int32, T*K)
 				w2 := make([]float32, T*K)
 				load2 := make([]int64, p.E)
 				b2, ok := routeArch(i, p, s2, ids2, w2, load2, x[off:], stride, bias)
-				if !ok || b2 != b {
+				if eff := EffectiveCall(i, p, T, bias != nil); ok != (eff == i) {
+					t.Fatalf("routeArch(%v) ran = %v, EffectiveCall = %v", i, ok, eff)
+				}
+				if !ok {
+					b2 = RouteGeneric(p, s2, ids2, w2, load2, x[off:], stride, bias)
+				}
+				if b2 != b {
 					t.Fatalf("routeArch(%v) ran = %v, first bad %d vs %d", i, ok, b2, b)
 				}
 				for j := range ids2 {

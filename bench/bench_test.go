@@ -120,3 +120,58 @@ func TestInputs(t *testing.T) {
 		}
 	}
 }
+
+// SmallTs are the batch sizes of BenchmarkRouteSmall: decode-sized calls,
+// where the per-call cost (checks, scratch, dispatch) shows, and two larger
+// ones for scale.
+var SmallTs = []int{1, 2, 4, 8, 16, 64, 4096}
+
+// BenchmarkRouteSmall: every preset x SmallTs x implementation, one
+// goroutine, named BenchmarkRouteSmall/<preset>/T=<T>/<impl>; ns/op is the
+// cost of one call, ns/token that divided by T. The output has a load
+// buffer, as in BenchmarkRoute; BenchmarkRouteSmall/<preset>/T=1-noload
+// routes one token with Output.Load nil. Route must report 0 allocs/op.
+func BenchmarkRouteSmall(b *testing.B) {
+	for _, p := range route.Presets() {
+		b.Run(p.Name, func(b *testing.B) {
+			for _, T := range SmallTs {
+				benchTokens(b, p, T, fmt.Sprintf("T=%d", T), true)
+				if T == 1 {
+					benchTokens(b, p, T, "T=1-noload", false)
+				}
+			}
+		})
+	}
+}
+
+func benchTokens(b *testing.B, p route.Preset, T int, name string, withLoad bool) {
+	b.Run(name, func(b *testing.B) {
+		var in route.Input
+		var once sync.Once
+		for _, impl := range route.Implementations() {
+			b.Run(impl, func(b *testing.B) {
+				once.Do(func() { in = input(p, T) }) // only for benchmarks that run
+				rt, err := route.NewImpl(p.Config, impl)
+				if err != nil {
+					b.Fatal(err)
+				}
+				K, E := p.Config.TopK, p.Config.Experts
+				out := route.Output{IDs: make([]int32, T*K), Weights: make([]float32, T*K)}
+				if withLoad {
+					out.Load = make([]int64, E)
+				}
+				runtime.GC()
+				if err := rt.Route(out, in); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := rt.Route(out, in); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*float64(T)), "ns/token")
+			})
+		}
+	})
+}

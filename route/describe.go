@@ -59,7 +59,7 @@ func ImplFeatures(impl string) string {
 // (on amd64: grouped gates with fewer than 9 experts, where the reference
 // is as fast or faster), or the gate's rules (SqrtSoftplus, NormSum with a
 // bias or with scored selection, NormClamp), or a call's Input.ForcedIDs,
-// it says so.
+// or one-token calls without a bias (asm.EffectiveCall), it says so.
 func (r *router) String() string {
 	c := cpuid.CPU
 	impl := r.impl.String()
@@ -81,6 +81,16 @@ func (r *router) String() string {
 		s += fmt.Sprintf("; this gate's rules run on the %s reference", eff)
 	default:
 		s += fmt.Sprintf("; this shape runs the %s reference", eff)
+	}
+	// One-token calls without a bias that the implementation hands to
+	// the reference, faster there (asm.EffectiveCall; on amd64 the lanes
+	// shapes, Mixtral and Llama 4 Scout).
+	nb := &r.noBias
+	if r.hasSigCanon {
+		nb = &r.sigCanon
+	}
+	if e := asm.Effective(r.impl, nb); e == r.impl && asm.EffectiveCall(r.impl, nb, 1, false) != e {
+		s += "; one-token calls without a bias run on the go reference (faster there)"
 	}
 	s += "; forced ids run on the go reference"
 	return s

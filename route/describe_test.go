@@ -42,6 +42,24 @@ func TestRouterString(t *testing.T) {
 			t.Errorf("%s: String() = %q, but the shape runs %v", impl, r.String(), eff)
 		}
 	}
+	// Mixtral's one-token calls without a bias run where EffectiveCall
+	// says, and String says so.
+	mixtral, err := LookupPreset("mixtral-8x7b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, impl := range Implementations() {
+		r, err := NewImpl(mixtral.Config, impl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr := r.(*router)
+		one := asm.EffectiveCall(rr.impl, &rr.noBias, 1, false)
+		says := strings.Contains(r.String(), "one-token calls without a bias run on the go reference")
+		if says != (one != rr.impl) {
+			t.Errorf("%s: String() = %q, but one token without a bias runs %v", impl, r.String(), one)
+		}
+	}
 	if got := ImplFeatures("go"); got != "portable Go" {
 		t.Errorf(`ImplFeatures("go") = %q`, got)
 	}

@@ -48,3 +48,11 @@ func raceKernel(s *asm.Scratch, ids []int32, w []float32, load []int64, x []floa
 		runtime.RaceWriteRange(unsafe.Pointer(&s.GTop[0]), len(s.GTop)*8)
 	}
 }
+
+// raceFinite declares the per-expert input (bias, expert scales) that
+// asm.AllFinite's kernel reads.
+func raceFinite(v []float32) {
+	if len(v) > 0 {
+		runtime.RaceReadRange(unsafe.Pointer(&v[0]), len(v)*4)
+	}
+}

@@ -164,11 +164,20 @@ type router struct {
 	// form and asm.FixSigmoidSum (asm.Plan.SigmoidCanonical).
 	sigCanon    asm.Plan
 	hasSigCanon bool
+	// oneGo: the implementation hands one-token calls without a bias to
+	// the Go reference (asm.EffectiveCall: the amd64 lanes shapes); Route
+	// then calls it directly, without the dispatch (a few ns of a 90 ns
+	// call).
+	oneGo bool
 	// mayOverflow: a weight can exceed math.MaxFloat32 (sqrtsoftplus
 	// scores reach 1.8e19; unnormalised and scaled by more than 1.8e19).
 	mayOverflow bool
-	pool        sync.Pool // of *asm.Scratch
-	half        sync.Pool // of *halfScratch (half.go)
+	// pool: sync.Pool's fast path (the per-P private slot) takes no
+	// locked instruction; an atomic.Pointer cache with a swap and a
+	// compare-and-swap cost about twice as much here (2026-12-04: 20-28 ns
+	// against 11-15 ns per Get and Put).
+	pool sync.Pool // of *asm.Scratch
+	half sync.Pool // of *halfScratch (half.go)
 }
 
 // New returns a Router for cfg on the fastest implementation this machine
@@ -229,6 +238,11 @@ func newRouter(cfg Config, impl asm.Impl) (*router, error) {
 	if c, ok := r.plan.SigmoidCanonical(); ok && asm.Effective(impl, &c) == impl && impl != asm.Go {
 		r.sigCanon, r.hasSigCanon = c, true
 	}
+	nb := &r.noBias
+	if r.hasSigCanon {
+		nb = &r.sigCanon
+	}
+	r.oneGo = impl != asm.Go && asm.EffectiveCall(impl, nb, 1, false) == asm.Go
 	r.mayOverflow = cfg.Score == SqrtSoftplus && !cfg.Normalize && cfg.Scale > 1e19
 	return r, nil
 }
@@ -249,11 +263,11 @@ func (r *router) Route(out Output, in Input) error {
 	if in.LogitsHalf != nil {
 		return r.routeHalf(out, in, stride)
 	}
-	if err := checkFinite("bias", in.Bias); err != nil {
+	if err := checkFinite(r.impl, "bias", in.Bias); err != nil {
 		safeFill(out, K)
 		return err
 	}
-	if err := checkFinite("expert scale", in.ExpertScale); err != nil {
+	if err := checkFinite(r.impl, "expert scale", in.ExpertScale); err != nil {
 		safeFill(out, K)
 		return err
 	}
@@ -269,15 +283,15 @@ func (r *router) Route(out Output, in Input) error {
 	if r.hasSigCanon {
 		plan = &r.sigCanon
 	}
-	s, _ := r.pool.Get().(*asm.Scratch)
-	if s == nil {
-		s = r.plan.NewScratch()
-	}
+	s := r.scratch()
 	load := out.Load
 	if load == nil {
+		// A sink nobody reads: its counts need no clearing (the kernels
+		// only add to them, overflowRows subtracts).
 		load = s.Load(E)
+	} else {
+		clear(load)
 	}
-	clear(load)
 	firstBad, firstForced := -1, -1
 	for t0 := 0; t0 < T; {
 		if in.Mask != nil && !in.Mask[t0] {
@@ -313,7 +327,11 @@ func (r *router) Route(out Output, in Input) error {
 				// Exactly the memory the kernel touches (see race.go).
 				raceKernel(s, ids, w, load, x[:(n-1)*stride+E], in.Bias)
 			}
-			b = asm.Route(r.impl, plan, s, ids, w, load, x, stride, in.Bias)
+			impl := r.impl
+			if n == 1 && r.oneGo && in.Bias == nil {
+				impl = asm.Go
+			}
+			b = asm.Route(impl, plan, s, ids, w, load, x, stride, in.Bias)
 			if r.hasSigCanon {
 				asm.FixSigmoidSum(&r.plan, ids, w, x, stride)
 			}
@@ -335,7 +353,7 @@ func (r *router) Route(out Output, in Input) error {
 			overflow = o
 		}
 	}
-	r.pool.Put(s) // after the last use of its load sink
+	r.release(s) // after the last use of its load sink
 	if firstForced >= 0 {
 		return checkForcedRow(in.ForcedIDs[firstForced*K:firstForced*K+K], firstForced, E)
 	}
@@ -353,12 +371,30 @@ func (r *router) Route(out Output, in Input) error {
 	return nil
 }
 
+// scratch returns scratch memory for one call, from the pool or new.
+func (r *router) scratch() *asm.Scratch {
+	if s, _ := r.pool.Get().(*asm.Scratch); s != nil {
+		return s
+	}
+	return r.plan.NewScratch()
+}
+
+// release hands s back to the pool.
+func (r *router) release(s *asm.Scratch) { r.pool.Put(s) }
+
 // checkFinite returns a *NonFiniteError naming the first NaN or infinity
-// of a per-expert input, or nil.
-func checkFinite(name string, v []float32) error {
-	// float32 compares: with a float64 conversion this loop cost about
-	// 3 ns per expert (DeepSeek-V3, T=1, avx512: 1.29 us per call, then
-	// 0.43; BenchmarkRouteHalf/deepseek-v3/T=1 f32-ns/token).
+// of a per-expert input, or nil. The check itself is asm.AllFinite, a
+// vector kernel on amd64: with float32 compares and a branch per element
+// DeepSeek-V3's 256-entry bias cost about 170 ns of a 480 ns call at T=1
+// on avx512, the kernel about 17 ns (BenchmarkAllFinite in package asm;
+// the Go reference runs the Go loop, about 135 ns).
+func checkFinite(impl asm.Impl, name string, v []float32) error {
+	if raceEnabled {
+		raceFinite(v)
+	}
+	if asm.AllFinite(impl, v) {
+		return nil
+	}
 	for i, x := range v {
 		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 { // NaN or ±Inf
 			return &NonFiniteError{Input: name, Token: -1, Expert: i, Value: x}
