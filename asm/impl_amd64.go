@@ -9,8 +9,9 @@ import (
 )
 
 // The amd64 implementations (AVX2, AVX512) run RouteGeneric's per-token
-// pipeline with these kernels (route_avx2_amd64.s, route_avx512_amd64.s;
-// each .s header names its Go twin):
+// pipeline with these kernels (scores_, groups_, weights_, topk8_ and
+// topk32_<isa>_amd64.s, sqrtsoftplus_<isa>_amd64.s; each .s header names
+// its Go twin):
 //
 //	sigmoid<ISA>      non-finite check + Sigmoid + bias, one pass; with a
 //	                  bias it also keeps the unbiased sigmoid (Scratch.Sig)
@@ -25,11 +26,11 @@ import (
 //	                  non-finite check (topk8_avx2_amd64.s,
 //	                  topk8_avx512_amd64.s)
 //	groups<ISA>       groups <= 8: every group's score, the kept groups and
-//	                  the top-K floor in one call (topk8_<isa>_amd64.s)
+//	                  the top-K floor in one call (groups_<isa>_amd64.s)
 //	weights8<ISA>     K <= 8: gather, Sigmoid (or the kept sigmoid) or
 //	                  ExpNeg(/S), normalisation, scale (AVX512: also the
 //	                  load counts); weights32AVX512 the same for K <= 32
-//	                  (weights32_avx512_amd64.s)
+//	                  (weights_avx512_amd64.s)
 //	weightsSoftmaxN<ISA>  softmax, logit selection, Normalize, K <= 8: the
 //	                  weights and load counts of a block of 64 tokens
 //	topk32<ISA>       top-K for 9 <= K <= 32: the topk8 design with a top of

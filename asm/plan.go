@@ -17,8 +17,9 @@ type Plan struct {
 	Scale     float32
 
 	// The 2026 routers (issue 9). Their zero values are the plans above,
-	// which every SIMD kernel runs; a plan that sets any of them runs on
-	// RouteGeneric (SIMDPlan reports which plans the kernels take).
+	// which every SIMD kernel runs; SqrtSoftplus runs on the kernels too,
+	// a NormRule other than NormEps on RouteGeneric (SIMDPlan reports which
+	// plans the kernels take).
 
 	// SqrtSoftplus: the score is SqrtSoftplus(x) (DeepSeek-V4); Softmax is
 	// then false.
