@@ -78,10 +78,10 @@ func BenchmarkRouteAMD64(b *testing.B) {
 	}
 }
 
-// BenchmarkSmallEAMD64 times the per-token kernel path (routeSIMD) against
+// BenchmarkSmallEAMD64 times the per-token kernel path (routeKernels) against
 // the Go reference on shapes with fewer than 9 experts that the lanes
-// kernels do not take: the evidence for routeArch's decline of grouped
-// small shapes (archTakes). 256 tokens per call.
+// kernels do not take: the evidence for choose's decline of grouped
+// small shapes (simdMinE). 256 tokens per call.
 // Run: go test -run '^$' -bench BenchmarkSmallEAMD64 -count 5 ./asm/
 func BenchmarkSmallEAMD64(b *testing.B) {
 	if !Supported(AVX2) {
@@ -115,7 +115,7 @@ func BenchmarkSmallEAMD64(b *testing.B) {
 					if impl == Go {
 						RouteGeneric(&p, s, ids, w, load, x, p.E, bias)
 					} else {
-						routeSIMD(impl, &p, s, ids, w, load, x, p.E, bias)
+						routeKernels(impl, &p, s, ids, w, load, x, p.E, bias)
 					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/T, "ns/token")

@@ -2,9 +2,13 @@ package asm
 
 import "testing"
 
-// TestEffective: Effective and EffectiveCall name the implementation
-// routeArch actually runs, for every implementation available here, a
-// spread of shapes, one and more tokens, with and without a bias.
+// TestEffective: Effective and EffectiveCall state the dispatch policy,
+// for every implementation available here, a spread of shapes, one and
+// more tokens, with and without a bias: the Go reference for grouped
+// routers below simdMinE experts (amd64) and for one-token calls without a
+// bias on the lanes shapes (amd64); the implementation itself otherwise.
+// The results of every path are checked against RouteGeneric elsewhere
+// (checkRoute, TestPipelineGo, the fuzz targets).
 func TestEffective(t *testing.T) {
 	for _, impl := range Available() {
 		for E := 1; E <= 40; E++ {
@@ -18,26 +22,24 @@ func TestEffective(t *testing.T) {
 					}
 					sp := E%3 == 1 // sqrtsoftplus: never the lanes kernels
 					p := Plan{E: E, K: K, Softmax: E%2 == 0 && !sp, SqrtSoftplus: sp, Groups: groups, TopGroups: groups, Scale: 1}
-					s := p.NewScratch()
-					// Effective names what routes calls of more than one
-					// token; EffectiveCall what routes each call.
+					amd64 := impl == AVX2 || impl == AVX512
+					lanes := amd64 && !sp && groups == 1 && E <= 16 && K <= 4
 					for _, T := range []int{1, 2, 9, 17} {
-						for _, bias := range [][]float32{nil, make([]float32, E)} {
-							x := make([]float32, T*E)
-							ids := make([]int32, T*K)
-							w := make([]float32, T*K)
-							_, ok := routeArch(impl, &p, s, ids, w, make([]int64, E), x, E, bias)
-							want := Go
-							if ok {
-								want = impl
+						for _, hasBias := range []bool{false, true} {
+							want := impl
+							if amd64 && groups > 1 && E < 9 || lanes && T == 1 && !hasBias {
+								want = Go
 							}
-							if got := EffectiveCall(impl, &p, T, bias != nil); got != want {
-								t.Errorf("EffectiveCall(%v, E=%d K=%d groups=%d, T=%d, bias %v) = %v, routeArch ran %v", impl, E, K, groups, T, bias != nil, got, want)
+							if got := EffectiveCall(impl, &p, T, hasBias); got != want {
+								t.Errorf("EffectiveCall(%v, E=%d K=%d groups=%d, T=%d, bias %v) = %v, want %v", impl, E, K, groups, T, hasBias, got, want)
 							}
 							if got := Effective(impl, &p); T > 1 && got != want {
-								t.Errorf("Effective(%v, E=%d K=%d groups=%d) = %v, routeArch ran %v at T=%d", impl, E, K, groups, got, want, T)
+								t.Errorf("Effective(%v, E=%d K=%d groups=%d) = %v, want %v", impl, E, K, groups, got, want)
 							}
 						}
+					}
+					if got := Choose(impl, &p); got.lanes != lanes {
+						t.Errorf("Choose(%v, E=%d K=%d groups=%d) lanes = %v, want %v", impl, E, K, groups, got.lanes, lanes)
 					}
 				}
 			}
@@ -45,8 +47,9 @@ func TestEffective(t *testing.T) {
 	}
 }
 
-// TestEffectiveNewRules: plans with a rule the SIMD kernels lack run on
-// Go (Route and Effective agree), and their canonical forms where proved.
+// TestEffectiveNewRules: every implementation runs the plans of every
+// normalisation rule (the lanes kernels only NormEps), and Canonical gives
+// a NormEps form where proved.
 func TestEffectiveNewRules(t *testing.T) {
 	base := Plan{E: 64, K: 4, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}
 	for _, impl := range Available() {
@@ -65,20 +68,19 @@ func TestEffectiveNewRules(t *testing.T) {
 			{func() Plan { p := base; p.NormRule, p.Groups, p.TopGroups, p.GroupMax = NormSum, 4, 2, true; return p }(), false, true},
 			{func() Plan { p := base; p.NormRule, p.Normalize = NormSum, false; return p }(), false, false},
 		} {
-			if got := c.p.SIMDPlan(); got != c.simd {
-				t.Errorf("%+v: SIMDPlan = %v, want %v", c.p, got, c.simd)
-			}
-			if !c.simd && Effective(impl, &c.p) != Go {
-				t.Errorf("%v, %+v: Effective = %v, want go", impl, c.p, Effective(impl, &c.p))
-			}
-			if c.simd && impl != Go && Effective(impl, &c.p) != impl {
+			if Effective(impl, &c.p) != impl {
 				t.Errorf("%v, %+v: Effective = %v, want the kernels", impl, c.p, Effective(impl, &c.p))
+			}
+			small := c.p
+			small.E, small.K = 8, 2
+			if got := Choose(impl, &small).lanes; got != ((impl == AVX2 || impl == AVX512) && c.simd && !small.SqrtSoftplus && small.Groups == 1) {
+				t.Errorf("%v, %+v: lanes = %v", impl, small, got)
 			}
 			cp, ok := c.p.Canonical()
 			if ok != c.canonical {
 				t.Errorf("%+v: Canonical ok = %v, want %v", c.p, ok, c.canonical)
 			}
-			if ok && (cp.NormRule != NormEps || !cp.SIMDPlan()) {
+			if ok && cp.NormRule != NormEps {
 				t.Errorf("%+v: Canonical = %+v", c.p, cp)
 			}
 			if !ok && cp != c.p {

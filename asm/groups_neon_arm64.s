@@ -9,26 +9,30 @@
 #include "textflag.h"
 #include "neon_arm64.h"
 
-// func groupScoresNEON(gsc, sel *float32, groups, gs int, gmax bool)
+// func groupScoresNEON(gsc, second, sel *float32, groups, gs int, gmax bool)
 //
 // For g < groups, with grp = sel[g*gs : g*gs+gs]:
 // gsc[g] = max(grp) when gmax, else the sum of the two largest entries of
-// grp counted with multiplicity (a1 + a2 of the twin's scan).
+// grp counted with multiplicity (a1 + a2 of the twin's scan), and then,
+// when second != nil, second[g] = the second largest (the twin's second;
+// not written with gmax).
+// The contract of groupScoresAVX2.
 // The values equal the twin's; where the twin's result is a zero, its sign
 // may differ, which no Key (and so no group choice) can see.
 // Preconditions: groups >= 1; gs >= 1, and gs >= 2 unless gmax; no NaN in
 // sel; sel holds groups*gs floats, gsc holds groups.
 //
-// Registers: R0 gsc, R1 sel, R2 groups left, R4 gs/4, R5 gs%4, R6 counter,
+// Registers: R0 gsc, R8 second (0: none), R1 sel, R2 groups left, R4 gs/4, R5 gs%4, R6 counter,
 // R7 gmax; V31 = -Inf in each lane; V1, V2 lane-wise largest and second
 // largest (V1 alone for gmax), V0, V3-V6 scratch; F10, F11 (lane 0 of V10,
 // V11) the scalar largest and second largest.
-TEXT ·groupScoresNEON(SB), NOSPLIT, $0-33
+TEXT ·groupScoresNEON(SB), NOSPLIT, $0-41
 	MOVD gsc+0(FP), R0
-	MOVD sel+8(FP), R1
-	MOVD groups+16(FP), R2
-	MOVD gs+24(FP), R3
-	MOVBU gmax+32(FP), R7
+	MOVD second+8(FP), R8
+	MOVD sel+16(FP), R1
+	MOVD groups+24(FP), R2
+	MOVD gs+32(FP), R3
+	MOVBU gmax+40(FP), R7
 	LSR  $2, R3, R4
 	AND  $3, R3, R5
 	MOVW $0xFF800000, R9
@@ -79,6 +83,10 @@ t2_tail:
 	B    t2_tail
 
 t2_sum:
+	CBZ  R8, t2_add
+	FMOVS.P F11, 4(R8)
+
+t2_add:
 	FADDS F11, F10, F10
 	FMOVS.P F10, 4(R0)
 	SUB  $1, R2

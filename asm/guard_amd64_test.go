@@ -37,29 +37,25 @@ func TestKernelGuardPage(t *testing.T) {
 				bias[i] = float32(i%3) * 0.01
 			}
 			dst := make([]float32, n)
-			kSigmoid(impl, dst, x, &bias[0])
+			kSigmoid(impl, dst, nil, x, bias)
 			kMax(impl, x)
 			kExpSum(impl, dst, x, 3)
-			kDivBias(impl, dst, &bias[0], 2)
+			kDivBias(impl, dst, bias, 2)
 			for _, k := range []int{1, 8, 9} {
 				if k <= n {
 					kTopK(impl, make([]uint64, k), 0, x, 0, negInf)
 				}
 			}
 			gsc := make([]float32, 1)
-			if impl == AVX512 {
-				groupScoresAVX512(&gsc[0], nil, &x[0], 1, n, false)
-			} else {
-				groupScoresAVX2(&gsc[0], nil, &x[0], 1, n, false)
-			}
+			kGroupScores(impl, gsc, nil, x, n, false)
 			for _, softmax := range []bool{false, true} {
 				p := Plan{E: n, K: min(n, 3), Softmax: softmax, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}
 				checkRoute(t, impl, &p, 1, n, 0, x, bias)
 				checkRoute(t, impl, &p, 1, n, 0, x, nil)
 			}
-			// kSigmoidSig's sig, the weights kernels' ids and output.
+			// kSigmoid's sig, the weights kernels' ids and output.
 			sig, freeS := guarded(t, n)
-			kSigmoidSig(impl, dst, sig, x, &bias[0])
+			kSigmoid(impl, dst, sig, x, bias)
 			for k := 1; k <= min(n, 8); k++ {
 				idm, freeI := guarded(t, k)
 				ids := unsafe.Slice((*int32)(unsafe.Pointer(&idm[0])), k)
@@ -70,7 +66,7 @@ func TestKernelGuardPage(t *testing.T) {
 				for mode := 0; mode < 4; mode++ {
 					p := Plan{E: n, K: k, Softmax: mode&1 != 0, Normalize: mode&2 != 0, Scale: 2}
 					for _, sg := range [][]float32{nil, sig} {
-						simdWeights(impl, &p, dst, w, ids, x, sg, false, 3, 2, make([]int64, n))
+						tokenWeights(impl, &p, w, ids, x, sg, 3, 2, false, make([]int64, n))
 					}
 				}
 				freeW()

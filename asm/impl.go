@@ -47,40 +47,62 @@ func Available() []Impl {
 func Best() Impl { return Available()[0] }
 
 // Supported reports whether impl can run here.
-func Supported(impl Impl) bool {
-	for _, a := range Available() {
-		if a == impl {
-			return true
-		}
+func Supported(impl Impl) bool { return impl == Go || archSupported(impl) }
+
+// A Path is how one plan routes on one implementation, decided once
+// (Choose) when a Router is built: the reference, the per-token pipeline
+// (routeKernels, pipeline.go) on impl's kernels, or (amd64, few experts)
+// the lanes kernels. Only what depends on the call (one token, a stride
+// the lanes kernels do not take) is decided per call.
+type Path struct {
+	impl  Impl // Go: RouteGeneric
+	lanes bool // the lanes kernels (amd64)
+}
+
+// Choose returns the path of p on impl: Go where impl cannot run here or
+// declines the shape (on amd64, grouped routers with fewer than 9 experts:
+// there the Go reference is as fast or faster).
+func Choose(impl Impl, p *Plan) Path {
+	if impl == Go || !Supported(impl) {
+		return Path{impl: Go}
 	}
-	return false
+	return choose(impl, p)
+}
+
+// Impl names the implementation whose kernels route: Effective.
+func (c Path) Impl() Impl { return c.impl }
+
+// Route routes one bounded chunk of tokens with the contract of
+// RouteGeneric.
+func (c Path) Route(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
+	switch {
+	case c.impl == Go:
+		return RouteGeneric(p, s, ids, w, load, x, stride, bias)
+	case c.lanes:
+		return routeLanesCall(c.impl, p, s, ids, w, load, x, stride, bias)
+	}
+	return routeKernels(c.impl, p, s, ids, w, load, x, stride, bias)
+}
+
+// RouteForced is the package function RouteForced on the path's kernels.
+func (c Path) RouteForced(p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32, forced []int32) (badLogits, badIDs int) {
+	if c.impl == Go {
+		return RouteForced(p, s, ids, w, load, x, stride, bias, forced)
+	}
+	return routeForcedKernels(c.impl, p, s, ids, w, load, x, stride, bias, forced)
 }
 
 // Route runs the kernels of impl on one bounded chunk of tokens, with the
-// contract of RouteGeneric. An impl this machine cannot run falls back to Go;
-// callers check Supported first. A plan the SIMD kernels do not implement
-// (SIMDPlan false) runs RouteGeneric.
+// contract of RouteGeneric: Choose(impl, p).Route. An impl this machine
+// cannot run falls back to Go; callers check Supported first.
 func Route(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
-	if impl != Go && p.SIMDPlan() {
-		if r, ok := routeArch(impl, p, s, ids, w, load, x, stride, bias); ok {
-			return r
-		}
-	}
-	return RouteGeneric(p, s, ids, w, load, x, stride, bias)
+	return Choose(impl, p).Route(p, s, ids, w, load, x, stride, bias)
 }
 
 // Effective returns the implementation that routes for p when impl is
-// asked for: impl itself, or Go where impl cannot run here, the plan has a
-// rule the SIMD kernels do not implement (SIMDPlan), or impl declines the
-// shape (on amd64, grouped routers with fewer than 9 experts: there the Go
-// reference is as fast or faster). A call of one token may run elsewhere:
-// EffectiveCall names what routes each call.
-func Effective(impl Impl, p *Plan) Impl {
-	if impl == Go || !Supported(impl) || !p.SIMDPlan() || !archTakes(impl, p) {
-		return Go
-	}
-	return impl
-}
+// asked for: Choose(impl, p).Impl(). A call of one token may run
+// elsewhere: EffectiveCall names what routes each call.
+func Effective(impl Impl, p *Plan) Impl { return Choose(impl, p).Impl() }
 
 // EffectiveCall is Effective for one call of T tokens, with or without a
 // selection bias: Effective(impl, p), or Go where impl hands such a call

@@ -4,8 +4,7 @@ package asm
 
 func appendAvailable(out []Impl) []Impl { return out }
 
-func routeArch(Impl, *Plan, *Scratch, []int32, []float32, []int64, []float32, int, []float32) (int, bool) {
-	return 0, false
-}
+func archSupported(impl Impl) bool { return false }
 
-func archTakes(impl Impl, p *Plan) bool { return false }
+// choose: never called (Choose takes Go for every impl here).
+func choose(impl Impl, p *Plan) Path { return Path{impl: Go} }

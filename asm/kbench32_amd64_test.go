@@ -130,10 +130,9 @@ func BenchmarkWeightsLargeKAMD64(b *testing.B) {
 	for i := range row {
 		row[i] = float32(r.NormFloat64())
 	}
-	tmp := make([]float32, E)
 	load := make([]int64, E)
 	sig := make([]float32, E)
-	kSigmoid(Best(), sig, row, nil)
+	kSigmoid(Best(), sig, nil, row, nil)
 	for _, K := range []int{10, 22, 32} {
 		ids := make([]int32, K)
 		for j := range ids {
@@ -152,7 +151,7 @@ func BenchmarkWeightsLargeKAMD64(b *testing.B) {
 				}
 				b.Run(fmt.Sprintf("%s/K=%d/%v", mode, K, impl), func(b *testing.B) {
 					for b.Loop() {
-						simdWeights(impl, &p, tmp, w, ids, row, sg, p.Softmax, 0, 0, load)
+						tokenWeights(impl, &p, w, ids, row, sg, row[ids[0]], 0, p.Softmax, load)
 					}
 				})
 			}

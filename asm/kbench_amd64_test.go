@@ -33,17 +33,17 @@ func BenchmarkKernelAMD64(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("sigmoid/%v/%d", impl, n), func(b *testing.B) {
 				for b.Loop() {
-					kSigmoid(impl, dst[:n], x[:n], nil)
+					kSigmoid(impl, dst[:n], nil, x[:n], nil)
 				}
 			})
 			b.Run(fmt.Sprintf("sigmoidBias/%v/%d", impl, n), func(b *testing.B) {
 				for b.Loop() {
-					kSigmoid(impl, dst[:n], x[:n], &bias[0])
+					kSigmoid(impl, dst[:n], nil, x[:n], bias[:n])
 				}
 			})
 			b.Run(fmt.Sprintf("sigmoidBiasSig/%v/%d", impl, n), func(b *testing.B) {
 				for b.Loop() {
-					kSigmoidSig(impl, dst[:n], sig[:n], x[:n], &bias[0])
+					kSigmoid(impl, dst[:n], sig[:n], x[:n], bias[:n])
 				}
 			})
 		}
@@ -52,7 +52,7 @@ func BenchmarkKernelAMD64(b *testing.B) {
 
 // BenchmarkWeights8AMD64 measures simdWeights for K = 8 (DeepSeek-V3's
 // sigmoid + Normalize + Scale, and softmax) per implementation, with the
-// ids written just before the call as routeSIMD does.
+// ids written just before the call as the pipeline does.
 // Run: go test -run '^$' -bench BenchmarkWeights8AMD64 ./asm/
 func BenchmarkWeights8AMD64(b *testing.B) {
 	const E = 256
@@ -60,7 +60,6 @@ func BenchmarkWeights8AMD64(b *testing.B) {
 	for i := range row {
 		row[i] = float32(i%37)*-0.1 + 1
 	}
-	tmp := make([]float32, E)
 	load := make([]int64, E)
 	top := make([]uint64, 8)
 	for j := range top {
@@ -69,7 +68,7 @@ func BenchmarkWeights8AMD64(b *testing.B) {
 	ids := make([]int32, 8)
 	w := make([]float32, 8)
 	sig := make([]float32, E)
-	kSigmoid(Best(), sig, row, nil)
+	kSigmoid(Best(), sig, nil, row, nil)
 	for _, mode := range []string{"sigmoid", "sigmoid-kept", "softmax"} {
 		p := Plan{E: E, K: 8, Softmax: mode == "softmax", Groups: 1, TopGroups: 1, Normalize: true, Scale: 2.5}
 		var sg []float32
@@ -85,7 +84,7 @@ func BenchmarkWeights8AMD64(b *testing.B) {
 					for j, k := range top {
 						ids[j] = int32(KeyIndex(k))
 					}
-					simdWeights(impl, &p, tmp, w, ids, row, sg, false, 0.5, 3, load)
+					tokenWeights(impl, &p, w, ids, row, sg, 0.5, 3, false, load)
 				}
 			})
 		}

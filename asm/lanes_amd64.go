@@ -6,8 +6,8 @@ package asm
 // lanes_avx2_amd64.s) route a whole chunk in one call for routers with few
 // experts: one token per vector lane (16 per zmm, 8 per ymm), one vector per
 // expert. They cover Groups == 1, E <= lanesMaxE, K <= lanesMaxK, both
-// score functions, with or without bias and normalisation; routeArch sends
-// every such shape to them, whatever the number of experts.
+// score functions, with or without bias and normalisation (NormEps);
+// choose sends every such shape to them, whatever the number of experts.
 const (
 	lanesMaxE = 16
 	lanesMaxK = 4
@@ -50,12 +50,12 @@ const lanesAVX2MaxT = 8
 // The paths of lanesPath.
 const (
 	lanesGo     = iota // RouteGeneric
-	lanesToken         // routeSIMD, the per-token kernels
+	lanesToken         // routeKernels, the per-token kernels
 	lanesKernel        // routeLanes
 )
 
 // lanesPath picks the path for a call of one token (one) or more of a
-// shape lanesOK accepts (see lanesAVX2MaxT). (A flag, not T: routeArch
+// shape lanesOK accepts (see lanesAVX2MaxT). (A flag, not T: the caller
 // would divide len(ids) by K for it, a few ns of a 90 ns call.)
 func lanesPath(p *Plan, one bool, hasBias bool) int {
 	if one {
@@ -75,7 +75,26 @@ func archCallGo(impl Impl, p *Plan, T int, hasBias bool) bool {
 
 // lanesOK reports whether the lanes kernels cover p with this stride.
 func lanesOK(impl Impl, p *Plan, stride int) bool {
-	return (impl == AVX512 || impl == AVX2) && !p.SqrtSoftplus && p.Groups == 1 && p.E <= lanesMaxE && p.K <= lanesMaxK && stride <= lanesMaxStride
+	return (impl == AVX512 || impl == AVX2) && !p.SqrtSoftplus && p.NormRule == NormEps && p.Groups == 1 && p.E <= lanesMaxE && p.K <= lanesMaxK && stride <= lanesMaxStride
+}
+
+// routeLanesCall routes one call of a lanes path (choose): by lanesPath
+// for its number of tokens, and on the per-token kernels for a stride the
+// lanes kernels do not take.
+func routeLanesCall(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
+	if stride > lanesMaxStride {
+		return routeKernels(impl, p, s, ids, w, load, x, stride, bias)
+	}
+	switch lanesPath(p, len(ids) == p.K, bias != nil) {
+	case lanesGo:
+		return RouteGeneric(p, s, ids, w, load, x, stride, bias)
+	case lanesToken:
+		return routeKernels(impl, p, s, ids, w, load, x, stride, bias)
+	}
+	if impl == AVX512 && len(ids) <= lanesAVX2MaxT*p.K {
+		impl = AVX2 // hasAVX512 implies hasAVX2
+	}
+	return routeLanes(impl, p, ids, w, load, x, stride, bias)
 }
 
 // routeLanes is RouteGeneric for the shapes lanesOK accepts, on impl's

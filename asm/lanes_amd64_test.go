@@ -78,7 +78,7 @@ func lanesBias(r *rand.Rand, E, kind int) []float32 {
 const lanesCanaryW = float32(-98765.4)
 
 // lanesRun routes x with RouteGeneric and with routeLanes(impl) and
-// compares everything; then the same through routeArch(impl) (the
+// compares everything; then the same through Choose(impl).Route (the
 // dispatch, which may pick other kernels for few tokens).
 func lanesRun(t *testing.T, impl Impl, p *Plan, T, stride int, x, bias []float32, what string) {
 	t.Helper()
@@ -107,14 +107,11 @@ func lanesRun(t *testing.T, impl Impl, p *Plan, T, stride int, x, bias []float32
 		} else {
 			// The dispatch: the lanes kernels, or for few tokens the
 			// per-token kernels or the reference (lanesPath).
-			var ok bool
-			sb, ok = routeArch(impl, p, p.NewScratch(), si[:T*K], sw[:T*K], sl[:E], x, stride, bias)
-			if ok != (EffectiveCall(impl, p, T, bias != nil) == impl) {
-				t.Fatalf("%v %s: routeArch ran %v a lanes shape %+v at T=%d, EffectiveCall says %v", impl, what, ok, *p, T, EffectiveCall(impl, p, T, bias != nil))
+			c := Choose(impl, p)
+			if !c.lanes {
+				t.Fatalf("%v %s: Choose declines a lanes shape %+v", impl, what, *p)
 			}
-			if !ok {
-				sb = RouteGeneric(p, p.NewScratch(), si[:T*K], sw[:T*K], sl[:E], x, stride, bias)
-			}
+			sb = c.Route(p, p.NewScratch(), si[:T*K], sw[:T*K], sl[:E], x, stride, bias)
 		}
 		for j := T * K; j < len(si); j++ {
 			if si[j] != -7 || sw[j] != lanesCanaryW {

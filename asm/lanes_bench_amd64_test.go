@@ -11,7 +11,7 @@ import (
 
 // BenchmarkLanesAMD64: the lanes kernels on one chunk of 256 tokens (in
 // cache) for the presets they serve, against the per-token path that
-// routeArch used before (routeSIMD, or RouteGeneric for E < simdMinE).
+// path used before the lanes kernels (routeKernels, or RouteGeneric for E < simdMinE).
 func BenchmarkLanesAMD64(b *testing.B) {
 	const T = 256
 	for _, c := range []struct {
@@ -53,7 +53,7 @@ func BenchmarkLanesAMD64(b *testing.B) {
 					if p.E < simdMinE {
 						RouteGeneric(&p, s, ids, w, load, x, p.E, nil)
 					} else {
-						routeSIMD(impl, &p, s, ids, w, load, x, p.E, nil)
+						routeKernels(impl, &p, s, ids, w, load, x, p.E, nil)
 					}
 				}
 				b.ReportMetric(float64(threadCPU()-c0)/float64(b.N*T), "cpu-ns/token")

@@ -10,7 +10,7 @@ import (
 )
 
 // BenchmarkLanesSmallAMD64: the shapes the lanes kernels take, at the
-// batch sizes of a decode step, on the three paths routeArch can give
+// batch sizes of a decode step, on the three paths a lanes shape can take
 // them: the lanes kernel (lanes), the per-token kernels (simd) and the Go
 // reference (go). ns/op is one call of T tokens; cpu-ns/op is the thread's
 // CPU time per call (steadier on a shared machine). The evidence for
@@ -63,7 +63,7 @@ func BenchmarkLanesSmallAMD64(b *testing.B) {
 							case "lanes":
 								routeLanes(impl, &p, ids, w, load, x, p.E, bias)
 							case "simd":
-								routeSIMD(impl, &p, s, ids, w, load, x, p.E, bias)
+								routeKernels(impl, &p, s, ids, w, load, x, p.E, bias)
 							default:
 								RouteGeneric(&p, s, ids, w, load, x, p.E, bias)
 							}

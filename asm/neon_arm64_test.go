@@ -46,8 +46,8 @@ func TestNEONDispatch(t *testing.T) {
 		t.Fatalf("Available() = %v on an ASIMD CPU, want NEON first", Available())
 	}
 	p := Plan{E: 8, K: 2, Groups: 1, TopGroups: 1, Scale: 1}
-	if _, ok := routeArch(NEON, &p, p.NewScratch(), make([]int32, 2), make([]float32, 2), make([]int64, 8), make([]float32, 8), 8, nil); !ok {
-		t.Fatal("routeArch(NEON) declined on an ASIMD CPU")
+	if Choose(NEON, &p).Impl() != NEON {
+		t.Fatal("Choose(NEON) declined on an ASIMD CPU")
 	}
 	t.Logf("AT_HWCAP %#x (read: %v); Available() = %v", hw, ok, Available())
 }
@@ -137,7 +137,7 @@ func fillRandom(r *rand.Rand, x []float32) {
 
 func sameBits(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }
 
-const canary = 0x7FC0DEAD // a NaN no kernel produces
+const canaryNaN = 0x7FC0DEAD // a NaN no kernel produces
 
 func TestSigmoidNEON(t *testing.T) {
 	needNEON(t)
@@ -155,7 +155,7 @@ func TestSigmoidNEON(t *testing.T) {
 			}
 			dst := make([]float32, n+4)
 			for i := range dst {
-				dst[i] = math.Float32frombits(canary)
+				dst[i] = math.Float32frombits(canaryNaN)
 			}
 			var xp, bp, dp *float32
 			if n > 0 {
@@ -164,7 +164,7 @@ func TestSigmoidNEON(t *testing.T) {
 					bp = &bias[0]
 				}
 			}
-			if bad := sigmoidNEON(dp, xp, bp, n); bad {
+			if bad := sigmoidNEON(dp, nil, xp, bp, n); bad {
 				t.Fatalf("n=%d: bad on a finite row", n)
 			}
 			for i := 0; i < n; i++ {
@@ -178,7 +178,7 @@ func TestSigmoidNEON(t *testing.T) {
 				}
 			}
 			for i := n; i < n+4; i++ {
-				if math.Float32bits(dst[i]) != canary {
+				if math.Float32bits(dst[i]) != canaryNaN {
 					t.Fatalf("n=%d: wrote past the end at %d", n, i)
 				}
 			}
@@ -201,7 +201,7 @@ func TestSigmoidNEONSweep(t *testing.T) {
 		if len(x) == 0 {
 			return
 		}
-		if sigmoidNEON(&dst[0], &x[0], nil, len(x)) {
+		if sigmoidNEON(&dst[0], nil, &x[0], nil, len(x)) {
 			t.Fatal("bad on finite inputs")
 		}
 		for i, v := range x {
@@ -236,15 +236,15 @@ func TestNonFiniteNEON(t *testing.T) {
 		dst := make([]float32, n)
 		for pos := 0; pos < n; pos += 1 + pos/17 {
 			fillRandom(r, x)
-			if _, bad := maxBadNEON(&x[0], n); bad {
+			if _, bad := maxNEON(&x[0], n); bad {
 				t.Fatalf("n=%d: maxBad reports a finite row bad", n)
 			}
 			save := x[pos]
 			x[pos] = bads[r.IntN(len(bads))]
-			if _, bad := maxBadNEON(&x[0], n); !bad {
+			if _, bad := maxNEON(&x[0], n); !bad {
 				t.Fatalf("n=%d: maxBad misses %g at %d", n, x[pos], pos)
 			}
-			if bad := sigmoidNEON(&dst[0], &x[0], nil, n); !bad {
+			if bad := sigmoidNEON(&dst[0], nil, &x[0], nil, n); !bad {
 				t.Fatalf("n=%d: sigmoid misses %g at %d", n, x[pos], pos)
 			}
 			x[pos] = save
@@ -262,7 +262,7 @@ func TestSoftmaxNEON(t *testing.T) {
 		for rep := 0; rep < 6; rep++ {
 			x := guarded(t, n)
 			fillRandom(r, x)
-			m, bad := maxBadNEON(&x[0], n)
+			m, bad := maxNEON(&x[0], n)
 			if bad {
 				t.Fatalf("n=%d: bad on a finite row", n)
 			}
@@ -279,7 +279,7 @@ func TestSoftmaxNEON(t *testing.T) {
 			wantS := SoftmaxSum(x, wm, want)
 			dst := make([]float32, n+4)
 			for i := range dst {
-				dst[i] = math.Float32frombits(canary)
+				dst[i] = math.Float32frombits(canaryNaN)
 			}
 			S := expSumNEON(&dst[0], &x[0], n, m)
 			if !sameBits(S, wantS) {
@@ -294,7 +294,7 @@ func TestSoftmaxNEON(t *testing.T) {
 				}
 			}
 			for i := n; i < n+4; i++ {
-				if math.Float32bits(dst[i]) != canary {
+				if math.Float32bits(dst[i]) != canaryNaN {
 					t.Fatalf("n=%d: expSum wrote past the end at %d", n, i)
 				}
 			}
@@ -318,7 +318,7 @@ func TestSoftmaxNEON(t *testing.T) {
 				}
 			}
 			for i := n; i < n+4; i++ {
-				if math.Float32bits(dst[i]) != canary {
+				if math.Float32bits(dst[i]) != canaryNaN {
 					t.Fatalf("n=%d: divBias wrote past the end at %d", n, i)
 				}
 			}
@@ -401,7 +401,7 @@ func TestTopKNEON(t *testing.T) {
 			if gs == 0 {
 				nn = n
 			} else {
-				nn = topKNEON(&top[0], K, n, &vals[0], gs, base)
+				nn = topKNEON(&top[0], n, K, &vals[0], gs, base)
 			}
 			rn := topK(ref, n, vals, base)
 			if nn != rn {
@@ -451,14 +451,14 @@ func TestGroupScoresNEON(t *testing.T) {
 					chooseGroups(&p, s, sel)
 					want := append([]float32(nil), s.GSc...)
 					got := make([]float32, G+2)
-					got[G], got[G+1] = math.Float32frombits(canary), math.Float32frombits(canary)
-					groupScoresNEON(&got[0], &sel[0], G, gs, gmax)
+					got[G], got[G+1] = math.Float32frombits(canaryNaN), math.Float32frombits(canaryNaN)
+					groupScoresNEON(&got[0], nil, &sel[0], G, gs, gmax)
 					for g := 0; g < G; g++ {
 						if got[g] != want[g] || OrderBits(got[g]) != OrderBits(want[g]) {
 							t.Fatalf("gs=%d G=%d gmax=%v: group %d score %g, want %g\n%v", gs, G, gmax, g, got[g], want[g], sel[g*gs:g*gs+gs])
 						}
 					}
-					if math.Float32bits(got[G]) != canary || math.Float32bits(got[G+1]) != canary {
+					if math.Float32bits(got[G]) != canaryNaN || math.Float32bits(got[G+1]) != canaryNaN {
 						t.Fatalf("gs=%d G=%d: wrote past gsc", gs, G)
 					}
 				}
@@ -476,7 +476,7 @@ func TestInPlaceNEON(t *testing.T) {
 		x := make([]float32, n)
 		fillRandom(r, x)
 		w := append([]float32(nil), x...)
-		sigmoidNEON(&w[0], &w[0], nil, n)
+		sigmoidNEON(&w[0], nil, &w[0], nil, n)
 		for i := range x {
 			if !sameBits(w[i], Sigmoid(x[i])) {
 				t.Fatalf("sigmoid in place n=%d i=%d", n, i)

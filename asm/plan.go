@@ -16,10 +16,9 @@ type Plan struct {
 	Normalize bool // weights divided by their sum, by NormRule
 	Scale     float32
 
-	// The 2026 routers (issue 9). Their zero values are the plans above,
-	// which every SIMD kernel runs; SqrtSoftplus runs on the kernels too,
-	// a NormRule other than NormEps on RouteGeneric (SIMDPlan reports which
-	// plans the kernels take).
+	// The 2026 routers (issue 9). Their zero values are the plans above;
+	// every SIMD implementation runs every plan (the lanes kernels only
+	// NormEps; the pipeline finishes the other rules in Go).
 
 	// SqrtSoftplus: the score is SqrtSoftplus(x) (DeepSeek-V4); Softmax is
 	// then false.
@@ -38,19 +37,13 @@ const (
 	NormClamp                 // u / max(sum, NormMin)
 )
 
-// SIMDPlan reports whether the SIMD kernels implement p: the score
-// functions sigmoid, softmax and sqrtsoftplus and the normalisation rule
-// NormEps. Route and Effective hand every other plan to RouteGeneric.
-func (p *Plan) SIMDPlan() bool {
-	return p.NormRule == NormEps
-}
-
-// Canonical returns a plan that the SIMD kernels implement and that
+// Canonical returns a plan with the rule NormEps that
 // routes every call WITHOUT a bias to the same bits as p, and true; or p
-// and false where there is none (sigmoid NormSum: see SigmoidCanonical).
+// and false where there is none.
 // It exists for softmax plans with Normalize and NormSum (Qwen3.5-MoE,
-// Mixtral's and Gemma 4's HF blocks),
-// which select on the logits when called without a bias:
+// Mixtral's and Gemma 4's HF blocks), which select on the logits when
+// called without a bias, so that they run the lanes kernels and the
+// weights kernel of a block of tokens (both NormEps only):
 //
 // Proof. Without a bias and with Groups == 1 or GroupMax, LogitSelect holds
 // and RouteGeneric's softmax weights are u[j] = ExpNeg(x[id[j]] - m) with
@@ -63,7 +56,7 @@ func (p *Plan) SIMDPlan() bool {
 // TestCanonicalNormSum checks this on random and special rows.
 //
 // With top-2-sum groups (selection on scores) or a bias the sum can be
-// below 1 and the rules differ: those calls run on RouteGeneric with p.
+// below 1 and the rules differ: those calls run p.
 func (p *Plan) Canonical() (Plan, bool) {
 	if p.Softmax && !p.SqrtSoftplus && p.Normalize && p.NormRule == NormSum && p.LogitSelect(false) {
 		c := *p
@@ -71,58 +64,6 @@ func (p *Plan) Canonical() (Plan, bool) {
 		return c, true
 	}
 	return *p, false
-}
-
-// SigmoidSumFloor is the logit above which a chosen sigmoid makes a sum
-// that NormEps's epsilon cannot change (see SigmoidCanonical).
-const SigmoidSumFloor = -29
-
-// SigmoidCanonical returns, for a sigmoid plan with Normalize and NormSum
-// (MiniMax-M2), its NormEps form, which the SIMD kernels implement, and
-// true; otherwise p and false. The two give the same bits, with or without
-// a bias, for every token that chose an expert whose logit is >=
-// SigmoidSumFloor; FixSigmoidSum re-weighs the other tokens with p.
-//
-// Proof. The ids do not depend on the normalisation rule, and neither do
-// the unnormalised weights u[j] = Sigmoid(x[id[j]]). If some chosen
-// x >= -29, its u >= 2.53e-13 (1/(1+e^29) = 2.54e-13, and Sigmoid is within
-// 2.5 ulp of it), above 2^-42 = 2.27e-13. The float32 sum of non-negative
-// values, left to right, is at least each of them (rounding is monotone:
-// a >= 0 gives round(a+b) >= b), so sum >= 2^-42; its ulp is then >= 2^-65
-// = 2.7e-20, and 1e-20 is below half of it: sum + 1e-20 rounds to sum,
-// which is not 0. NormEps divides by exactly NormSum's divisor.
-// TestSigmoidCanonical checks it, rows below the floor included.
-func (p *Plan) SigmoidCanonical() (Plan, bool) {
-	if !p.Softmax && !p.SqrtSoftplus && p.Normalize && p.NormRule == NormSum {
-		c := *p
-		c.NormRule = NormEps
-		return c, true
-	}
-	return *p, false
-}
-
-// FixSigmoidSum rewrites, after T = len(ids)/K tokens were routed with
-// the SigmoidCanonical form of p, the weights of every good token whose
-// chosen logits are all below SigmoidSumFloor, with p's own arithmetic
-// (RouteGeneric's weights for the same ids). Bad tokens (non-finite
-// logits) keep their safe rows. ids, w, x and stride are Route's.
-func FixSigmoidSum(p *Plan, ids []int32, w []float32, x []float32, stride int) {
-	E, K := p.E, p.K
-	for t := 0; t*K < len(ids); t++ {
-		oid := ids[t*K : t*K+K]
-		row := x[t*stride : t*stride+E]
-		above := false
-		for _, id := range oid {
-			if row[id] >= SigmoidSumFloor {
-				above = true
-				break
-			}
-		}
-		if above || badRow(row) {
-			continue
-		}
-		weights(p, w[t*K:t*K+K], oid, row, false, 0, 0)
-	}
 }
 
 // LogitSelect reports whether routing with (hasBias=false) selects on the

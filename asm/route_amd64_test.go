@@ -71,59 +71,6 @@ func TestAvailableAMD64(t *testing.T) {
 	t.Logf("Available() = %v (GODEBUG=%q)", av, godebug)
 }
 
-// TestRouteArchReached proves that routeArch runs the kernels of every
-// available SIMD implementation (and refuses the others).
-func TestRouteArchReached(t *testing.T) {
-	p := Plan{E: 16, K: 2, Groups: 1, TopGroups: 1, Scale: 1} // E >= simdMinE
-	s := p.NewScratch()
-	x := make([]float32, 32) // two tokens: one token of a lanes shape without a bias runs Go (lanesPath)
-	x[3] = 1
-	ids := make([]int32, 4)
-	w := make([]float32, 4)
-	load := make([]int64, 16)
-	for i := Impl(0); i < numImpls; i++ {
-		_, ok := routeArch(i, &p, s, ids, w, load, x, 16, nil)
-		if ok != (i != Go && Supported(i)) {
-			t.Errorf("routeArch(%v) ran = %v, Supported = %v", i, ok, Supported(i))
-		}
-	}
-	// Below simdMinE only the lanes kernels' shapes (Groups == 1) run.
-	small := Plan{E: simdMinE - 1, K: 2, Groups: 2, TopGroups: 1, GroupMax: true, Scale: 1}
-	if _, ok := routeArch(Best(), &small, small.NewScratch(), ids, w, load, x, 16, nil); ok {
-		t.Errorf("routeArch ran for E = %d < simdMinE with groups", small.E)
-	}
-	small.Groups, small.GroupMax = 1, false
-	if _, ok := routeArch(Best(), &small, small.NewScratch(), ids, w, load, x, 16, nil); ok != lanesOK(Best(), &small, 16) {
-		t.Errorf("routeArch ran = %v for E = %d without groups, lanes kernel covers it: %v", ok, small.E, lanesOK(Best(), &small, 16))
-	}
-}
-
-var specials = []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40, 1.4e-45, -1.4e-45,
-	87.34, -87.34, 88.72, -88.72, 104, -104, -103.9, -150, 1e30, -1e30, math.MaxFloat32, -math.MaxFloat32,
-	0.5, -0.5, 1, -1, 20, -20}
-
-func kernelInput(r *rand.Rand, n int) []float32 {
-	x := randLogits(r, n, false)
-	for i := range x {
-		if r.IntN(8) == 0 {
-			x[i] = specials[r.IntN(len(specials))]
-		}
-	}
-	return x
-}
-
-var kernelNs = func() []int {
-	var ns []int
-	for n := 1; n <= 70; n++ {
-		ns = append(ns, n)
-	}
-	return append(ns, 127, 128, 129, 159, 160, 161, 255, 256, 257, 383, 384, 385, 512, 1024, 4096)
-}()
-
-const canary = float32(-12345.678)
-
-func same(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }
-
 func TestKernelSigmoid(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, impl := range simdImpls(t) {
@@ -143,11 +90,11 @@ func TestKernelSigmoid(t *testing.T) {
 					for i := range dst {
 						dst[i] = canary
 					}
-					var bp *float32
+					var bp []float32
 					if withBias {
-						bp = &bias[0]
+						bp = bias
 					}
-					bad := kSigmoid(impl, dst[:n], x, bp)
+					bad := kSigmoid(impl, dst[:n], nil, x, bp)
 					if bad != badRow(x) {
 						t.Fatalf("%v n=%d: bad = %v, want %v", impl, n, bad, !bad)
 					}
@@ -166,20 +113,20 @@ func TestKernelSigmoid(t *testing.T) {
 							t.Fatalf("%v n=%d: canary %d overwritten", impl, n, i-n)
 						}
 					}
-					// kSigmoidSig: the same, and (when kept) the sigmoid
+					// With sig: the same, and (with a bias) the sigmoid
 					// without the bias in sig.
 					dst2 := make([]float32, n+8)
 					sig := make([]float32, n+8)
 					for i := range sig {
 						sig[i] = canary
 					}
-					bad2 := kSigmoidSig(impl, dst2[:n], sig[:n], x, bp)
+					bad2 := kSigmoid(impl, dst2[:n], sig[:n], x, bp)
 					if bad2 != bad {
-						t.Fatalf("%v n=%d: kSigmoidSig bad = %v, want %v", impl, n, bad2, bad)
+						t.Fatalf("%v n=%d: kSigmoid(sig) bad = %v, want %v", impl, n, bad2, bad)
 					}
 					for i := 0; i < n; i++ {
 						if !same(dst2[i], dst[i]) {
-							t.Fatalf("%v n=%d: kSigmoidSig dst[%d] = %g, want %g", impl, n, i, dst2[i], dst[i])
+							t.Fatalf("%v n=%d: kSigmoid(sig) dst[%d] = %g, want %g", impl, n, i, dst2[i], dst[i])
 						}
 						if withBias && !same(sig[i], Sigmoid(x[i])) {
 							t.Fatalf("%v n=%d: sig[%d] = %g, want Sigmoid(%g) = %g", impl, n, i, sig[i], x[i], Sigmoid(x[i]))
@@ -187,7 +134,7 @@ func TestKernelSigmoid(t *testing.T) {
 					}
 					for i := n; i < len(sig); i++ {
 						if sig[i] != canary || dst2[i] != 0 {
-							t.Fatalf("%v n=%d: kSigmoidSig wrote past n", impl, n)
+							t.Fatalf("%v n=%d: kSigmoid(sig) wrote past n", impl, n)
 						}
 					}
 				}
@@ -207,7 +154,7 @@ func TestKernelSigmoidAllExponents(t *testing.T) {
 	}
 	for _, impl := range simdImpls(t) {
 		dst := make([]float32, len(x))
-		if kSigmoid(impl, dst, x, nil) {
+		if kSigmoid(impl, dst, nil, x, nil) {
 			t.Fatalf("%v: finite input reported bad", impl)
 		}
 		for i, v := range x {
@@ -240,7 +187,7 @@ func TestKernelBad(t *testing.T) {
 				}
 				x[pos] = bads[pos%len(bads)]
 				dst := make([]float32, n)
-				if !kSigmoid(impl, dst, x, nil) {
+				if !kSigmoid(impl, dst, nil, x, nil) {
 					t.Fatalf("%v n=%d pos=%d: sigmoid kernel missed %g", impl, n, pos, x[pos])
 				}
 				for _, k := range []int{1, 2, 8, 9, 32} {
@@ -296,7 +243,7 @@ func TestKernelSoftmax(t *testing.T) {
 						t.Fatalf("%v n=%d: e[%d] = %g, want %g", impl, n, i, dst[i], want[i])
 					}
 				}
-				kDivBias(impl, dst[:n], &bias[0], S)
+				kDivBias(impl, dst[:n], bias[:n], S)
 				for i := range want {
 					w := want[i]/wantS + bias[i]
 					if !same(dst[i], w) {
@@ -467,7 +414,7 @@ func TestKernelGroupScores(t *testing.T) {
 	}
 }
 
-// checkWeights runs simdWeights (K <= 8: the weights8 kernel of impl) and
+// checkWeights runs selectedWeights (K <= 8: the weights8 kernel of impl) and
 // compares the weights and the load counts with weights and RouteGeneric's
 // load loop.
 func checkWeights(t *testing.T, impl Impl, p *Plan, row []float32, ids []int32, logitSel bool, m, S float32) {
@@ -491,14 +438,14 @@ func checkWeights(t *testing.T, impl Impl, p *Plan, row []float32, ids []int32, 
 	var sig []float32
 	if !p.Softmax {
 		sig = make([]float32, len(row))
-		kSigmoid(impl, sig, row, nil)
+		kSigmoid(impl, sig, nil, row, nil)
 	}
 	for _, sg := range [][]float32{nil, sig} {
 		for i := range load {
 			load[i] = int64(i * 3)
 		}
 		got[k] = canary
-		simdWeights(impl, p, make([]float32, len(row)), got[:k], ids, row, sg, logitSel, m, S, load[:len(row)])
+		selectedWeights(impl, p, make([]float32, len(row)), got[:k], ids, row, sg, logitSel, m, S, load[:len(row)])
 		for j := range want {
 			if !same(got[j], want[j]) {
 				t.Fatalf("%v plan %+v sig=%v logitSel=%v m=%g S=%g ids %v row %v: w = %v, want %v", impl, *p, sg != nil, logitSel, m, S, ids, row, got[:k], want)
@@ -514,7 +461,7 @@ func checkWeights(t *testing.T, impl Impl, p *Plan, row []float32, ids []int32, 
 		}
 		// nil load: weights only.
 		got2 := make([]float32, k)
-		simdWeights(impl, p, make([]float32, len(row)), got2, ids, row, sg, logitSel, m, S, nil)
+		selectedWeights(impl, p, make([]float32, len(row)), got2, ids, row, sg, logitSel, m, S, nil)
 		for j := range want {
 			if !same(got2[j], want[j]) {
 				t.Fatalf("%v (nil load) plan %+v sig=%v: w = %v, want %v", impl, *p, sg != nil, got2, want)
@@ -666,7 +613,7 @@ func TestExpNegSweep(t *testing.T) {
 					t.Fatalf("%v: ExpNeg(%g = %08x) = %g, want %g", impl, v, math.Float32bits(v), e[i], ExpNeg(v))
 				}
 			}
-			kSigmoid(impl, sg[:len(xs)], xs, nil)
+			kSigmoid(impl, sg[:len(xs)], nil, xs, nil)
 			for i, v := range xs {
 				if !same(sg[i], Sigmoid(v)) {
 					t.Fatalf("%v: Sigmoid(%g) = %g, want %g", impl, v, sg[i], Sigmoid(v))

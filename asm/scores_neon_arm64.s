@@ -12,22 +12,27 @@
 #include "neon_arm64.h"
 #include "exp_arm64.h"
 
-// func sigmoidNEON(dst, x, bias *float32, n int) (bad bool)
+// func sigmoidNEON(dst, sig, x, bias *float32, n int) (bad bool)
 //
-// dst[i] = Sigmoid(x[i]) (+ bias[i] when bias != nil) for i < n; bad reports
-// whether any x[i] is an infinity or a NaN (dst is then unspecified).
-// Preconditions: n >= 0; dst, x (and bias) hold n floats; dst is x (in
-// place) or does not overlap x; dst does not overlap bias. Reads and writes nothing outside [0, n).
+// dst[i] = Sigmoid(x[i]) (+ bias[i] when bias != nil) for i < n; with a
+// bias and sig != nil also sig[i] = Sigmoid(x[i]) (the weights gather it).
+// bad reports whether any x[i] is an infinity or a NaN (dst and sig are
+// then unspecified). The contract of sigmoidAVX2.
+// Preconditions: n >= 0; dst, x (and bias, sig) hold n floats; dst is x (in
+// place) or does not overlap x; dst does not overlap bias; sig overlaps
+// nothing. Reads and writes nothing outside [0, n).
 //
-// Registers: R0 dst, R1 x, R2 bias (0: none), R3 remaining count,
-// R4-R10 scratch; V0-V7 lane set A, V8-V15 lane set B (x, a, y, n, r, z, t,
-// out), V31 non-finite accumulator; V16-V30 constants.
-// Frame: 64 bytes, the zero-padded tail of x (32) and bias (32).
-TEXT ·sigmoidNEON(SB), NOSPLIT, $64-33
+// Registers: R0 dst, R1 x, R2 bias (0: none), R3 remaining count, R11 sig
+// (0: none), R4-R10 scratch; V0-V7 lane set A, V8-V15 lane set B (x, a, y,
+// n, r, z, t, out), V31 non-finite accumulator; V16-V30 constants.
+// Frame: 64 bytes, the zero-padded tail of x (32) and bias (32; then the
+// tail's sigmoid for sig).
+TEXT ·sigmoidNEON(SB), NOSPLIT, $64-41
 	MOVD dst+0(FP), R0
-	MOVD x+8(FP), R1
-	MOVD bias+16(FP), R2
-	MOVD n+24(FP), R3
+	MOVD sig+8(FP), R11
+	MOVD x+16(FP), R1
+	MOVD bias+24(FP), R2
+	MOVD n+32(FP), R3
 	EXP_CONSTS
 	VEOR V31.B16, V31.B16, V31.B16
 
@@ -39,6 +44,11 @@ sig_loop8:
 	SIGMOID(0, 1, 2, 3, 4, 5, 6, 7, V0, V1, V2, V3, V4, V5, V6, V31)
 	SIGMOID(8, 9, 10, 11, 12, 13, 14, 15, V8, V9, V10, V11, V12, V13, V14, V31)
 	CBZ  R2, sig_store8
+	CBZ  R11, sig_bias8
+	VST1.P [V7.S4], 16(R11)
+	VST1.P [V15.S4], 16(R11)
+
+sig_bias8:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1.P 16(R2), [V9.S4]
 	VFADD4S(1, 7, 7)
@@ -88,6 +98,21 @@ sig_copyin_next:
 	VLD1 (R6), [V1.S4]
 	ADD  $48, R5, R6
 	VLD1 (R6), [V9.S4]
+	CBZ  R11, sig_tail_bias
+	// sig: the tail's sigmoid through the (consumed) bias half of the frame.
+	ADD  $32, R5, R8
+	VST1 [V7.S4], (R8)
+	ADD  $48, R5, R6
+	VST1 [V15.S4], (R6)
+	MOVD R3, R7
+
+sig_copysig:
+	MOVWU.P 4(R8), R10
+	MOVW.P R10, 4(R11)
+	SUBS $1, R7
+	BNE  sig_copysig
+
+sig_tail_bias:
 	VFADD4S(1, 7, 7)
 	VFADD4S(9, 15, 15)
 
@@ -108,10 +133,10 @@ sig_done:
 	ORR  R5, R4, R4
 	CMP  $0, R4
 	CSET NE, R4
-	MOVB R4, bad+32(FP)
+	MOVB R4, bad+40(FP)
 	RET
 
-// func maxBadNEON(x *float32, n int) (m float32, bad bool)
+// func maxNEON(x *float32, n int) (m float32, bad bool)
 //
 // m = the largest x[i] (as the twin's scan: for a row without NaN the same
 // value; of -0 and +0 either may come back, which changes no ExpNeg(x-m));
@@ -122,7 +147,7 @@ sig_done:
 // Registers: R0 x, R1 remaining count, R4 scratch; V0, V1 loaded lanes,
 // V2, V3 running maxima, V4, V5 scratch, V30 exponent mask, V31 non-finite
 // accumulator.
-TEXT ·maxBadNEON(SB), NOSPLIT, $0-21
+TEXT ·maxNEON(SB), NOSPLIT, $0-21
 	MOVD x+0(FP), R0
 	MOVD n+8(FP), R1
 	MOVW $0x7F800000, R4

@@ -63,7 +63,11 @@ func TestKernelSqrtSoftplus(t *testing.T) {
 						}
 						continue
 					}
-					bad = kSqrtSoftplus(impl, dst[:n], sig[:n], x, bp)
+					var bs []float32
+					if withBias {
+						bs = bias[:n]
+					}
+					bad = kSqrtSoftplus(impl, dst[:n], sig[:n], x, bs)
 					if bad != badRow(x) {
 						t.Fatalf("%v n=%d: bad = %v, want %v", impl, n, bad, !bad)
 					}
@@ -169,54 +173,8 @@ func TestSqrtSoftplusSweep(t *testing.T) {
 	}
 }
 
-// TestRouteSqrtSoftplus: sqrtsoftplus plans through routeSIMD and
-// routeArch against RouteGeneric (checkRoute): every E up to 70 and the
-// DeepSeek-V4 shapes, K up to 40 (top-K kernels of K <= 8, <= 32 and the
-// heap; weights8, weights32 and the Go weights), groups, every bias kind,
-// Normalize both ways, specials and bad rows, ties (very negative logits
-// score 0 and tie).
-func TestRouteSqrtSoftplus(t *testing.T) {
-	r := rand.New(rand.NewPCG(23, 24))
-	Es := []int{}
-	for E := 1; E <= 70; E++ {
-		Es = append(Es, E)
-	}
-	Es = append(Es, 128, 255, 256, 384, 512)
-	for _, impl := range simdImpls(t) {
-		for _, E := range Es {
-			for trial := 0; trial < 6; trial++ {
-				K := 1 + r.IntN(min(E, 12))
-				if trial == 5 {
-					K = min(E, []int{6, 9, 16, 32, 33, 40}[r.IntN(6)])
-				}
-				p := Plan{E: E, K: K, SqrtSoftplus: true, Groups: 1, TopGroups: 1,
-					Normalize: trial%2 == 0, Scale: []float32{1, 1.5, 2.5}[r.IntN(3)]}
-				if trial == 3 && E%8 == 0 && E >= 16 {
-					p.Groups, p.TopGroups, p.GroupMax = 8, 1+r.IntN(8), r.IntN(2) == 0
-					p.K = 1 + r.IntN(min(16, p.TopGroups*E/8))
-				}
-				T := 3
-				stride := E + r.IntN(3)
-				off := r.IntN(16)
-				x := routeInput(r, E, T, stride, off, trial%3 == 0)
-				switch trial {
-				case 1: // ties: scores 0 and equal logits
-					for i := range x {
-						x[i] = []float32{-200, -120, 0, 1, 25}[r.IntN(5)]
-					}
-				case 2: // around the threshold
-					for i := range x {
-						x[i] = 20 + float32(r.NormFloat64())*1e-5
-					}
-				}
-				checkRoute(t, impl, &p, T, stride, off, x, makeBias(r, E, r.IntN(4)))
-			}
-		}
-	}
-}
-
 // BenchmarkSqrtSoftplusAMD64: the score kernel alone (with a bias and the
-// kept scores, as routeSIMD calls it) at DeepSeek-V4's E, and the Go
+// kept scores, as the pipeline calls it) at DeepSeek-V4's E, and the Go
 // scores loop for scale; ns per call.
 // Run: go test -run '^$' -bench BenchmarkSqrtSoftplusAMD64 ./asm/
 func BenchmarkSqrtSoftplusAMD64(b *testing.B) {
@@ -240,7 +198,7 @@ func BenchmarkSqrtSoftplusAMD64(b *testing.B) {
 					return
 				}
 				for b.Loop() {
-					kSqrtSoftplus(impl, dst[:n], sig[:n], x[:n], &bias[0])
+					kSqrtSoftplus(impl, dst[:n], sig[:n], x[:n], bias[:n])
 				}
 			})
 		}

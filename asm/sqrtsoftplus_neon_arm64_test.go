@@ -3,7 +3,6 @@
 package asm
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -17,7 +16,7 @@ import (
 func TestSqrtSoftplusNEON(t *testing.T) {
 	needNEON(t)
 	r := rand.New(rand.NewPCG(31, 32))
-	cf := math.Float32frombits(canary)
+	cf := math.Float32frombits(canaryNaN)
 	for _, n := range append([]int{0}, routeEs...) {
 		x := make([]float32, n+1)
 		for i := range x {
@@ -55,7 +54,7 @@ func TestSqrtSoftplusNEON(t *testing.T) {
 					if math.Float32bits(sig[i]) != math.Float32bits(s) {
 						t.Fatalf("n=%d: sig[%d] = %g, want SqrtSoftplus(%g) = %g", n, i, sig[i], x[i], s)
 					}
-				} else if math.Float32bits(sig[i]) != canary {
+				} else if math.Float32bits(sig[i]) != canaryNaN {
 					t.Fatalf("n=%d: sig written without a bias", n)
 				}
 				if math.Float32bits(dst[i]) != math.Float32bits(want) {
@@ -64,7 +63,7 @@ func TestSqrtSoftplusNEON(t *testing.T) {
 				}
 			}
 			for i := n; i < len(dst); i++ {
-				if math.Float32bits(dst[i]) != canary || math.Float32bits(sig[i]) != canary {
+				if math.Float32bits(dst[i]) != canaryNaN || math.Float32bits(sig[i]) != canaryNaN {
 					t.Fatalf("n=%d: wrote past n at %d", n, i)
 				}
 			}
@@ -103,36 +102,6 @@ func TestSqrtSoftplusNEONSweep(t *testing.T) {
 	for i, v := range x {
 		if want := SqrtSoftplus(v); math.Float32bits(d[i]) != math.Float32bits(want) {
 			t.Fatalf("SqrtSoftplus(%g = %08x) = %g, want %g", v, math.Float32bits(v), d[i], want)
-		}
-	}
-}
-
-// TestRouteNEONSqrtSoftplus: sqrtsoftplus plans through Route(NEON)
-// against RouteGeneric: E up to 70 and the DeepSeek-V4 shapes, K up to 40,
-// groups, every bias mode, specials, bad rows and ties.
-func TestRouteNEONSqrtSoftplus(t *testing.T) {
-	needNEON(t)
-	r := rand.New(rand.NewPCG(33, 34))
-	for _, E := range append(routeEs[:70:70], 128, 256, 384) {
-		for trial := 0; trial < 4; trial++ {
-			K := 1 + r.IntN(min(E, 10))
-			if trial == 3 {
-				K = min(E, []int{6, 9, 32, 33, 40}[r.IntN(5)])
-			}
-			p := Plan{E: E, K: K, SqrtSoftplus: true, Groups: 1, TopGroups: 1, Normalize: trial%2 == 0, Scale: 1.5}
-			if trial == 2 && E%8 == 0 && E >= 16 {
-				p.Groups, p.TopGroups, p.GroupMax = 8, 1+r.IntN(8), r.IntN(2) == 0
-				p.K = 1 + r.IntN(min(16, p.TopGroups*E/8))
-			}
-			T := 3
-			stride := E + r.IntN(3)
-			x := tokensFast(r, E, T, stride, r.IntN(4), trial == 0)
-			if trial == 1 {
-				for i := range x {
-					x[i] = []float32{-200, -120, 0, 1, 25}[r.IntN(5)]
-				}
-			}
-			routeCase(t, &p, x, stride, randBias(r, E, r.IntN(4)), T, fmt.Sprintf("sqrtsoftplus E=%d trial %d", E, trial))
 		}
 	}
 }

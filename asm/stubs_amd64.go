@@ -42,7 +42,7 @@ func groupScoresAVX512(gsc, second, sel *float32, groups, gs int, gmax bool)
 func topk8AVX2(top *uint64, n, k int, vals *float32, nv, base, lanes int, floor float32, glist *uint64, ng int) int
 
 //go:noescape
-func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
+func weights8AVX2(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)
 
 //go:noescape
 func groupsAVX512(gtop *uint64, gsc, second, sel *float32, groups, gs, topGroups, mode int) (floor float32)

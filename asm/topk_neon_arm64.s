@@ -20,12 +20,13 @@
 	SUB  $2, R6, R6; \
 	VDUP R6, V30.S4
 
-// func topKNEON(top *uint64, k, n int, vals *float32, cnt, base int) int
+// func topKNEON(top *uint64, n, k int, vals *float32, nv, base int) int
 //
-// Merges the candidates vals[0:cnt] (indices base+i, keys Key(vals[i],
+// Merges the candidates vals[0:nv] (indices base+i, keys Key(vals[i],
 // base+i)) into top[0:k], which holds n valid keys in descending order, and
-// returns the new count (min(k, n+cnt)). top[n:k] are not read.
-// Preconditions: 1 <= k; 0 <= n <= k; cnt >= 0; no NaN in vals; base+cnt
+// returns the new count (min(k, n+nv)). top[n:k] are not read. The argument
+// order of topk8AVX2.
+// Preconditions: 1 <= k; 0 <= n <= k; nv >= 0; no NaN in vals; base+nv
 // fits in 32 bits; top does not overlap vals.
 //
 // Registers: R0 top, R1 k, R2 n, R3 vals, R4 candidates left, R5 index of
@@ -38,10 +39,10 @@
 // candidates that can enter; each of them then meets the exact key test.
 TEXT ·topKNEON(SB), NOSPLIT, $0-56
 	MOVD top+0(FP), R0
-	MOVD k+8(FP), R1
-	MOVD n+16(FP), R2
+	MOVD n+8(FP), R2
+	MOVD k+16(FP), R1
 	MOVD vals+24(FP), R3
-	MOVD cnt+32(FP), R4
+	MOVD nv+32(FP), R4
 	MOVD base+40(FP), R5
 	MOVW $0x80000000, R8
 	VDUP R8, V29.S4

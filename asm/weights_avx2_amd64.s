@@ -12,8 +12,9 @@
 #include "textflag.h"
 #include "consts_amd64.h"
 
-// func weights8AVX2(w *float32, ids *int32, row *float32, k, mode int, m, S, scale float32)
-// Twin: weights (route_generic.go) for 1 <= k <= 8, one vector:
+// func weights8AVX2(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)
+// Twin: weights (route_generic.go) for 1 <= k <= 8, one vector, then
+// RouteGeneric's load[ids[j]]++ for j < k (load may be nil: no counts):
 //   u[j] = row[ids[j]]                          (mode&8: row holds the
 //                                                sigmoid scores already)
 //        | Sigmoid(row[ids[j]])                 (mode&1 == 0)
@@ -22,17 +23,26 @@
 //   the sum left to right as in Go (padding lanes are +0 and add nothing);
 //   w[j] = u[j] * scale.
 // Requires: AVX, AVX2. Used by the AVX2 implementation.
-// Registers: DI = w, SI = ids, DX = row, CX = k, BX = mode, Y4 = first-k
-// mask, Y5 = gathered logits (GATHER8_AVX), Y0 = u, Y8-Y15 exp constants,
-// Y6/Y7 temps.
-TEXT ·weights8AVX2(SB), NOSPLIT, $0-52
+// Registers: DI = w, SI = ids, DX = row, R8 = load, CX = k, BX = mode,
+// Y4 = first-k mask, Y5 = gathered logits (GATHER8_LOAD_AVX counts the
+// load while it gathers; GATHER8_AVX when load is nil), Y0 = u, Y8-Y15 exp
+// constants, Y6/Y7 temps.
+// Preconditions: ids[0:k] in [0, len(row)) and in [0, len(load)).
+TEXT ·weights8AVX2(SB), NOSPLIT, $0-60
 	MOVQ w+0(FP), DI
 	MOVQ ids+8(FP), SI
 	MOVQ row+16(FP), DX
-	MOVQ k+24(FP), CX
-	MOVQ mode+32(FP), BX
+	MOVQ load+24(FP), R8
+	MOVQ k+32(FP), CX
+	MOVQ mode+40(FP), BX
 	LOAD_CONSTS_AVX2
+	TESTQ R8, R8
+	JZ    wnoload
+	GATHER8_LOAD_AVX(wgatheredl)
+	JMP   wgot
+wnoload:
 	GATHER8_AVX(wgathered)
+wgot:
 	TAILMASK_AVX2(CX, AX, Y4)
 	TESTQ $8, BX
 	JZ    wscores
@@ -42,12 +52,12 @@ TEXT ·weights8AVX2(SB), NOSPLIT, $0-52
 wscores:
 	TESTQ $1, BX
 	JZ    wsig
-	VBROADCASTSS m+40(FP), Y6
+	VBROADCASTSS m+48(FP), Y6
 	VSUBPS Y6, Y5, Y0
 	EXPNEG_AVX2
 	TESTQ $2, BX
 	JZ    wnorm
-	VBROADCASTSS S+44(FP), Y6
+	VBROADCASTSS S+52(FP), Y6
 	VDIVPS Y6, Y0, Y0
 	JMP   wnorm
 
@@ -61,9 +71,9 @@ wnorm:
 	NORM8_AVX2
 
 wscale:
-	VBROADCASTSS scale+48(FP), Y6
+	VBROADCASTSS scale+56(FP), Y6
 	VMULPS Y6, Y0, Y0
-	CMPQ k+24(FP), $8
+	CMPQ k+32(FP), $8
 	JNE  wmasked
 	VMOVUPS Y0, (DI)
 	VZEROUPPER

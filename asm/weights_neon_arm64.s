@@ -3,59 +3,56 @@
 // Weights and load counts of one token for arm64 NEON (Advanced SIMD).
 //
 // Requires: ASIMD (cpu.ARM64.HasASIMD).
-// Twin: weights in route_generic.go, with the id extraction and the load
-// loop of RouteGeneric.
+// Twin: weights in route_generic.go, with the load loop of RouteGeneric.
 // Registers never touched: R18, R26-R29.
 
 #include "textflag.h"
 #include "neon_arm64.h"
 #include "exp_arm64.h"
 
-// Mode bits of weightsNEONAsm (tested with TBZ/TBNZ on R6):
+// Mode bits of weightsNEON (tested with TBZ/TBNZ on R6), those of
+// weights8AVX2:
 // bit 0: softmax, u = ExpNeg(x - m); else u = Sigmoid(x)
-// bit 1: u = u / s
+// bit 1: u = u / S
 // bit 2: u = u / ((u[0]+...+u[k-1]) + 1e-20), summed left to right
+// bit 3: u = row[id]: row holds the scores already (no bit 0 or 1)
 
-// func weightsNEONAsm(ids *int32, w *float32, top *uint64, k int, row *float32, load *int64, mode int, m, s, scale float32)
+// func weightsNEON(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)
 //
-// For j < k: ids[j] = KeyIndex(top[j]); load[ids[j]]++; w[j] = the weight of
-// expert ids[j] as weights computes it from row: Sigmoid(row[id]), or
-// ExpNeg(row[id]-m) (then / s with mode bit 1), then the normalisation with
-// mode bit 2, then * scale.
-// Preconditions: k >= 1; top holds k keys of valid indices into row and
-// load; ids and w hold k entries and overlap nothing else; with softmax, m
-// is finite and >= row[id] for every chosen id.
+// For j < k: load[ids[j]]++; w[j] = the weight of expert ids[j] as weights
+// computes it from row: row[id] (mode bit 3), Sigmoid(row[id]), or
+// ExpNeg(row[id]-m) (then / S with mode bit 1), then the normalisation with
+// mode bit 2, then * scale. The contract of weights8AVX512, for every k.
+// Preconditions: k >= 1; ids[0:k] are valid indices into row and load
+// (load is not nil); w holds k entries and overlaps nothing else; with
+// softmax, m is finite and >= row[id] for every chosen id.
 //
-// Registers: R0 ids, R1 w, R2 top, R3 k, R4 row, R5 load, R6 mode (bits
-// above),
-// R7-R13 scratch; V12 = m, V13 = s, V14 = scale, V15 = the normalising
+// Registers: R0 ids, R1 w, R3 k, R4 row, R5 load, R6 mode (bits above),
+// R7-R13 scratch; V12 = m, V13 = S, V14 = scale, V15 = the normalising
 // divisor; V0-V7 and V31 one lane set; V16-V30 constants of exp_arm64.h.
 // Frame: 16 bytes, the tail block of w.
-TEXT ·weightsNEONAsm(SB), NOSPLIT, $16-68
+TEXT ·weightsNEON(SB), NOSPLIT, $16-60
 	EXP_CONSTS               // first: it clobbers R4
-	MOVD ids+0(FP), R0
-	MOVD w+8(FP), R1
-	MOVD top+16(FP), R2
-	MOVD k+24(FP), R3
-	MOVD row+32(FP), R4
-	MOVD load+40(FP), R5
-	MOVD mode+48(FP), R6
-	FMOVS m+56(FP), F12
+	MOVD w+0(FP), R1
+	MOVD ids+8(FP), R0
+	MOVD row+16(FP), R4
+	MOVD load+24(FP), R5
+	MOVD k+32(FP), R3
+	MOVD mode+40(FP), R6
+	FMOVS m+48(FP), F12
 	VDUP V12.S[0], V12.S4
-	FMOVS s+60(FP), F13
+	FMOVS S+52(FP), F13
 	VDUP V13.S[0], V13.S4
-	FMOVS scale+64(FP), F14
+	FMOVS scale+56(FP), F14
 	VDUP V14.S[0], V14.S4
 
-	// Gather: ids, loads, and the chosen logits into w.
+	// Gather: loads, and the chosen logits (or scores) into w.
 	MOVD R3, R7
 	MOVD R0, R8
 	MOVD R1, R9
 
 w_gather:
-	MOVD.P 8(R2), R10
-	MVNW R10, R10            // KeyIndex: ^uint32(key), zero-extended
-	MOVW.P R10, 4(R8)
+	MOVWU.P 4(R8), R10
 	MOVD (R5)(R10<<3), R11
 	ADD  $1, R11
 	MOVD R11, (R5)(R10<<3)
@@ -64,6 +61,7 @@ w_gather:
 	FMOVS.P F0, 4(R9)
 	SUBS $1, R7
 	BNE  w_gather
+	TBNZ $3, R6, w_norm
 
 	// Scores in place, 4 at a time; the tail through the frame.
 	MOVD R1, R9

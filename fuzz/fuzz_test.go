@@ -167,27 +167,21 @@ func FuzzKernel(f *testing.F) {
 			want.Load[i] = int64(i * 3) // kernels add to the counts
 		}
 		wantBad := asm.RouteGeneric(&p, p.NewScratch(), want.IDs, want.Weights, want.Load, x, s.stride, bias)
-		// A plan the kernels lack runs RouteGeneric; its canonical forms
-		// (asm.Plan.Canonical, on calls without a bias; SigmoidCanonical
-		// with FixSigmoidSum), which the kernels run, must give the same
-		// bits.
-		kp := p
+		// Every implementation runs the plan itself; a call without a bias
+		// may run its canonical form (asm.Plan.Canonical), which must give
+		// the same bits.
+		impls := asm.Available()
+		plans := []asm.Plan{p}
 		if c, ok := p.Canonical(); ok && bias == nil {
-			kp = c
+			plans = append(plans, c)
 		}
-		sigFix := false
-		if c, ok := p.SigmoidCanonical(); ok {
-			kp, sigFix = c, true
-		}
-		for _, impl := range asm.Available() {
+		for pi := 0; pi < len(plans)*len(impls); pi++ {
+			kp, impl := plans[pi/len(impls)], impls[pi%len(impls)]
 			got := testutil.NewCanaried(n, p.E)
 			for i := range got.Load {
 				got.Load[i] = int64(i * 3)
 			}
 			bad := asm.Route(impl, &kp, dirtyScratch(&kp), got.IDs, got.Weights, got.Load, x, s.stride, bias)
-			if sigFix {
-				asm.FixSigmoidSum(&p, got.IDs, got.Weights, x, s.stride)
-			}
 			err := got.Check()
 			if err == nil && bad != wantBad {
 				err = fmt.Errorf("first bad token %d, want %d", bad, wantBad)
@@ -198,7 +192,7 @@ func FuzzKernel(f *testing.F) {
 			}
 			if err != nil {
 				t.Fatalf("%s vs RouteGeneric: plan %+v, T=%d stride=%d offset=%d guard=%v bias=%v mode=%d:\n%v",
-					impl, p, s.T, s.stride, s.offset, s.guard, bias != nil, s.mode, err)
+					impl, kp, s.T, s.stride, s.offset, s.guard, bias != nil, s.mode, err)
 			}
 		}
 	})

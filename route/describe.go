@@ -57,9 +57,8 @@ func ImplFeatures(impl string) string {
 //
 // Where the implementation hands this gate's shape to the Go reference
 // (on amd64: grouped gates with fewer than 9 experts, where the reference
-// is as fast or faster), or the gate's rules (SqrtSoftplus, NormSum with a
-// bias or with scored selection, NormClamp), or a call's Input.ForcedIDs,
-// or one-token calls without a bias (asm.EffectiveCall), it says so.
+// is as fast or faster), or one-token calls without a bias
+// (asm.EffectiveCall), it says so.
 func (r *router) String() string {
 	c := cpuid.CPU
 	impl := r.impl.String()
@@ -68,30 +67,19 @@ func (r *router) String() string {
 	if r.impl == asm.Go {
 		return s
 	}
-	eff := asm.Effective(r.impl, &r.plan)
-	if r.hasSigCanon {
-		eff = asm.Effective(r.impl, &r.sigCanon)
-	}
-	effNoBias := asm.Effective(r.impl, &r.noBias)
+	eff := r.path.Impl()
 	switch {
 	case eff == r.impl:
-	case effNoBias == r.impl:
+	case r.pathNoBias.Impl() == r.impl:
 		s += fmt.Sprintf("; with a bias this gate runs the %s reference", eff)
-	case !r.plan.SIMDPlan():
-		s += fmt.Sprintf("; this gate's rules run on the %s reference", eff)
 	default:
 		s += fmt.Sprintf("; this shape runs the %s reference", eff)
 	}
 	// One-token calls without a bias that the implementation hands to
 	// the reference, faster there (asm.EffectiveCall; on amd64 the lanes
 	// shapes, Mixtral and Llama 4 Scout).
-	nb := &r.noBias
-	if r.hasSigCanon {
-		nb = &r.sigCanon
-	}
-	if e := asm.Effective(r.impl, nb); e == r.impl && asm.EffectiveCall(r.impl, nb, 1, false) != e {
+	if r.pathNoBias.Impl() == r.impl && r.oneGo {
 		s += "; one-token calls without a bias run on the go reference (faster there)"
 	}
-	s += "; forced ids run on the go reference"
 	return s
 }

@@ -516,9 +516,9 @@ func TestNewModes(t *testing.T) {
 				}
 				diff(t, ref, got, in, rep != 3, fmt.Sprintf("mode %d rep %d", ci, rep))
 			}
-			// Sigmoid NormSum runs its NormEps form plus a fix-up for tokens
-			// whose chosen logits are all below asm.SigmoidSumFloor (-29):
-			// rows on both sides of it, with and without bias.
+			// Sigmoid NormSum: NormEps and NormSum differ only for tokens
+			// whose chosen logits are all below about -29 (a sum that
+			// 1e-20 can change): rows on both sides, with and without bias.
 			if cfg.Score == route.Sigmoid && cfg.Normalize && cfg.NormRule == route.NormSum {
 				const T = 40
 				x := make([]float32, T*E)

@@ -35,6 +35,9 @@ func raceKernel(s *asm.Scratch, ids []int32, w []float32, load []int64, x []floa
 	if len(s.Sel) > 0 {
 		runtime.RaceWriteRange(unsafe.Pointer(&s.Sel[0]), len(s.Sel)*4)
 	}
+	if len(s.Sig) > 0 {
+		runtime.RaceWriteRange(unsafe.Pointer(&s.Sig[0]), len(s.Sig)*4)
+	}
 	if len(s.Top) > 0 {
 		runtime.RaceWriteRange(unsafe.Pointer(&s.Top[0]), len(s.Top)*8)
 	}

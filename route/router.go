@@ -160,10 +160,9 @@ type router struct {
 	impl   asm.Impl
 	plan   asm.Plan
 	noBias asm.Plan // plan for calls without a bias: plan or its canonical form
-	// sigCanon: sigmoid NormSum on a SIMD implementation runs its NormEps
-	// form and asm.FixSigmoidSum (asm.Plan.SigmoidCanonical).
-	sigCanon    asm.Plan
-	hasSigCanon bool
+	// path, pathNoBias: how plan and noBias route on impl, decided here
+	// once (asm.Choose).
+	path, pathNoBias asm.Path
 	// oneGo: the implementation hands one-token calls without a bias to
 	// the Go reference (asm.EffectiveCall: the amd64 lanes shapes); Route
 	// then calls it directly, without the dispatch (a few ns of a 90 ns
@@ -235,14 +234,9 @@ func newRouter(cfg Config, impl asm.Impl) (*router, error) {
 		r.plan.NormRule, r.plan.NormMin = asm.NormEps, 0
 	}
 	r.noBias, _ = r.plan.Canonical()
-	if c, ok := r.plan.SigmoidCanonical(); ok && asm.Effective(impl, &c) == impl && impl != asm.Go {
-		r.sigCanon, r.hasSigCanon = c, true
-	}
-	nb := &r.noBias
-	if r.hasSigCanon {
-		nb = &r.sigCanon
-	}
-	r.oneGo = impl != asm.Go && asm.EffectiveCall(impl, nb, 1, false) == asm.Go
+	r.path = asm.Choose(impl, &r.plan)
+	r.pathNoBias = asm.Choose(impl, &r.noBias)
+	r.oneGo = impl != asm.Go && asm.EffectiveCall(impl, &r.noBias, 1, false) == asm.Go
 	r.mayOverflow = cfg.Score == SqrtSoftplus && !cfg.Normalize && cfg.Scale > 1e19
 	return r, nil
 }
@@ -272,16 +266,10 @@ func (r *router) Route(out Output, in Input) error {
 		return err
 	}
 	// Calls without a bias may run a canonical plan of the same bits
-	// (asm.Plan.Canonical), sigmoid NormSum its NormEps form with a fix-up
-	// (asm.Plan.SigmoidCanonical); every other call runs r.plan, which
-	// asm.Route hands to the Go reference where the SIMD kernels lack its
-	// rules.
-	plan := &r.plan
+	// (asm.Plan.Canonical); every other call runs r.plan.
+	plan, path := &r.plan, r.path
 	if in.Bias == nil {
-		plan = &r.noBias
-	}
-	if r.hasSigCanon {
-		plan = &r.sigCanon
+		plan, path = &r.noBias, r.pathNoBias
 	}
 	s := r.scratch()
 	load := out.Load
@@ -314,27 +302,22 @@ func (r *router) Route(out Output, in Input) error {
 		x := in.Logits[t0*stride:]
 		ids, w := out.IDs[t0*K:(t0+n)*K], out.Weights[t0*K:(t0+n)*K]
 		var b int
+		if raceEnabled {
+			// Exactly the memory the kernels touch (see race.go).
+			raceKernel(s, ids, w, load, x[:(n-1)*stride+E], in.Bias)
+		}
 		if in.ForcedIDs != nil {
 			var bf int
 			// r.plan, never the canonical plan: forced ids need not hold
 			// the row maximum, and then the rules differ.
-			b, bf = asm.RouteForced(&r.plan, s, ids, w, load, x, stride, in.Bias, in.ForcedIDs[t0*K:(t0+n)*K])
+			b, bf = r.path.RouteForced(&r.plan, s, ids, w, load, x, stride, in.Bias, in.ForcedIDs[t0*K:(t0+n)*K])
 			if bf >= 0 && firstForced < 0 {
 				firstForced = t0 + bf
 			}
+		} else if n == 1 && r.oneGo && in.Bias == nil {
+			b = asm.RouteGeneric(plan, s, ids, w, load, x, stride, in.Bias)
 		} else {
-			if raceEnabled {
-				// Exactly the memory the kernel touches (see race.go).
-				raceKernel(s, ids, w, load, x[:(n-1)*stride+E], in.Bias)
-			}
-			impl := r.impl
-			if n == 1 && r.oneGo && in.Bias == nil {
-				impl = asm.Go
-			}
-			b = asm.Route(impl, plan, s, ids, w, load, x, stride, in.Bias)
-			if r.hasSigCanon {
-				asm.FixSigmoidSum(&r.plan, ids, w, x, stride)
-			}
+			b = path.Route(plan, s, ids, w, load, x, stride, in.Bias)
 		}
 		if b >= 0 && firstBad < 0 {
 			firstBad = t0 + b

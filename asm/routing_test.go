@@ -1,5 +1,3 @@
-//go:build !purego
-
 package asm
 
 import (
@@ -8,12 +6,18 @@ import (
 	"testing"
 )
 
-// checkRoute runs Route(impl) and RouteGeneric on the same input and
+// kernelImpls: every implementation available here; for Go the pipeline
+// runs on the Go twins of the kernels (kernels.go), which must give
+// RouteGeneric's bits too.
+func kernelImpls(t *testing.T) []Impl { return Available() }
+
+// checkRoute runs the pipeline on impl (routeKernels, and Route) and
+// RouteGeneric on the same input and
 // compares ids, weight bits, loads, the first bad token and canaries.
 func checkRoute(t *testing.T, impl Impl, p *Plan, T, stride, off int, x []float32, bias []float32) {
 	t.Helper()
 	K := p.K
-	run := func(i Impl) ([]int32, []float32, []int64, int) {
+	run := func(i Impl, ref bool) ([]int32, []float32, []int64, int) {
 		ids := make([]int32, T*K+4)
 		w := make([]float32, T*K+4)
 		for j := range ids {
@@ -26,36 +30,24 @@ func checkRoute(t *testing.T, impl Impl, p *Plan, T, stride, off int, x []float3
 		}
 		s := p.NewScratch()
 		var b int
-		if i == Go {
+		if ref {
 			b = RouteGeneric(p, s, ids[:T*K], w[:T*K], load[:p.E], x[off:], stride, bias)
 		} else {
-			if !Supported(i) {
-				t.Fatalf("%v not supported", i)
+			// The pipeline directly (Choose may pick the reference or the
+			// lanes kernels for this shape)...
+			b = routeKernels(i, p, s, ids[:T*K], w[:T*K], load[:p.E], x[off:], stride, bias)
+			// ...and through the dispatch.
+			s2 := p.NewScratch()
+			ids2 := make([]int32, T*K)
+			w2 := make([]float32, T*K)
+			load2 := make([]int64, p.E)
+			b2 := Route(i, p, s2, ids2, w2, load2, x[off:], stride, bias)
+			if b2 != b {
+				t.Fatalf("Route(%v): first bad %d vs %d", i, b2, b)
 			}
-			// routeSIMD directly: routeArch declines E < simdMinE.
-			b = routeSIMD(i, p, s, ids[:T*K], w[:T*K], load[:p.E], x[off:], stride, bias)
-			if p.E >= simdMinE {
-				// and through the dispatch, which must take the kernels
-				// (but for one token of a lanes shape without a bias:
-				// EffectiveCall).
-				s2 := p.NewScratch()
-				ids2 := make([]int32, T*K)
-				w2 := make([]float32, T*K)
-				load2 := make([]int64, p.E)
-				b2, ok := routeArch(i, p, s2, ids2, w2, load2, x[off:], stride, bias)
-				if eff := EffectiveCall(i, p, T, bias != nil); ok != (eff == i) {
-					t.Fatalf("routeArch(%v) ran = %v, EffectiveCall = %v", i, ok, eff)
-				}
-				if !ok {
-					b2 = RouteGeneric(p, s2, ids2, w2, load2, x[off:], stride, bias)
-				}
-				if b2 != b {
-					t.Fatalf("routeArch(%v) ran = %v, first bad %d vs %d", i, ok, b2, b)
-				}
-				for j := range ids2 {
-					if ids2[j] != ids[j] || !same(w2[j], w[j]) {
-						t.Fatalf("routeArch(%v) differs from routeSIMD", i)
-					}
+			for j := range ids2 {
+				if ids2[j] != ids[j] || !same(w2[j], w[j]) {
+					t.Fatalf("Route(%v) differs from routeKernels", i)
 				}
 			}
 		}
@@ -69,8 +61,8 @@ func checkRoute(t *testing.T, impl Impl, p *Plan, T, stride, off int, x []float3
 		}
 		return ids[:T*K], w[:T*K], load[:p.E], b
 	}
-	gi, gw, gl, gb := run(Go)
-	si, sw, sl, sb := run(impl)
+	gi, gw, gl, gb := run(Go, true)
+	si, sw, sl, sb := run(impl, false)
 	if gb != sb {
 		t.Fatalf("%v plan %+v: first bad %d, want %d", impl, *p, sb, gb)
 	}
@@ -115,7 +107,7 @@ var routeEs = kernelNs
 
 func TestRouteEveryEK(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for _, impl := range simdImpls(t) {
+	for _, impl := range kernelImpls(t) {
 		for _, E := range routeEs {
 			ks := []int{}
 			for k := 1; k <= 16 && k <= E; k++ {
@@ -144,7 +136,7 @@ func TestRouteEveryEK(t *testing.T) {
 func TestRouteScoreKinds(t *testing.T) {
 	// Each score path (sigmoid/softmax x bias/no bias x normalize) on every E up to 70.
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, impl := range simdImpls(t) {
+	for _, impl := range kernelImpls(t) {
 		for E := 1; E <= 70; E++ {
 			for mode := 0; mode < 8; mode++ {
 				K := 1 + r.IntN(min(E, 10))
@@ -162,7 +154,7 @@ func TestRouteScoreKinds(t *testing.T) {
 
 func TestRouteGroups(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
-	for _, impl := range simdImpls(t) {
+	for _, impl := range kernelImpls(t) {
 		for _, E := range []int{4, 6, 8, 12, 16, 30, 32, 60, 64, 96, 128, 160, 256, 384} {
 			for g := 2; g <= E; g++ {
 				if E%g != 0 {
@@ -198,7 +190,7 @@ func TestRouteGroups(t *testing.T) {
 
 func TestRouteTiesAndBad(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, impl := range simdImpls(t) {
+	for _, impl := range kernelImpls(t) {
 		for _, E := range []int{1, 2, 7, 8, 9, 15, 16, 17, 33, 64, 128, 256, 384} {
 			for trial := 0; trial < 20; trial++ {
 				T := 6
@@ -240,7 +232,7 @@ func TestRouteRandom(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
-	for _, impl := range simdImpls(t) {
+	for _, impl := range kernelImpls(t) {
 		for trial := 0; trial < n; trial++ {
 			p := randPlan(r)
 			T := 1 + r.IntN(6)
@@ -258,7 +250,7 @@ func TestRouteRandom(t *testing.T) {
 // boundary, odd strides and start offsets.
 func TestRouteDeferredWeightBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	for _, impl := range simdImpls(t) {
+	for _, impl := range kernelImpls(t) {
 		for _, E := range []int{9, 32, 128} {
 			for _, K := range []int{1, 4, 8} {
 				for _, T := range []int{1, 63, 64, 65, 129, 200} {
@@ -272,6 +264,52 @@ func TestRouteDeferredWeightBlocks(t *testing.T) {
 					}
 					checkRoute(t, impl, &p, T, stride, off, x, nil)
 				}
+			}
+		}
+	}
+}
+
+// TestRouteSqrtSoftplus: sqrtsoftplus plans through the pipeline and
+// Route against RouteGeneric (checkRoute): every E up to 70 and the
+// DeepSeek-V4 shapes, K up to 40 (top-K kernels of K <= 8, <= 32 and the
+// heap; the weights kernels and the Go weights), groups, every bias kind,
+// Normalize both ways, specials and bad rows, ties (very negative logits
+// score 0 and tie).
+func TestRouteSqrtSoftplus(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	Es := []int{}
+	for E := 1; E <= 70; E++ {
+		Es = append(Es, E)
+	}
+	Es = append(Es, 128, 255, 256, 384, 512)
+	for _, impl := range kernelImpls(t) {
+		for _, E := range Es {
+			for trial := 0; trial < 6; trial++ {
+				K := 1 + r.IntN(min(E, 12))
+				if trial == 5 {
+					K = min(E, []int{6, 9, 16, 32, 33, 40}[r.IntN(6)])
+				}
+				p := Plan{E: E, K: K, SqrtSoftplus: true, Groups: 1, TopGroups: 1,
+					Normalize: trial%2 == 0, Scale: []float32{1, 1.5, 2.5}[r.IntN(3)]}
+				if trial == 3 && E%8 == 0 && E >= 16 {
+					p.Groups, p.TopGroups, p.GroupMax = 8, 1+r.IntN(8), r.IntN(2) == 0
+					p.K = 1 + r.IntN(min(16, p.TopGroups*E/8))
+				}
+				T := 3
+				stride := E + r.IntN(3)
+				off := r.IntN(16)
+				x := routeInput(r, E, T, stride, off, trial%3 == 0)
+				switch trial {
+				case 1: // ties: scores 0 and equal logits
+					for i := range x {
+						x[i] = []float32{-200, -120, 0, 1, 25}[r.IntN(5)]
+					}
+				case 2: // around the threshold
+					for i := range x {
+						x[i] = 20 + float32(r.NormFloat64())*1e-5
+					}
+				}
+				checkRoute(t, impl, &p, T, stride, off, x, makeBias(r, E, r.IntN(4)))
 			}
 		}
 	}

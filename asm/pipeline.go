@@ -1,0 +1,335 @@
+package asm
+
+// routeKernels is RouteGeneric with its loops replaced by impl's kernels:
+// the order of operations per token, written once for every instruction
+// set (kernels_<arch>.go picks each operation's kernel; with impl == Go
+// every operation is its Go twin, and the result is RouteGeneric's, which
+// TestPipelineGo checks). Per token:
+//
+//	scores    kSigmoid / kSqrtSoftplus (+ bias; the unbiased scores kept in
+//	          s.Sig for the weights), or kMax, kExpSum, kDivBias for
+//	          softmax; with logit selection only the non-finite check
+//	          (fused into kTopKIDs where there are no groups)
+//	groups    kernelGroups: the kept groups and a floor for the top-K
+//	top-K     kTopKIDs, or kTopK over the kept groups (kTopKGroupList)
+//	weights   tokenWeights: kWeights (gather, score, NormEps, scale, load);
+//	          the other NormRules finish in Go (finishWeights, O(K));
+//	          softmax with logit selection and Normalize, K <= 8: the
+//	          weights of up to 64 tokens in one kWeightsBlock call
+//
+// s must come from p.NewScratch (sigmoid and sqrtsoftplus plans keep their
+// scores in s.Sig).
+func routeKernels(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32) int {
+	E, K := p.E, p.K
+	T := len(ids) / K
+	firstBad := -1
+	logitSel := p.LogitSelect(bias != nil)
+	if bias != nil {
+		bias = bias[:E]
+	}
+	selBuf := s.Sel[:E]
+	load = load[:E]
+	// Sigmoid and sqrtsoftplus scores with a bias: the score kernel also
+	// keeps the unbiased scores in sigBuf, and the weights gather them.
+	var sigBuf []float32
+	if !p.Softmax && bias != nil {
+		sigBuf = s.Sig[:E]
+	}
+	// Softmax with logit selection and Normalize, K <= 8 (Qwen3, gpt-oss):
+	// the weights of a block of up to 64 tokens in one kernel call after
+	// their top-K, so that the tokens' exponential chains overlap.
+	deferW := p.Softmax && logitSel && p.Normalize && p.NormRule == NormEps && K <= 8 && hasWeightsBlock(impl)
+	block, badBits := 0, uint64(0)
+	for t := 0; t < T; t++ {
+		if deferW && t-block == 64 {
+			kWeightsBlock(impl, w[block*K:], ids[block*K:], x[block*stride:], stride, load, t-block, K, badBits, p.Scale)
+			block, badBits = t, 0
+		}
+		row := x[t*stride : t*stride+E]
+		oid := ids[t*K : t*K+K]
+		ow := w[t*K : t*K+K]
+		var m, S float32
+		var bad bool
+		var sig []float32 // the unbiased scores, when a kernel left them in memory
+		sel := row
+		top := s.Top[:K]
+		clear(top)
+		selected := false // top-K done and ids written
+		switch {
+		case logitSel && p.Groups == 1 && K <= 32:
+			// One pass: the top-K kernel also checks the row.
+			bad = !kTopKIDs(impl, top, row, oid)
+			selected = true
+		case logitSel:
+			_, bad = kMax(impl, row)
+		case p.SqrtSoftplus:
+			bad = kSqrtSoftplus(impl, selBuf, sigBuf, row, bias)
+			sig, sel = selBuf, selBuf
+			if bias != nil {
+				sig = sigBuf
+			}
+		case !p.Softmax:
+			bad = kSigmoid(impl, selBuf, sigBuf, row, bias)
+			sig, sel = selBuf, selBuf
+			if bias != nil {
+				sig = sigBuf
+			}
+		default:
+			m, bad = kMax(impl, row)
+			if !bad {
+				S = kExpSum(impl, selBuf, row, m)
+				kDivBias(impl, selBuf, bias, S)
+			}
+			sel = selBuf
+		}
+		if bad {
+			SafeRow(oid, ow)
+			if firstBad < 0 {
+				firstBad = t
+			}
+			badBits |= 1 << (t - block)
+			continue
+		}
+		if !selected {
+			idsDone := false
+			if p.Groups > 1 {
+				floor := kernelGroups(impl, p, s, sel)
+				gs := E / p.Groups
+				gt := s.GTop[:p.TopGroups]
+				var ok bool
+				if ok, idsDone = kTopKGroupList(impl, top, sel, gs, floor, gt, oid); !ok {
+					n := 0
+					for _, gk := range gt {
+						g := KeyIndex(gk)
+						n = kTopK(impl, top, n, sel[g*gs:g*gs+gs], g*gs, floor)
+					}
+				}
+			} else {
+				kTopKIDs(impl, top, sel, oid)
+				idsDone = true
+			}
+			if !idsDone {
+				for j, k := range top {
+					oid[j] = int32(KeyIndex(k))
+				}
+			}
+		}
+		if !deferW {
+			selectedWeights(impl, p, selBuf, ow, oid, row, sig, logitSel, m, S, load)
+		}
+	}
+	if deferW && T > block {
+		kWeightsBlock(impl, w[block*K:], ids[block*K:], x[block*stride:], stride, load, T-block, K, badBits, p.Scale)
+	}
+	return firstBad
+}
+
+// kernelGroups is chooseGroups: the group scores (the same order
+// statistics as the Go loop: sel holds no NaN, and no -0 on the summed
+// path; on the max path -0 and +0 have the same Key), then the TopGroups
+// best into s.GTop, by one kGroupsSmall call where impl has it.
+//
+// It returns a floor for the expert top-K (-Inf when unknown): the kept
+// groups' two best scores (or best, with GroupMax) are 2*TopGroups (or
+// TopGroups) distinct experts, all eligible, so when K is at most that
+// many, the K-th largest eligible score is >= the smallest of them.
+func kernelGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
+	gs := p.E / p.Groups
+	gsc := s.GSc[:p.Groups]
+	second := s.GSec[:p.Groups]
+	gt := s.GTop[:p.TopGroups]
+	useFloor := p.K <= 8 && (p.GroupMax && p.K <= p.TopGroups || !p.GroupMax && p.K <= 2*p.TopGroups)
+	if p.Groups <= 8 && cap(gt) >= 8 {
+		mode := 0
+		if p.GroupMax {
+			mode |= 1
+		}
+		if useFloor {
+			mode |= 2
+		}
+		if floor, ok := kGroupsSmall(impl, gt, gsc, second, sel, gs, mode); ok {
+			return floor
+		}
+	}
+	kGroupScores(impl, gsc, second, sel, gs, p.GroupMax)
+	clear(gt)
+	kTopK(impl, gt, 0, gsc, 0, negInf)
+	floor := negInf
+	if !useFloor {
+		return floor
+	}
+	if p.GroupMax {
+		floor = gsc[KeyIndex(gt[0])]
+		for _, gk := range gt[1:] {
+			floor = min(floor, gsc[KeyIndex(gk)]) // no NaN: a plain minimum
+		}
+	} else {
+		floor = second[KeyIndex(gt[0])]
+		for _, gk := range gt[1:] {
+			floor = min(floor, second[KeyIndex(gk)]) // branch-free: the order is random
+		}
+	}
+	return floor
+}
+
+// selectedWeights is tokenWeights for the ids the pipeline chose: with
+// logit selection, softmax weights take m = row[ids[0]] (the maximum) and
+// divide by S = kExpSum unless p cancels it (cancelS). tmp holds E floats.
+func selectedWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []float32, logitSel bool, m, S float32, load []int64) {
+	cancel := false
+	if p.Softmax && logitSel {
+		m = row[ids[0]]
+		cancel = p.cancelS()
+		if !cancel {
+			S = kExpSum(impl, tmp, row, m)
+		}
+	}
+	tokenWeights(impl, p, w, ids, row, sig, m, S, cancel, load)
+}
+
+// tokenWeights is weights (route_generic.go) followed by RouteGeneric's
+// load counts (load[id]++ for every chosen id), for one good token with
+// ids chosen: the K sigmoids or exponentials in one kernel call over the
+// gathered logits. sig, when not nil, holds the token's unbiased scores
+// (sigmoid, sqrtsoftplus: the kernel gathers them instead of computing
+// K sigmoids). For softmax, m and S are the maximum and the sum the
+// reference uses, and cancel says that the reference skips the division
+// by S. Normalisation rules other than NormEps
+// run in Go after the kernel, on the unscaled weights: finishWeights, the
+// reference's own code.
+func tokenWeights(impl Impl, p *Plan, w []float32, ids []int32, row, sig []float32, m, S float32, cancel bool, load []int64) {
+	mode := 0
+	if !p.Softmax && sig != nil {
+		row = sig[:len(row)]
+		mode |= wGather
+	}
+	if p.Softmax {
+		mode |= wSoftmax
+		if !cancel {
+			mode |= wDivS
+		}
+	}
+	finish := p.Normalize && p.NormRule != NormEps
+	scale := p.Scale
+	if finish {
+		scale = 1 // u * 1 == u: the weights are finite
+	} else if p.Normalize {
+		mode |= wNorm
+	}
+	if !kWeights(impl, w, ids, row, load, mode, m, S, scale) {
+		// K beyond impl's weights kernel: the scores by the row kernels
+		// over the gathered values, the rest O(K) in Go.
+		largeWeights(impl, w, ids, row, mode, m, S)
+		if mode&wNorm != 0 {
+			var sum float32
+			for _, v := range w {
+				sum += v
+			}
+			kDivBias(impl, w, nil, sum+normEps)
+		}
+		if scale != 1 { // w * 1 == w: the weights are finite
+			for j := range w {
+				w[j] = float32(w[j] * scale)
+			}
+		}
+		if load != nil {
+			for _, id := range ids {
+				load[id]++
+			}
+		}
+	}
+	if finish {
+		finishWeights(p, w)
+	}
+}
+
+// largeWeights writes the unnormalised weights u[j] of kWeights' mode for
+// K beyond the weights kernels.
+func largeWeights(impl Impl, w []float32, ids []int32, row []float32, mode int, m, S float32) {
+	switch {
+	case mode&wGather != 0:
+		for j, id := range ids {
+			w[j] = row[id]
+		}
+	case mode&wSoftmax == 0:
+		for j, id := range ids {
+			w[j] = row[id]
+		}
+		kSigmoid(impl, w, nil, w, nil)
+	default:
+		for j, id := range ids {
+			w[j] = row[id] - m
+		}
+		// ExpNeg(v - 0) == ExpNeg(v) for every v (v - 0 keeps -0).
+		kExpSum(impl, w, w, 0)
+		if mode&wDivS != 0 {
+			kDivBias(impl, w, nil, S) // w[j] / S, correctly rounded
+		}
+	}
+}
+
+// routeForcedKernels is RouteForced on impl's kernels: per row the
+// non-finite check and the maximum in one kernel (kMax), the softmax sum
+// (kExpSum) where the weights divide by it, and the weights and loads of
+// the forced ids (tokenWeights; sqrtsoftplus: kSqrtSoftplus over the K
+// gathered logits). The weights are RouteForced's bits.
+func routeForcedKernels(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load []int64, x []float32, stride int, bias []float32, forced []int32) (badLogits, badIDs int) {
+	E, K := p.E, p.K
+	T := len(ids) / K
+	badLogits, badIDs = -1, -1
+	logitSel := p.LogitSelect(bias != nil)
+	seen := s.Seen[:(E+63)/64]
+	selBuf := s.Sel[:E]
+	load = load[:E]
+	for t := 0; t < T; t++ {
+		oid := ids[t*K : t*K+K]
+		ow := w[t*K : t*K+K]
+		fid := forced[t*K : t*K+K]
+		if !forcedRowOK(fid, E, seen) {
+			SafeRow(oid, ow)
+			if badIDs < 0 {
+				badIDs = t
+			}
+			continue
+		}
+		row := x[t*stride : t*stride+E]
+		m, bad := kMax(impl, row)
+		if bad {
+			SafeRow(oid, ow)
+			if badLogits < 0 {
+				badLogits = t
+			}
+			continue
+		}
+		copy(oid, fid)
+		if p.SqrtSoftplus {
+			g := selBuf[:K]
+			for j, id := range oid {
+				g[j] = row[id]
+			}
+			kSqrtSoftplus(impl, ow, nil, g, nil)
+			finishWeights(p, ow)
+			for _, id := range oid {
+				load[id]++
+			}
+			continue
+		}
+		var S float32
+		cancel := false
+		if p.Softmax {
+			if logitSel && p.cancelS() {
+				for _, id := range oid {
+					if row[id] == m {
+						cancel = true
+						break
+					}
+				}
+			}
+			if !cancel {
+				S = kExpSum(impl, selBuf, row, m)
+			}
+		}
+		tokenWeights(impl, p, ow, oid, row, nil, m, S, cancel, load)
+	}
+	return badLogits, badIDs
+}
