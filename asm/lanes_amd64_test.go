@@ -155,7 +155,7 @@ func TestLanesEveryShape(t *testing.T) {
 						Scale: []float32{1, 2.5, 16, 2.827, 1e-30}[r.IntN(5)]}
 					bias := lanesBias(r, E, mode>>2)
 					if bias != nil { // flush against a guard page too
-						gb, freeB := guarded(t, E)
+						gb, freeB := guardPage(t, E)
 						defer freeB()
 						copy(gb, bias)
 						bias = gb
@@ -166,7 +166,7 @@ func TestLanesEveryShape(t *testing.T) {
 							stride += 1 + r.IntN(20)
 						}
 						n := (T-1)*stride + E
-						x, free := guarded(t, n)
+						x, free := guardPage(t, n)
 						lanesInput(r, x, E, T, stride, r.IntN(7), r.IntN(3) == 0)
 						lanesRun(t, impl, &p, T, stride, x, bias, "shape")
 						free()

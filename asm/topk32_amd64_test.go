@@ -117,7 +117,7 @@ func TestKernelTopK32Bad(t *testing.T) {
 func TestKernelTopK32GuardPage(t *testing.T) {
 	for _, impl := range simdImpls(t) {
 		for n := 1; n <= 80; n++ {
-			x, free := guarded(t, n)
+			x, free := guardPage(t, n)
 			for i := range x {
 				x[i] = float32(i%7) - 3
 			}

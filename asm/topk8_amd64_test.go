@@ -152,3 +152,101 @@ func TestKernelTopK8Groups(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelTopK8Params: the amd64 top-K kernels for K <= 8 with the
+// arguments kTopK does not vary: a caller's floor, the ids written by
+// topk8AVX512, every pre-pass width, and the non-finite check of kTopK.
+func TestKernelTopK8Params(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, impl := range simdImpls(t) {
+		for _, n := range kernelNs {
+			for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 8} {
+				for trial := 0; trial < 3; trial++ {
+					off := r.IntN(16)
+					buf := kernelInput(r, n+off)
+					vals := buf[off : off+n : off+n]
+					base := r.IntN(1000)
+					prev := kernelInput(r, r.IntN(k+1))
+					want := make([]uint64, k+2)
+					got := make([]uint64, k+2)
+					want[k], want[k+1] = 77, 78
+					got[k], got[k+1] = 77, 78
+					n0 := topK(want[:k], 0, prev, 5000)
+					topK(got[:k], 0, prev, 5000)
+					start := append([]uint64(nil), got...)
+					wn := topK(want[:k], n0, vals, base)
+					var gn int
+					// A caller's floor equal to the exact k-th largest value
+					// (the tightest valid one; ties at it must survive).
+					if wn == k {
+						copy(got, start)
+						floor := keyValue(want[k-1])
+						if impl == AVX512 {
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, 0, floor, nil, 0, nil)
+						} else {
+							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, 0, floor, nil, 0)
+						}
+						for i := 0; i < k; i++ {
+							if want[i] != got[i] {
+								t.Fatalf("%v n=%d k=%d floor=%g: top = %x, want %x", impl, n, k, floor, got, want)
+							}
+						}
+					}
+					// topk8AVX512 with k = 8 also writes the ids.
+					if impl == AVX512 && k == 8 && wn == k {
+						copy(got, start)
+						gids := make([]int32, 9)
+						gids[8] = -77
+						topk8AVX512(&got[0], n0, k, &vals[0], n, base, 8, negInf, nil, 0, &gids[0])
+						for i := 0; i < k; i++ {
+							if gids[i] != int32(KeyIndex(want[i])) {
+								t.Fatalf("n=%d n0=%d: ids %v, want the indices of %x", n, n0, gids, want)
+							}
+						}
+						if gids[8] != -77 {
+							t.Fatalf("ids canary overwritten")
+						}
+					}
+					// Every pre-pass width that is valid for k (and none).
+					for _, lanes := range []int{0, 1, 2, 4, 8} {
+						if lanes != 0 && lanes < k {
+							continue
+						}
+						copy(got, start)
+						if impl == AVX512 {
+							gn = topk8AVX512(&got[0], n0, k, &vals[0], n, base, lanes, negInf, nil, 0, nil)
+						} else {
+							gn = topk8AVX2(&got[0], n0, k, &vals[0], n, base, lanes, negInf, nil, 0)
+						}
+						if wn != gn {
+							t.Fatalf("%v n=%d k=%d lanes=%d: count %d, want %d", impl, n, k, lanes, gn, wn)
+						}
+						for i := range want {
+							if want[i] != got[i] {
+								t.Fatalf("%v n=%d k=%d n0=%d lanes=%d: top = %x, want %x", impl, n, k, n0, lanes, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	// kTopK's own check: the amd64 kernels return -1 for a row with a NaN
+	// or an infinity.
+	for _, impl := range simdImpls(t) {
+		for _, n := range kernelNs[:40] {
+			for pos := 0; pos < n; pos++ {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(i) * 0.25
+				}
+				x[pos] = []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}[pos%3]
+				for _, k := range []int{1, 2, 8, 9, 32} {
+					if kTopK(impl, make([]uint64, k), 0, x, 0, negInf) != -1 {
+						t.Fatalf("%v n=%d pos=%d k=%d: top-K kernel missed %g", impl, n, pos, k, x[pos])
+					}
+				}
+			}
+		}
+	}
+}

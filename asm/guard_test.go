@@ -1,4 +1,4 @@
-//go:build !purego && linux
+//go:build linux
 
 package asm
 
@@ -8,9 +8,9 @@ import (
 	"unsafe"
 )
 
-// guarded returns n float32 that end exactly at a PROT_NONE page, so any
+// guardPage returns n float32 that end exactly at a PROT_NONE page, so any
 // read past the end faults (masked tails must not touch it).
-func guarded(t *testing.T, n int) ([]float32, func()) {
+func guardPage(t *testing.T, n int) ([]float32, func()) {
 	ps := syscall.Getpagesize()
 	size := (n*4+ps-1)/ps*ps + ps
 	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
@@ -28,10 +28,10 @@ func guarded(t *testing.T, n int) ([]float32, func()) {
 // TestKernelGuardPage runs every kernel and Route on inputs (and bias)
 // flush against a guard page, for every length up to 70.
 func TestKernelGuardPage(t *testing.T) {
-	for _, impl := range simdImpls(t) {
+	for _, impl := range kernelImpls(t) {
 		for n := 1; n <= 70; n++ {
-			x, free := guarded(t, n)
-			bias, freeB := guarded(t, n)
+			x, free := guardPage(t, n)
+			bias, freeB := guardPage(t, n)
 			for i := range x {
 				x[i] = float32(i%7) - 3
 				bias[i] = float32(i%3) * 0.01
@@ -54,12 +54,12 @@ func TestKernelGuardPage(t *testing.T) {
 				checkRoute(t, impl, &p, 1, n, 0, x, nil)
 			}
 			// kSigmoid's sig, the weights kernels' ids and output.
-			sig, freeS := guarded(t, n)
+			sig, freeS := guardPage(t, n)
 			kSigmoid(impl, dst, sig, x, bias)
 			for k := 1; k <= min(n, 8); k++ {
-				idm, freeI := guarded(t, k)
+				idm, freeI := guardPage(t, k)
 				ids := unsafe.Slice((*int32)(unsafe.Pointer(&idm[0])), k)
-				w, freeW := guarded(t, k)
+				w, freeW := guardPage(t, k)
 				for j := range ids {
 					ids[j] = int32(n - 1 - j)
 				}
