@@ -10,16 +10,16 @@
 // SQRTSOFTPLUS_AVX512 (sqrtsoftplus_avx512_amd64.s), with blends for its
 // masks.
 //
-// Register map: every constant is a memory operand (consts<>,
-// spc<>), so that two chains fit in the 16 ymm registers: chain A Y0 = x
-// then y, f, r and s, Y1-Y3 and Y6 temporaries, Y4 = u then z, Y5 = c;
+// Register map: every constant is a memory operand (consts<>, spc<> of
+// tables_sqrtsoftplus_amd64.h), so that two chains fit in the 16 ymm
+// registers: chain A Y0 = x then y, f, r and s, Y1-Y3 and Y6 temporaries, Y4 = u then z, Y5 = c;
 // chain B the same in Y8-Y14; Y7 = non-finite accumulator, Y15 its
 // scratch; x is re-read for the threshold (xm: its memory operand, or the
 // register the tail loaded it into, Y8) and Y9 is the tail mask.
 
 #include "textflag.h"
 #include "consts_amd64.h"
-#include "sqrtsoftplus_amd64.h"
+#include "tables_sqrtsoftplus_amd64.h"
 
 // SQRTSOFTPLUS_AVX2(xm): Y0 = SqrtSoftplus(Y0) lane by lane, exactly as
 // asm.SqrtSoftplus, where xm holds the same x (memory or a register other
