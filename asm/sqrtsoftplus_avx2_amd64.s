@@ -12,10 +12,11 @@
 //
 // Register map: every constant is a memory operand (consts<>, spc<> of
 // tables_sqrtsoftplus_amd64.h), so that two chains fit in the 16 ymm
-// registers: chain A Y0 = x then y, f, r and s, Y1-Y3 and Y6 temporaries, Y4 = u then z, Y5 = c;
-// chain B the same in Y8-Y14; Y7 = non-finite accumulator, Y15 its
-// scratch; x is re-read for the threshold (xm: its memory operand, or the
-// register the tail loaded it into, Y8) and Y9 is the tail mask.
+// registers: chain A Y0 = x then y, f, r and s, Y1-Y3 and Y6 temporaries,
+// Y4 = u then z, Y5 = c; chain B the same in Y8-Y14; Y7 = non-finite
+// accumulator, Y15 its scratch; x is re-read for the threshold (xm: its
+// memory operand, or the register the tail loaded it into, Y8) and Y9 is
+// the tail mask.
 
 #include "textflag.h"
 #include "consts_amd64.h"
