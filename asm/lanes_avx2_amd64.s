@@ -41,6 +41,7 @@
 
 #include "textflag.h"
 #include "consts_amd64.h"
+#include "exp_amd64.h"
 
 #include "tables_lanes_avx2_amd64.h"
 

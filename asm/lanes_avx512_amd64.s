@@ -62,6 +62,7 @@
 
 #include "textflag.h"
 #include "consts_amd64.h"
+#include "exp_amd64.h"
 
 
 #include "tables_lanes_avx512_amd64.h"

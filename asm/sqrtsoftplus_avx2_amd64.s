@@ -20,12 +20,13 @@
 
 #include "textflag.h"
 #include "consts_amd64.h"
+#include "exp_amd64.h"
 #include "tables_sqrtsoftplus_amd64.h"
 
 // SQRTSOFTPLUS_AVX2(xm): Y0 = SqrtSoftplus(Y0) lane by lane, exactly as
 // asm.SqrtSoftplus, where xm holds the same x (memory or a register other
 // than Y0-Y6). Clobbers Y1-Y6.
-// The exponential is EXPNEG_AVX2 (consts_amd64.h) with memory operands;
+// The exponential is EXPNEG_AVX2 (exp_amd64.h) with memory operands;
 // for x in (0, 20] its integer n is in [0, 29] and the two scale factors
 // 2^(n>>1), 2^(n-n>>1) stay normal, as in the twin. The twin's branches
 // are blends: y >= 1 picks Log1p's rounding error c, m > 1/sqrtHalf

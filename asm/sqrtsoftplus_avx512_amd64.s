@@ -19,6 +19,7 @@
 
 #include "textflag.h"
 #include "consts_amd64.h"
+#include "exp_amd64.h"
 #include "tables_sqrtsoftplus_amd64.h"
 
 // SQRTSOFTPLUS_AVX512: Z0 = SqrtSoftplus(Z5) lane by lane, exactly as
