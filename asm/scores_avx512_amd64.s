@@ -22,6 +22,7 @@
 
 #include "textflag.h"
 #include "consts_amd64.h"
+#include "exp_amd64.h"
 
 // func sigmoidAVX512(dst, sig, x, bias *float32, n int) (bad bool)
 // Twin: dst[i] = Sigmoid(x[i]) (+ bias[i] when bias != nil); bad = badRow(x[:n]).

@@ -10,21 +10,23 @@
 // SQRTSOFTPLUS_AVX512 (sqrtsoftplus_avx512_amd64.s), with blends for its
 // masks.
 //
-// Register map: every constant is a memory operand (consts<>,
-// spc<>), so that two chains fit in the 16 ymm registers: chain A Y0 = x
-// then y, f, r and s, Y1-Y3 and Y6 temporaries, Y4 = u then z, Y5 = c;
-// chain B the same in Y8-Y14; Y7 = non-finite accumulator, Y15 its
-// scratch; x is re-read for the threshold (xm: its memory operand, or the
-// register the tail loaded it into, Y8) and Y9 is the tail mask.
+// Register map: every constant is a memory operand (consts<>, spc<> of
+// tables_sqrtsoftplus_amd64.h), so that two chains fit in the 16 ymm
+// registers: chain A Y0 = x then y, f, r and s, Y1-Y3 and Y6 temporaries,
+// Y4 = u then z, Y5 = c; chain B the same in Y8-Y14; Y7 = non-finite
+// accumulator, Y15 its scratch; x is re-read for the threshold (xm: its
+// memory operand, or the register the tail loaded it into, Y8) and Y9 is
+// the tail mask.
 
 #include "textflag.h"
 #include "consts_amd64.h"
-#include "sqrtsoftplus_amd64.h"
+#include "exp_amd64.h"
+#include "tables_sqrtsoftplus_amd64.h"
 
 // SQRTSOFTPLUS_AVX2(xm): Y0 = SqrtSoftplus(Y0) lane by lane, exactly as
 // asm.SqrtSoftplus, where xm holds the same x (memory or a register other
 // than Y0-Y6). Clobbers Y1-Y6.
-// The exponential is EXPNEG_AVX2 (consts_amd64.h) with memory operands;
+// The exponential is EXPNEG_AVX2 (exp_amd64.h) with memory operands;
 // for x in (0, 20] its integer n is in [0, 29] and the two scale factors
 // 2^(n>>1), 2^(n-n>>1) stay normal, as in the twin. The twin's branches
 // are blends: y >= 1 picks Log1p's rounding error c, m > 1/sqrtHalf

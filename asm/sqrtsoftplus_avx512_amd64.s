@@ -12,14 +12,15 @@
 // step of scores (route_generic.go), badRow.
 //
 // Register map: Z16-Z31 the exponential's constants (LOAD_CONSTS_AVX512;
-// Z26 = expP5 = 0.5 exactly, Z27 = 1.0 whose bits are 0x3F800000);
-// spc<> (sqrtsoftplus_amd64.h) broadcast from memory. Z5 = x, Z0 = y then
-// f then r then s, Z1-Z3 temporaries, Z4 = u, Z6 = c, Z7 = e, Z8 = z,
-// K1 tail mask, K2/K3 scratch masks, K4 non-finite accumulator.
+// Z26 = expP5 = 0.5 exactly, Z27 = 1.0 whose bits are 0x3F800000); spc<>
+// (tables_sqrtsoftplus_amd64.h) broadcast from memory. Z5 = x, Z0 = y then
+// f then r then s, Z1-Z3 temporaries, Z4 = u, Z6 = c, Z7 = e, Z8 = z, K1
+// tail mask, K2/K3 scratch masks, K4 non-finite accumulator.
 
 #include "textflag.h"
 #include "consts_amd64.h"
-#include "sqrtsoftplus_amd64.h"
+#include "exp_amd64.h"
+#include "tables_sqrtsoftplus_amd64.h"
 
 // SQRTSOFTPLUS_AVX512: Z0 = SqrtSoftplus(Z5) lane by lane, exactly as
 // asm.SqrtSoftplus; Z5 kept. Clobbers Z1-Z4, Z6-Z8, K2, K3.

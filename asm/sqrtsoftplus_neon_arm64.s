@@ -22,44 +22,7 @@
 #include "textflag.h"
 #include "neon_arm64.h"
 #include "exp_arm64.h"
-
-DATA spn<>+0(SB)/4, $0x3D9021BB
-DATA spn<>+4(SB)/4, $0x3D9021BB
-DATA spn<>+8(SB)/4, $0x3D9021BB
-DATA spn<>+12(SB)/4, $0x3D9021BB
-DATA spn<>+16(SB)/4, $0xBDEBD1B8
-DATA spn<>+20(SB)/4, $0xBDEBD1B8
-DATA spn<>+24(SB)/4, $0xBDEBD1B8
-DATA spn<>+28(SB)/4, $0xBDEBD1B8
-DATA spn<>+32(SB)/4, $0x3DEF251A
-DATA spn<>+36(SB)/4, $0x3DEF251A
-DATA spn<>+40(SB)/4, $0x3DEF251A
-DATA spn<>+44(SB)/4, $0x3DEF251A
-DATA spn<>+48(SB)/4, $0xBDFE5D4F
-DATA spn<>+52(SB)/4, $0xBDFE5D4F
-DATA spn<>+56(SB)/4, $0xBDFE5D4F
-DATA spn<>+60(SB)/4, $0xBDFE5D4F
-DATA spn<>+64(SB)/4, $0x3E11E9BF
-DATA spn<>+68(SB)/4, $0x3E11E9BF
-DATA spn<>+72(SB)/4, $0x3E11E9BF
-DATA spn<>+76(SB)/4, $0x3E11E9BF
-DATA spn<>+80(SB)/4, $0xBE2AAE50
-DATA spn<>+84(SB)/4, $0xBE2AAE50
-DATA spn<>+88(SB)/4, $0xBE2AAE50
-DATA spn<>+92(SB)/4, $0xBE2AAE50
-DATA spn<>+96(SB)/4, $0x3E4CCEAC
-DATA spn<>+100(SB)/4, $0x3E4CCEAC
-DATA spn<>+104(SB)/4, $0x3E4CCEAC
-DATA spn<>+108(SB)/4, $0x3E4CCEAC
-DATA spn<>+112(SB)/4, $0xBE7FFFFC
-DATA spn<>+116(SB)/4, $0xBE7FFFFC
-DATA spn<>+120(SB)/4, $0xBE7FFFFC
-DATA spn<>+124(SB)/4, $0xBE7FFFFC
-DATA spn<>+128(SB)/4, $0x3EAAAAAA
-DATA spn<>+132(SB)/4, $0x3EAAAAAA
-DATA spn<>+136(SB)/4, $0x3EAAAAAA
-DATA spn<>+140(SB)/4, $0x3EAAAAAA
-GLOBL spn<>(SB), RODATA|NOPTR, $144
+#include "tables_sqrtsoftplus_arm64.h"
 
 // SQRTSOFTPLUS_NEON: V1 = SqrtSoftplus(V0) lane by lane, exactly as
 // asm.SqrtSoftplus (V0 kept); ORs all-ones into V31 where V0 is not

@@ -64,56 +64,7 @@
 #include "consts_amd64.h"
 
 #include "tables_topk32_avx512_amd64.h"
-
-// STAGE_D*(kmask): one compare-exchange stage on the keys of Z11:
-// partner lanes into Z12; Z11 = min, lanes in kmask take max.
-#define STAGE_D1(kmask) \
-	VPSHUFD $0x4E, Z11, Z12; \
-	VPMINUQ Z12, Z11, Z13; \
-	VPMAXUQ Z12, Z11, kmask, Z13; \
-	VMOVDQA64 Z13, Z11
-#define STAGE_D2(kmask) \
-	VPERMQ $0x4E, Z11, Z12; \
-	VPMINUQ Z12, Z11, Z13; \
-	VPMAXUQ Z12, Z11, kmask, Z13; \
-	VMOVDQA64 Z13, Z11
-#define STAGE_D4(kmask) \
-	VSHUFI64X2 $0x4E, Z11, Z11, Z12; \
-	VPMINUQ Z12, Z11, Z13; \
-	VPMAXUQ Z12, Z11, kmask, Z13; \
-	VMOVDQA64 Z13, Z11
-
-// SORT8: sort the 8 keys of Z11 ascending. Clobbers Z12, Z13, K3.
-#define SORT8 \
-	KMOVW topk32c<>+64(SB), K3; \
-	STAGE_D1(K3); \
-	KMOVW topk32c<>+66(SB), K3; \
-	STAGE_D2(K3); \
-	KMOVW topk32c<>+68(SB), K3; \
-	STAGE_D1(K3); \
-	STAGE_D4(K5); \
-	STAGE_D2(K6); \
-	STAGE_D1(K7)
-
-// HC8D(R, T1, T2): sort the bitonic 8 keys of R descending (half-cleaners
-// at distance 4, 2, 1). Clobbers T1, T2.
-#define HC8D(R, T1, T2) \
-	VSHUFI64X2 $0x4E, R, R, T1; \
-	VPMAXUQ T1, R, T2; \
-	VPMINUQ T1, R, K5, T2; \
-	VPERMQ $0x4E, T2, T1; \
-	VPMAXUQ T1, T2, R; \
-	VPMINUQ T1, T2, K6, R; \
-	VPSHUFD $0x4E, R, T1; \
-	VPMAXUQ T1, R, T2; \
-	VPMINUQ T1, R, K7, T2; \
-	VMOVDQA64 T2, R
-
-// CE(A, B, T): A, B = max(A, B), min(A, B), lane by lane. Clobbers T.
-#define CE(A, B, T) \
-	VPMAXUQ B, A, T; \
-	VPMINUQ B, A, B; \
-	VMOVDQA64 T, A
+#include "keys_avx512_amd64.h"
 
 // MERGE16: merge the ascending Z11 into the top Z10, Z9 (k <= 16).
 #define MERGE16 \
@@ -139,15 +90,11 @@
 	HC8D(Z27, Z31, Z11)
 
 // RAISE2(A, B): Z1 = max(Z1, keyValue(top[k-1])), slot k-1 being in the
-// register pair A (low 8 slots), B (high 8). A key of 0 (an empty slot)
-// gives a NaN, which the operand order of VMAXPS ignores. Clobbers Z12,
-// Z13.
+// register pair A (low 8 slots), B (high 8). Clobbers Z12, Z13.
 #define RAISE2(A, B) \
 	VMOVDQA32 Z14, Z12; \
 	VPERMI2D B, A, Z12; \
-	VPSRAD $31, Z12, Z13; \
-	VPTERNLOGD $0x4B, Z16, Z13, Z12; \
-	VMAXPS Z1, Z12, Z1
+	KEYVALUE_MAX
 
 // MERGE(l32, ldone): raise the threshold from the current top, then
 // merge the sorted batch Z11 into it.
@@ -167,27 +114,10 @@ ldone:
 // fills, sort it, merge it into the top and keep the overflow as the new
 // pending batch. Clobbers Z11-Z13, Z23-Z25, Z30, Z31, K3, DX, R11, R13.
 #define APPEND(Zn, cnt, l2, l32, ldone) \
-	MOVL cnt, R11; \
-	MOVL $1, R13; \
-	SHLXL R11, R13, R13; \
-	DECL R13; \
-	SHLXL R12, R13, DX; \
-	KMOVW DX, K3; \
-	VPEXPANDQ Zn, K3, Z20; \
-	ADDQ R11, R12; \
-	CMPQ R12, $8; \
-	JB   l2; \
-	VMOVDQA64 Z20, Z11; \
-	SORT8; \
+	BATCH_ADD(Zn, cnt, l2); \
+	SORT8(topk32c); \
 	MERGE(l32, ldone); \
-	MOVL R11, DX; \
-	SUBL R12, DX; \
-	ADDL $8, DX; \
-	SHRXL DX, R13, R13; \
-	SHLXL DX, R13, R13; \
-	KMOVW R13, K3; \
-	VPCOMPRESSQ.Z Zn, K3, Z20; \
-	SUBQ $8, R12; \
+	BATCH_KEEP(Zn); \
 l2:
 
 // FSTAGE(SHUF, R, T1, T2, moff): one stage of the float sort on R: the
@@ -426,7 +356,7 @@ kdone:
 	TESTQ R12, R12
 	JZ   kstore
 	VMOVDQA64 Z20, Z11
-	SORT8
+	SORT8(topk32c)
 	MERGE(kfin32, kfindone)
 
 kstore:

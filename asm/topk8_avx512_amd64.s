@@ -55,12 +55,15 @@
 // K3 scratch; AX, DX, R11, R13 scratch; Z23/Z24 = 2(k-1)+1 / 2(8-k)+1
 // (dwords: the high dword of top slot k-1 / of ascending batch slot 8-k).
 // Frame: 0(SP) group cursor, 8(SP) groups left.
+// The key network and batch macros (SORT8, HC8D, BATCH_ADD, ...) are in
+// keys_avx512_amd64.h, shared with topk32_avx512_amd64.s.
 
 #include "textflag.h"
 #include "consts_amd64.h"
 #include "topk_amd64.h"
 
 #include "tables_topk8_avx512_amd64.h"
+#include "keys_avx512_amd64.h"
 
 // KTHR8: Z1 = max(Z2, keyValue(top[k-1])); only when k keys are known.
 // Clobbers Z13, R11, R13.
@@ -76,66 +79,23 @@
 	VPBROADCASTD R13, Z1; \
 	VMAXPS Z2, Z1, Z1
 
-// STAGE(shuf, kmask): one compare-exchange stage on Z11: partner lanes by
-// shuf into Z12; Z11 = min, lanes in kmask take max.
-#define STAGE_D1(kmask) \
-	VPSHUFD $0x4E, Z11, Z12; \
-	VPMINUQ Z12, Z11, Z13; \
-	VPMAXUQ Z12, Z11, kmask, Z13; \
-	VMOVDQA64 Z13, Z11
-#define STAGE_D2(kmask) \
-	VPERMQ $0x4E, Z11, Z12; \
-	VPMINUQ Z12, Z11, Z13; \
-	VPMAXUQ Z12, Z11, kmask, Z13; \
-	VMOVDQA64 Z13, Z11
-#define STAGE_D4(kmask) \
-	VSHUFI64X2 $0x4E, Z11, Z11, Z12; \
-	VPMINUQ Z12, Z11, Z13; \
-	VPMAXUQ Z12, Z11, kmask, Z13; \
-	VMOVDQA64 Z13, Z11
-
-// SORT8: sort the 8 keys of Z11 ascending. Clobbers Z12, Z13, K3.
-#define SORT8 \
-	KMOVW topk8c<>+64(SB), K3; \
-	STAGE_D1(K3); \
-	KMOVW topk8c<>+66(SB), K3; \
-	STAGE_D2(K3); \
-	KMOVW topk8c<>+68(SB), K3; \
-	STAGE_D1(K3); \
-	STAGE_D4(K5); \
-	STAGE_D2(K6); \
-	STAGE_D1(K7)
-
-// MERGE8S: merge the ascending Z11 into the top Z10 (descending).
-// Clobbers Z12, Z13.
+// MERGE8S: merge the ascending Z11 into the top Z10 (descending): the 8
+// largest of the 16 as a bitonic sequence, sorted. Clobbers Z12, Z13.
 #define MERGE8S \
 	VPMAXUQ Z11, Z10, Z10; \
-	VSHUFI64X2 $0x4E, Z10, Z10, Z12; \
-	VPMAXUQ Z12, Z10, Z13; \
-	VPMINUQ Z12, Z10, K5, Z13; \
-	VPERMQ $0x4E, Z13, Z12; \
-	VPMAXUQ Z12, Z13, Z10; \
-	VPMINUQ Z12, Z13, K6, Z10; \
-	VPSHUFD $0x4E, Z10, Z12; \
-	VPMAXUQ Z12, Z10, Z13; \
-	VPMINUQ Z12, Z10, K7, Z13; \
-	VMOVDQA64 Z13, Z10
+	HC8D(Z10, Z12, Z13)
 
 // MERGE8: sort the 8 keys of Z11 ascending and merge them into the top Z10
 // (descending). Clobbers Z11-Z13, K3.
 #define MERGE8 \
-	SORT8; \
+	SORT8(topk8c); \
 	MERGE8S
 
 // RAISE(src, idx): Z1 = max(Z1, keyValue of the qword of src whose high
-// dword idx names, in every dword). A key of 0 (an empty top slot) gives
-// a NaN, which the operand order of VMAXPS ignores (it returns Z1).
-// Clobbers Z12, Z13.
+// dword idx names, in every dword). Clobbers Z12, Z13.
 #define RAISE(src, idx) \
 	VPERMD src, idx, Z12; \
-	VPSRAD $31, Z12, Z13; \
-	VPTERNLOGD $0x4B, Z16, Z13, Z12; \
-	VMAXPS Z1, Z12, Z1
+	KEYVALUE_MAX
 
 // APPEND8(Zn, cnt, l1, l2): append the cnt (1..8) keys in the low lanes of
 // Zn to the pending batch Z20 (R12 keys, the rest zero); when it fills,
@@ -143,29 +103,12 @@
 // keys), merge it into the top and keep the overflow as the new pending
 // batch. Clobbers Z11-Z13, K3, DX, R11, R13.
 #define APPEND8(Zn, cnt, l1, l2) \
-	MOVL cnt, R11; \
-	MOVL $1, R13; \
-	SHLXL R11, R13, R13; \
-	DECL R13; \
-	SHLXL R12, R13, DX; \
-	KMOVW DX, K3; \
-	VPEXPANDQ Zn, K3, Z20; \
-	ADDQ R11, R12; \
-	CMPQ R12, $8; \
-	JB   l2; \
-	VMOVDQA64 Z20, Z11; \
-	SORT8; \
+	BATCH_ADD(Zn, cnt, l2); \
+	SORT8(topk8c); \
 	RAISE(Z10, Z23); \
 	RAISE(Z11, Z24); \
 	MERGE8S; \
-	MOVL R11, DX; \
-	SUBL R12, DX; \
-	ADDL $8, DX; \
-	SHRXL DX, R13, R13; \
-	SHLXL DX, R13, R13; \
-	KMOVW R13, K3; \
-	VPCOMPRESSQ.Z Zn, K3, Z20; \
-	SUBQ $8, R12; \
+	BATCH_KEEP(Zn); \
 l1: \
 l2:
 

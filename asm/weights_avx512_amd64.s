@@ -13,6 +13,7 @@
 
 #include "textflag.h"
 #include "consts_amd64.h"
+#include "exp_amd64.h"
 
 // func weights8AVX512(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)
 // Twin: weights (route_generic.go) for 1 <= k <= 8, then RouteGeneric's

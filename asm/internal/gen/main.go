@@ -1,5 +1,5 @@
 // Command gen writes the generated assembly headers of package asm: every
-// DATA table of the amd64 kernels and the FSORT32 sorting networks of
+// DATA table of the amd64 and arm64 kernels and the FSORT32 sorting networks of
 // topk32_avx2_amd64.s. Each table is computed here from its definition;
 // the text is the one the kernels were written and tested with, byte for
 // byte. Run it with `go generate ./asm` (asm/generate.go); CI fails when
@@ -45,6 +45,8 @@ func files() map[string]string {
 		"tables_topk32_avx512_amd64.h": topk32c(),
 		"tables_half_amd64.h":          halfc(),
 		"tables_consts_amd64.h":        consts(),
+		"tables_sqrtsoftplus_amd64.h":  spc(),
+		"tables_sqrtsoftplus_arm64.h":  spn(),
 	}
 }
 
@@ -446,4 +448,86 @@ func consts() string {
 	fmt.Fprintf(&b, "VEC8(%d, 0x00000000)\n", 32*(n+1))
 	fmt.Fprintf(&b, "GLOBL consts<>(SB), RODATA|NOPTR, $%d\n", 32*(n+2))
 	return b.String()
+}
+
+// logP: Log1p's polynomial logP0..logP8 (math.go), rounded to float32 as
+// there.
+var logP = [9]float32{
+	7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+	1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
+	3.3333331174e-1,
+}
+
+// spc: the constant table of the amd64 sqrtsoftplus kernels, each
+// constant eight times (32 bytes) as in consts<>. The float constants are
+// those of math.go's Log1p and SqrtSoftplus.
+func spc() string {
+	var b strings.Builder
+	b.WriteString(`// spc<>: the constants of the sqrtsoftplus kernels (sqrtsoftplus_avx2_amd64.s,
+// sqrtsoftplus_avx512_amd64.s, which also include consts_amd64.h):
+// asm.Log1p's polynomial and branch points and SqrtSoftplus's threshold,
+// each replicated 8 times (32 bytes) like consts<>, so AVX2 code uses it
+// as a 256-bit memory operand and AVX-512 code broadcasts its first
+// element. Each including file gets its own copy of the file-local table.
+
+#define SP8(off, v) \
+`)
+	for i := 0; i < 8; i++ {
+		sep := "; \\\n"
+		if i == 7 {
+			sep = "\n\n"
+		}
+		fmt.Fprintf(&b, "\tDATA spc<>+(off+%d)(SB)/4, $v%s", 4*i, sep)
+	}
+	f := math.Float32bits
+	type c struct {
+		name, comment string
+		v             uint32
+	}
+	var cs []c
+	for i, p := range logP {
+		cmt := ""
+		if i == 0 {
+			cmt = "logP0 .. logP8"
+		}
+		cs = append(cs, c{fmt.Sprintf("LP%d", i), cmt, f(p)})
+	}
+	cs = append(cs,
+		c{"SQ2M1", "sqrt2m1 = float32(0.41421356)", f(0.41421356)},
+		c{"ISQH", "float32(1/sqrtHalf) = 1.4142135", f(1 / float32(0.70710678118654752))},
+		c{"MANT", "0x007FFFFF", 0x007FFFFF},
+		c{"EXP1", "0x00800000: one in the exponent field", 0x00800000},
+		c{"INT1", "int32 1", 1},
+		c{"THR", "spThresh = 20", f(20)},
+		c{"HALF", "0.5", f(0.5)},
+	)
+	for i, c := range cs {
+		l := fmt.Sprintf("#define S_%s %d", c.name, 32*i)
+		if c.comment != "" {
+			l = fmt.Sprintf("%-21s// %s", l, c.comment)
+		}
+		b.WriteString(l + "\n")
+	}
+	b.WriteString("\n")
+	for i, c := range cs {
+		fmt.Fprintf(&b, "SP8(%d, 0x%08X)\n", 32*i, c.v)
+	}
+	fmt.Fprintf(&b, "GLOBL spc<>(SB), RODATA|NOPTR, $%d\n", 32*len(cs))
+	return b.String()
+}
+
+// spn: sqrtSoftplusNEON's table, Log1p's polynomial with each coefficient
+// four times (one 128-bit vector each).
+func spn() string {
+	t := &table{name: "spn"}
+	t.b.WriteString(`// spn<>: asm.Log1p's polynomial logP0..logP8 for sqrtSoftplusNEON
+// (sqrtsoftplus_neon_arm64.s), each coefficient in the four lanes of a
+// 16-byte vector (logPi at 16*i).
+`)
+	for i, p := range logP {
+		for l := 0; l < 4; l++ {
+			t.data(16*i+4*l, 4, fmt.Sprintf("0x%08X", math.Float32bits(p)))
+		}
+	}
+	return t.globl(16 * len(logP))
 }
