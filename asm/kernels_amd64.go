@@ -227,3 +227,8 @@ func topk32Pre(n, k, nv int) int {
 	}
 	return 0
 }
+
+// hasGroupsSmall and hasTopKGroupList report whether kGroupsSmall and
+// kTopKGroupList have a kernel for impl (decided once per call).
+func hasGroupsSmall(impl Impl) bool   { return impl == AVX512 || impl == AVX2 }
+func hasTopKGroupList(impl Impl) bool { return impl == AVX512 || impl == AVX2 }

@@ -108,3 +108,6 @@ func kWeightsBlock(impl Impl, w []float32, ids []int32, x []float32, stride int,
 }
 
 func hasWeightsBlock(impl Impl) bool { return false }
+
+func hasGroupsSmall(impl Impl) bool   { return false }
+func hasTopKGroupList(impl Impl) bool { return false }

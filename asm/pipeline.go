@@ -39,6 +39,22 @@ func routeKernels(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load
 	// the weights of a block of up to 64 tokens in one kernel call after
 	// their top-K, so that the tokens' exponential chains overlap.
 	deferW := p.Softmax && logitSel && p.Normalize && p.NormRule == NormEps && K <= 8 && hasWeightsBlock(impl)
+	// What does not change from token to token is decided here, once per
+	// call: the weights' mode bits, the group kernels to use.
+	cancel := logitSel && p.cancelS()
+	wmode, wscale, finish := weightsMode(p, cancel)
+	var gs, gmode int
+	var gt []uint64
+	var gsc, second []float32
+	groupsSmall, groupList := false, false
+	if p.Groups > 1 {
+		gs = E / p.Groups
+		gt = s.GTop[:p.TopGroups]
+		gsc, second = s.GSc[:p.Groups], s.GSec[:p.Groups]
+		gmode = groupsMode(p)
+		groupsSmall = p.Groups <= 8 && cap(gt) >= 8 && hasGroupsSmall(impl)
+		groupList = K <= 8 && hasTopKGroupList(impl)
+	}
 	block, badBits := 0, uint64(0)
 	for t := 0; t < T; t++ {
 		if deferW && t-block == 64 {
@@ -93,11 +109,15 @@ func routeKernels(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load
 		if !selected {
 			idsDone := false
 			if p.Groups > 1 {
-				floor := kernelGroups(impl, p, s, sel)
-				gs := E / p.Groups
-				gt := s.GTop[:p.TopGroups]
-				var ok bool
-				if ok, idsDone = kTopKGroupList(impl, top, sel, gs, floor, gt, oid); !ok {
+				var floor float32
+				if groupsSmall {
+					floor, _ = kGroupsSmall(impl, gt, gsc, second, sel, gs, gmode)
+				} else {
+					floor = kernelGroups(impl, p, s, sel)
+				}
+				if groupList {
+					_, idsDone = kTopKGroupList(impl, top, sel, gs, floor, gt, oid)
+				} else {
 					n := 0
 					for _, gk := range gt {
 						g := KeyIndex(gk)
@@ -114,8 +134,25 @@ func routeKernels(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load
 				}
 			}
 		}
-		if !deferW {
-			selectedWeights(impl, p, selBuf, ow, oid, row, sig, logitSel, m, S, load)
+		if deferW {
+			continue
+		}
+		// The weights (tokenWeights, with the mode bits decided above).
+		mode, wrow := wmode, row
+		if sig != nil {
+			mode, wrow = mode|wGather, sig
+		}
+		if p.Softmax && logitSel {
+			m = row[oid[0]] // the maximum
+			if !cancel {
+				S = kExpSum(impl, selBuf, row, m)
+			}
+		}
+		if !kWeights(impl, ow, oid, wrow, load, mode, m, S, wscale) {
+			largeWeights(impl, ow, oid, wrow, load, mode, m, S, wscale)
+		}
+		if finish {
+			finishWeights(p, ow)
 		}
 	}
 	if deferW && T > block {
@@ -124,10 +161,30 @@ func routeKernels(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load
 	return firstBad
 }
 
-// kernelGroups is chooseGroups: the group scores (the same order
-// statistics as the Go loop: sel holds no NaN, and no -0 on the summed
-// path; on the max path -0 and +0 have the same Key), then the TopGroups
-// best into s.GTop, by one kGroupsSmall call where impl has it.
+// groupsMode: the mode bits of kGroupsSmall for p: bit 0 GroupMax, bit 1
+// the floor (useFloor).
+func groupsMode(p *Plan) int {
+	mode := 0
+	if p.GroupMax {
+		mode |= 1
+	}
+	if useFloor(p) {
+		mode |= 2
+	}
+	return mode
+}
+
+// useFloor reports whether the kept groups bound the expert top-K from
+// below (see kernelGroups).
+func useFloor(p *Plan) bool {
+	return p.K <= 8 && (p.GroupMax && p.K <= p.TopGroups || !p.GroupMax && p.K <= 2*p.TopGroups)
+}
+
+// kernelGroups is chooseGroups on impl's group-score and top-K kernels:
+// the group scores (the same order statistics as the Go loop: sel holds
+// no NaN, and no -0 on the summed path; on the max path -0 and +0 have the
+// same Key), then the TopGroups best into s.GTop. (kGroupsSmall does all
+// of it in one call where impl has it.)
 //
 // It returns a floor for the expert top-K (-Inf when unknown): the kept
 // groups' two best scores (or best, with GroupMax) are 2*TopGroups (or
@@ -138,24 +195,15 @@ func kernelGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 	gsc := s.GSc[:p.Groups]
 	second := s.GSec[:p.Groups]
 	gt := s.GTop[:p.TopGroups]
-	useFloor := p.K <= 8 && (p.GroupMax && p.K <= p.TopGroups || !p.GroupMax && p.K <= 2*p.TopGroups)
-	if p.Groups <= 8 && cap(gt) >= 8 {
-		mode := 0
-		if p.GroupMax {
-			mode |= 1
-		}
-		if useFloor {
-			mode |= 2
-		}
-		if floor, ok := kGroupsSmall(impl, gt, gsc, second, sel, gs, mode); ok {
-			return floor
-		}
+	var sp []float32 // the second bests, for the floor of top-2-sum groups
+	if useFloor(p) && !p.GroupMax {
+		sp = second
 	}
-	kGroupScores(impl, gsc, second, sel, gs, p.GroupMax)
+	kGroupScores(impl, gsc, sp, sel, gs, p.GroupMax)
 	clear(gt)
 	kTopK(impl, gt, 0, gsc, 0, negInf)
 	floor := negInf
-	if !useFloor {
+	if !useFloor(p) {
 		return floor
 	}
 	if p.GroupMax {
@@ -175,6 +223,7 @@ func kernelGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 // selectedWeights is tokenWeights for the ids the pipeline chose: with
 // logit selection, softmax weights take m = row[ids[0]] (the maximum) and
 // divide by S = kExpSum unless p cancels it (cancelS). tmp holds E floats.
+// (routeKernels does the same with the mode bits decided once per call.)
 func selectedWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []float32, logitSel bool, m, S float32, load []int64) {
 	cancel := false
 	if p.Softmax && logitSel {
@@ -187,65 +236,52 @@ func selectedWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig
 	tokenWeights(impl, p, w, ids, row, sig, m, S, cancel, load)
 }
 
-// tokenWeights is weights (route_generic.go) followed by RouteGeneric's
-// load counts (load[id]++ for every chosen id), for one good token with
-// ids chosen: the K sigmoids or exponentials in one kernel call over the
-// gathered logits. sig, when not nil, holds the token's unbiased scores
-// (sigmoid, sqrtsoftplus: the kernel gathers them instead of computing
-// K sigmoids). For softmax, m and S are the maximum and the sum the
-// reference uses, and cancel says that the reference skips the division
-// by S. Normalisation rules other than NormEps
-// run in Go after the kernel, on the unscaled weights: finishWeights, the
-// reference's own code.
-func tokenWeights(impl Impl, p *Plan, w []float32, ids []int32, row, sig []float32, m, S float32, cancel bool, load []int64) {
-	mode := 0
-	if !p.Softmax && sig != nil {
-		row = sig[:len(row)]
-		mode |= wGather
-	}
+// weightsMode returns kWeights' mode bits and scale for p's weights (but
+// wGather), and whether finishWeights completes them: normalisation rules
+// other than NormEps run in Go after the kernel, on the unscaled weights,
+// with the reference's own code. cancel: the reference skips the division
+// by the softmax sum S.
+func weightsMode(p *Plan, cancel bool) (mode int, scale float32, finish bool) {
 	if p.Softmax {
 		mode |= wSoftmax
 		if !cancel {
 			mode |= wDivS
 		}
 	}
-	finish := p.Normalize && p.NormRule != NormEps
-	scale := p.Scale
+	finish = p.Normalize && p.NormRule != NormEps
+	scale = p.Scale
 	if finish {
 		scale = 1 // u * 1 == u: the weights are finite
 	} else if p.Normalize {
 		mode |= wNorm
 	}
+	return mode, scale, finish
+}
+
+// tokenWeights is weights (route_generic.go) followed by RouteGeneric's
+// load counts (load[id]++ for every chosen id; load nil: none), for one
+// good token with ids chosen: the K sigmoids or exponentials in one kernel
+// call over the gathered logits. sig, when not nil, holds the token's
+// unbiased scores (sigmoid, sqrtsoftplus: the kernel gathers them instead
+// of computing K sigmoids). For softmax, m and S are the maximum and the
+// sum the reference uses, and cancel says that the reference skips the
+// division by S.
+func tokenWeights(impl Impl, p *Plan, w []float32, ids []int32, row, sig []float32, m, S float32, cancel bool, load []int64) {
+	mode, scale, finish := weightsMode(p, cancel)
+	if sig != nil {
+		mode, row = mode|wGather, sig[:len(row)]
+	}
 	if !kWeights(impl, w, ids, row, load, mode, m, S, scale) {
-		// K beyond impl's weights kernel: the scores by the row kernels
-		// over the gathered values, the rest O(K) in Go.
-		largeWeights(impl, w, ids, row, mode, m, S)
-		if mode&wNorm != 0 {
-			var sum float32
-			for _, v := range w {
-				sum += v
-			}
-			kDivBias(impl, w, nil, sum+normEps)
-		}
-		if scale != 1 { // w * 1 == w: the weights are finite
-			for j := range w {
-				w[j] = float32(w[j] * scale)
-			}
-		}
-		if load != nil {
-			for _, id := range ids {
-				load[id]++
-			}
-		}
+		largeWeights(impl, w, ids, row, load, mode, m, S, scale)
 	}
 	if finish {
 		finishWeights(p, w)
 	}
 }
 
-// largeWeights writes the unnormalised weights u[j] of kWeights' mode for
-// K beyond the weights kernels.
-func largeWeights(impl Impl, w []float32, ids []int32, row []float32, mode int, m, S float32) {
+// largeWeights is kWeights for K beyond impl's weights kernel: the
+// scores by the row kernels over the gathered values, the rest O(K) in Go.
+func largeWeights(impl Impl, w []float32, ids []int32, row []float32, load []int64, mode int, m, S, scale float32) {
 	switch {
 	case mode&wGather != 0:
 		for j, id := range ids {
@@ -264,6 +300,23 @@ func largeWeights(impl Impl, w []float32, ids []int32, row []float32, mode int, 
 		kExpSum(impl, w, w, 0)
 		if mode&wDivS != 0 {
 			kDivBias(impl, w, nil, S) // w[j] / S, correctly rounded
+		}
+	}
+	if mode&wNorm != 0 {
+		var sum float32
+		for _, v := range w {
+			sum += v
+		}
+		kDivBias(impl, w, nil, sum+normEps)
+	}
+	if scale != 1 { // w * 1 == w: the weights are finite
+		for j := range w {
+			w[j] = float32(w[j] * scale)
+		}
+	}
+	if load != nil {
+		for _, id := range ids {
+			load[id]++
 		}
 	}
 }
