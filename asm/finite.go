@@ -3,7 +3,7 @@ package asm
 import "math"
 
 // AllFinite reports whether v holds no NaN and no infinity, with impl's
-// kernel where it has one (amd64: AVX2, also for AVX512; elsewhere and for
+// kernel where it has one (amd64: AVX2, also for AVX512; arm64: NEON; elsewhere and for
 // Go: AllFiniteGeneric). Package route checks the bias and the expert
 // scales with it once per call.
 func AllFinite(impl Impl, v []float32) bool {
