@@ -78,12 +78,13 @@ done: \
 	VPERMILPS $0xB1, X6, X5; \
 	VMINPS X5, X6, X6
 
-// NORM8_AVX512: Y0 = Y0 / (((u0+u1)+u2)+...+u7 + 1e-20), the eight lanes
+// NORM8_AVX512(eps): Y0 = Y0 / (((u0+u1)+u2)+...+u7 + eps), the eight lanes
 // of Y0 summed left to right as asm.weights sums them (Go starts from +0,
 // and +0 + u0 = u0 since u0 >= +0; padding lanes are +0 and add nothing).
-// The lanes are extracted in parallel, then added in order. Clobbers
-// X1-X7.
-#define NORM8_AVX512 \
+// The lanes are extracted in parallel, then added in order. eps: a
+// float32 operand, consts<>+C_EPS(SB) (1e-20, NormEps) or a register
+// holding +0 (NormSum: the sum itself). Clobbers X1-X7.
+#define NORM8_AVX512(eps) \
 	VEXTRACTF128 $1, Y0, X1; \
 	VMOVSHDUP X0, X2; \
 	VMOVHLPS X0, X0, X3; \
@@ -98,13 +99,13 @@ done: \
 	VADDSS X5, X2, X2; \
 	VADDSS X6, X2, X2; \
 	VADDSS X7, X2, X2; \
-	VADDSS consts<>+C_EPS(SB), X2, X2; \
+	VADDSS eps, X2, X2; \
 	VBROADCASTSS X2, Y2; \
 	VDIVPS Y2, Y0, Y0
 
-// NORM8_AVX2: NORM8_AVX512 with three scratch registers (X1, X6, X7),
-// for the AVX2 kernels, whose Y2-Y5 are taken; the sum starts from +0.
-#define NORM8_AVX2 \
+// NORM8_AVX2(eps): NORM8_AVX512 with three scratch registers (X1, X6,
+// X7), for the AVX2 kernels, whose Y2-Y5 are taken; the sum starts from +0.
+#define NORM8_AVX2(eps) \
 	VXORPS X6, X6, X6; \
 	VADDSS X0, X6, X6; \
 	VMOVSHDUP X0, X7; \
@@ -121,7 +122,7 @@ done: \
 	VADDSS X7, X6, X6; \
 	VPERMILPS $0xFF, X1, X7; \
 	VADDSS X7, X6, X6; \
-	VADDSS consts<>+C_EPS(SB), X6, X6; \
+	VADDSS eps, X6, X6; \
 	VBROADCASTSS X6, Y6; \
 	VDIVPS Y6, Y0, Y0
 

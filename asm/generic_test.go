@@ -202,8 +202,8 @@ func randPlan(r *rand.Rand) Plan {
 	}
 }
 
-// randPlan9 is randPlan with the rules of issue 9 drawn too (RouteGeneric
-// only: the SIMD kernels decline them).
+// randPlan9 is randPlan with the rules of issue 9 drawn too: sqrtsoftplus
+// scores and the three normalisation rules.
 func randPlan9(r *rand.Rand) Plan {
 	p := randPlan(r)
 	switch r.IntN(3) {

@@ -36,6 +36,10 @@ const (
 	wDivS    = 2 // u = u / S (with wSoftmax)
 	wNorm    = 4 // u = u / ((u[0]+...+u[k-1]) + 1e-20), left to right
 	wGather  = 8 // u = row[id]: row holds the scores already
+	// wNormSum: with wNorm, u = u / (u[0]+...+u[k-1]), the sum itself
+	// (NormSum); a sum of 0 gives NaN weights (0/0), which the pipeline
+	// mends to the reference's 0 (mendNormSum).
+	wNormSum = 16
 )
 
 // sigmoidGo: dst[i] = Sigmoid(x[i]) (+ bias[i]); with a bias and sig not
@@ -120,7 +124,7 @@ func topKIDsGo(top []uint64, vals []float32, ids []int32) bool {
 // wSoftmax...), then w[j] = u[j] * scale and load[ids[j]]++ (load nil: no
 // counts). With wSoftmax, m is finite and >= every chosen row[id]; the
 // weights are those of weights and finishWeights (route_generic.go) with
-// NormEps.
+// NormEps, or with wNormSum NormSum's but for a sum of 0 (NaN here).
 func weightsGo(w []float32, ids []int32, row []float32, load []int64, mode int, m, S, scale float32) {
 	for j, id := range ids {
 		v := row[id]
@@ -136,11 +140,45 @@ func weightsGo(w []float32, ids []int32, row []float32, load []int64, mode int, 
 		}
 		w[j] = v
 	}
-	p := Plan{Normalize: mode&wNorm != 0, Scale: scale}
-	finishWeights(&p, w[:len(ids)])
+	normalize(w[:len(ids)], mode)
+	for j := range ids {
+		w[j] = float32(w[j] * scale)
+	}
 	if load != nil {
 		for _, id := range ids {
 			load[id]++
+		}
+	}
+}
+
+// normalize divides w by its sum (left to right) plus 1e-20, or with
+// wNormSum by the sum itself, when mode has wNorm (finishWeights'
+// NormEps and, but for a sum of 0, NormSum).
+func normalize(w []float32, mode int) {
+	if mode&wNorm == 0 {
+		return
+	}
+	var sum float32
+	for _, v := range w {
+		sum += v
+	}
+	d := sum + normEps
+	if mode&wNormSum != 0 {
+		d = sum
+	}
+	for j := range w {
+		w[j] = w[j] / d
+	}
+}
+
+// mendNormSum gives a token whose NormSum weights came out NaN (a sum of
+// 0: every chosen weight underflowed to +0) the reference's weights,
+// +0 * scale (finishWeights divides by 1 there). The weights are
+// otherwise finite.
+func mendNormSum(w []float32, scale float32) {
+	if w[0] != w[0] {
+		for j := range w {
+			w[j] = float32(0 * scale)
 		}
 	}
 }

@@ -404,9 +404,20 @@ func weightsCase(p *Plan, row []float32, ids []int32, logitSel bool, S float32) 
 	return m, S, true
 }
 
-// TestKernelWeights8 covers the K <= 8 weights kernels: random rows for
-// every K and mode, then rows whose weights are subnormal or whose sum is
-// near 0 or far below 1e-20, arbitrary S and several scales.
+// normRule sets p's normalisation rule by i: NormEps, NormSum, or
+// NormClamp with a floor that binds sometimes.
+func normRule(p *Plan, i int) {
+	p.NormRule = NormRule(i % 3)
+	if p.NormRule == NormClamp {
+		p.NormMin = []float32{1e-12, 0.3, 2}[i/3%3]
+	}
+}
+
+// TestKernelWeights8 covers the weights kernels (K <= 8; the special rows
+// also K <= 32 and beyond): random rows for
+// every K, mode and normalisation rule, then rows whose weights are
+// subnormal or whose sum is near 0, 0 (NormSum's 0/0) or far below 1e-20,
+// arbitrary S and several scales.
 func TestKernelWeights8(t *testing.T) {
 	impls := kernelImpls(t)
 	r := rand.New(rand.NewPCG(21, 22))
@@ -422,6 +433,7 @@ func TestKernelWeights8(t *testing.T) {
 			}
 			mode := (trial / 8) % 8
 			p := Plan{E: E, K: k, Softmax: mode&1 != 0, Normalize: mode&2 != 0, Scale: scales[r.IntN(len(scales))]}
+			normRule(&p, trial/64)
 			logitSel := mode&4 != 0
 			m, S, ok := weightsCase(&p, row, ids, logitSel, 0)
 			if !ok {
@@ -437,7 +449,7 @@ func TestKernelWeights8(t *testing.T) {
 			}
 			return row
 		}
-		for k := 1; k <= 8; k++ {
+		for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 32, 33} { // weights8, weights32, the Go weights
 			E := k + 3
 			rows := [][]float32{
 				// sigmoid subnormal (x < -87.3), sums far below 1e-20
@@ -467,6 +479,7 @@ func TestKernelWeights8(t *testing.T) {
 						}
 						for _, sc := range scales {
 							p := Plan{E: E, K: k, Softmax: mode&1 != 0, Normalize: mode&2 != 0, Scale: sc}
+							normRule(&p, int(S)+k)
 							logitSel := mode&4 != 0
 							ids := make([]int32, k)
 							for j, i := range r.Perm(E)[:k] {

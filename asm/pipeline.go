@@ -151,7 +151,9 @@ func routeKernels(impl Impl, p *Plan, s *Scratch, ids []int32, w []float32, load
 		if !kWeights(impl, ow, oid, wrow, load, mode, m, S, wscale) {
 			largeWeights(impl, ow, oid, wrow, load, mode, m, S, wscale)
 		}
-		if finish {
+		if mode&wNormSum != 0 {
+			mendNormSum(ow, wscale)
+		} else if finish {
 			finishWeights(p, ow)
 		}
 	}
@@ -237,10 +239,10 @@ func selectedWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig
 }
 
 // weightsMode returns kWeights' mode bits and scale for p's weights (but
-// wGather), and whether finishWeights completes them: normalisation rules
-// other than NormEps run in Go after the kernel, on the unscaled weights,
-// with the reference's own code. cancel: the reference skips the division
-// by the softmax sum S.
+// wGather), and whether finishWeights completes them: NormEps and NormSum
+// run in the kernel (NormSum's sum of 0 mended by mendNormSum), NormClamp
+// in Go after the kernel, on the unscaled weights, with the reference's
+// own code. cancel: the reference skips the division by the softmax sum S.
 func weightsMode(p *Plan, cancel bool) (mode int, scale float32, finish bool) {
 	if p.Softmax {
 		mode |= wSoftmax
@@ -248,12 +250,16 @@ func weightsMode(p *Plan, cancel bool) (mode int, scale float32, finish bool) {
 			mode |= wDivS
 		}
 	}
-	finish = p.Normalize && p.NormRule != NormEps
 	scale = p.Scale
-	if finish {
-		scale = 1 // u * 1 == u: the weights are finite
-	} else if p.Normalize {
+	switch {
+	case !p.Normalize:
+	case p.NormRule == NormEps:
 		mode |= wNorm
+	case p.NormRule == NormSum:
+		mode |= wNorm | wNormSum
+	default:
+		finish = true
+		scale = 1 // u * 1 == u: the weights are finite
 	}
 	return mode, scale, finish
 }
@@ -274,7 +280,9 @@ func tokenWeights(impl Impl, p *Plan, w []float32, ids []int32, row, sig []float
 	if !kWeights(impl, w, ids, row, load, mode, m, S, scale) {
 		largeWeights(impl, w, ids, row, load, mode, m, S, scale)
 	}
-	if finish {
+	if mode&wNormSum != 0 {
+		mendNormSum(w, scale)
+	} else if finish {
 		finishWeights(p, w)
 	}
 }
@@ -307,7 +315,11 @@ func largeWeights(impl Impl, w []float32, ids []int32, row []float32, load []int
 		for _, v := range w {
 			sum += v
 		}
-		kDivBias(impl, w, nil, sum+normEps)
+		d := sum + normEps
+		if mode&wNormSum != 0 {
+			d = sum
+		}
+		kDivBias(impl, w, nil, d) // correctly rounded: the bits of w[j] / d
 	}
 	if scale != 1 { // w * 1 == w: the weights are finite
 		for j := range w {

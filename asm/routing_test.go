@@ -141,6 +141,13 @@ func TestRouteScoreKinds(t *testing.T) {
 			for mode := 0; mode < 8; mode++ {
 				K := 1 + r.IntN(min(E, 10))
 				p := Plan{E: E, K: K, Softmax: mode&1 != 0, Groups: 1, TopGroups: 1, Normalize: mode&2 != 0, Scale: 2.5}
+				if p.Normalize {
+					// Every normalisation rule, on every path.
+					p.NormRule = NormRule(E % 3)
+					if p.NormRule == NormClamp {
+						p.NormMin = []float32{1e-12, 0.3, 2}[E%5%3]
+					}
+				}
 				bias := makeBias(r, E, 0)
 				if mode&4 != 0 {
 					bias = makeBias(r, E, 1+r.IntN(3))
@@ -234,7 +241,7 @@ func TestRouteRandom(t *testing.T) {
 	}
 	for _, impl := range kernelImpls(t) {
 		for trial := 0; trial < n; trial++ {
-			p := randPlan(r)
+			p := randPlan9(r) // every score and normalisation rule
 			T := 1 + r.IntN(6)
 			stride := p.E + r.IntN(20)
 			off := r.IntN(16)

@@ -20,11 +20,13 @@
 //                                                sigmoid scores already)
 //        | Sigmoid(row[ids[j]])                 (mode&1 == 0)
 //        | ExpNeg(row[ids[j]] - m) (/ S if mode&2)   (mode&1 == 1)
-//   mode&4 (Normalize): u[j] = u[j] / ((((0+u[0])+u[1])+...+u[k-1]) + 1e-20),
+//   mode&4 (Normalize): u[j] = u[j] / ((((0+u[0])+u[1])+...+u[k-1]) + 1e-20)
+//   (mode&16, NormSum: + 0; a sum of 0 gives NaN, which the caller mends),
 //   the sum left to right as in Go (padding lanes are +0 and add nothing);
 //   w[j] = u[j] * scale.
 // Requires: AVX, AVX2. Used by the AVX2 implementation.
 // Registers: DI = w, SI = ids, DX = row, R8 = load, CX = k, BX = mode,
+// X3 = the normalisation's epsilon (1e-20 or +0),
 // Y4 = first-k mask, Y5 = gathered logits (GATHER8_LOAD_AVX counts the
 // load while it gathers; GATHER8_AVX when load is nil), Y0 = u, Y8-Y15 exp
 // constants, Y6/Y7 temps.
@@ -69,7 +71,12 @@ wnorm:
 	VANDPS Y4, Y0, Y0
 	TESTQ $4, BX
 	JZ    wscale
-	NORM8_AVX2
+	VMOVSS consts<>+C_EPS(SB), X3 // mode&16 (NormSum): + 0 instead
+	TESTQ $16, BX
+	JZ    wnormeps
+	VXORPS X3, X3, X3
+wnormeps:
+	NORM8_AVX2(X3)
 
 wscale:
 	VBROADCASTSS scale+56(FP), Y6
@@ -126,7 +133,7 @@ wsloop:
 	VSUBPS Y6, Y5, Y0
 	EXPNEG_AVX2
 	VANDPS Y4, Y0, Y0
-	NORM8_AVX2
+	NORM8_AVX2(consts<>+C_EPS(SB))
 	VBROADCASTSS scale+64(FP), Y6
 	VMULPS Y6, Y0, Y0
 	CMPQ CX, $8

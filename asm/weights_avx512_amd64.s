@@ -22,13 +22,15 @@
 //                                                sigmoid scores already)
 //        | Sigmoid(row[ids[j]])                 (mode&1 == 0)
 //        | ExpNeg(row[ids[j]] - m) (/ S if mode&2)   (mode&1 == 1)
-//   mode&4 (Normalize): u[j] = u[j] / (((u[0]+u[1])+...+u[7]) + 1e-20),
+//   mode&4 (Normalize): u[j] = u[j] / (((u[0]+u[1])+...+u[7]) + 1e-20)
+//   (mode&16, NormSum: + 0; a sum of 0 gives NaN, which the caller mends),
 //   left to right as Go's sum (Go starts from +0, and +0 + u[0] = u[0]
 //   since u[0] >= +0; lanes k..7 are +0 and add nothing);
 //   w[j] = u[j] * scale.
 // Requires: AVX512F (masks, VSCALEFPS), AVX512DQ (the sigmoid), AVX, AVX2
 // (VPINSRD, VINSERTI128, VEXTRACTF128 etc.).
 // Registers: DI = w, SI = ids, DX = row, R8 = load, CX = k, BX = mode,
+// X8 = the normalisation's epsilon (1e-20 or +0),
 // K1 = first-k lanes, K3 sigmoid scratch, Z5 = logits (GATHER8_LOAD_AVX
 // counts the load while it gathers; GATHER8_AVX when load is nil),
 // Z0 = u, Z1-Z3 exp temporaries, Z16-Z31 constants, Z6/X2-X7 temps; the
@@ -77,7 +79,12 @@ wnorm:
 	VMOVAPS.Z Z0, K1, Z0
 	TESTQ $4, BX
 	JZ    wscale
-	NORM8_AVX512
+	VMOVSS consts<>+C_EPS(SB), X8 // mode&16 (NormSum): + 0 instead
+	TESTQ $16, BX
+	JZ    wnormeps
+	VXORPS X8, X8, X8
+wnormeps:
+	NORM8_AVX512(X8)
 
 wscale:
 	// 8 lanes: the VEX forms (a ymm division is cheaper than a zmm one).
@@ -131,7 +138,7 @@ wsloop:
 	VSUBPS Z6, Z5, Z0
 	EXPNEG_AVX512(Z0, Z1, Z2, Z3)
 	VMOVAPS.Z Z0, K1, Z0
-	NORM8_AVX512
+	NORM8_AVX512(consts<>+C_EPS(SB))
 	VMULPS Y15, Y0, Y0
 	VMOVUPS Z0, K1, (R11)
 
@@ -154,7 +161,8 @@ wsdone:
 //                                                sigmoid scores already)
 //        | Sigmoid(row[ids[j]])                 (mode&1 == 0)
 //        | ExpNeg(row[ids[j]] - m) (/ S if mode&2)   (mode&1 == 1)
-//   mode&4 (Normalize): u[j] = u[j] / ((((u[0]+u[1])+...)+u[k-1]) + 1e-20),
+//   mode&4 (Normalize): u[j] = u[j] / ((((u[0]+u[1])+...)+u[k-1]) + 1e-20)
+//   (mode&16: + 0, as weights8AVX512),
 //   summed left to right as Go's loop (Go starts from +0, and +0 + u[0] =
 //   u[0] since u[0] >= +0);
 //   w[j] = u[j] * scale.
@@ -236,7 +244,10 @@ wsum:
 	INCQ R9
 	CMPQ R9, CX
 	JB   wsum
+	TESTQ $16, BX                // NormSum: the sum itself
+	JNZ  wsumdone
 	VADDSS consts<>+C_EPS(SB), X6, X6
+wsumdone:
 	VBROADCASTSS X6, Z6
 	VDIVPS Z6, Z0, Z0
 	VDIVPS Z6, Z9, Z9

@@ -16,6 +16,8 @@
 // bit 1: u = u / S
 // bit 2: u = u / ((u[0]+...+u[k-1]) + 1e-20), summed left to right
 // bit 3: u = row[id]: row holds the scores already (no bit 0 or 1)
+// bit 4: with bit 2, the divisor is the sum itself (NormSum; a sum of 0
+//        gives NaN, which the caller mends)
 
 // func weightsNEON(w *float32, ids *int32, row *float32, load *int64, k, mode int, m, S, scale float32)
 //
@@ -130,9 +132,12 @@ w_sum:
 	FADDS F0, F15, F15
 	SUBS $1, R7
 	BNE  w_sum
+	TBNZ $4, R6, w_sumonly
 	MOVW $0x1E3CE508, R10    // float32(1e-20)
 	FMOVS R10, F0
 	FADDS F0, F15, F15
+
+w_sumonly:
 	VDUP V15.S[0], V15.S4
 
 w_scale:
