@@ -91,7 +91,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", benchHelp, stdout, stderr)
 	presetList := configFlag(fs, "all", "comma-separated presets or config.json paths, or all")
 	tokens := tokenList{1024}
-	fs.Var(&tokens, "tokens", "tokens per call: one number, or a comma-separated list (not with --grid; default 4096 with --grid)")
+	fs.Var(&tokens, "tokens", "tokens per call: one number or a comma-separated `list` (one number with --grid, where the default is 4096)")
 	dur := fs.Duration("time", 120*time.Millisecond, "measured time per implementation and cell, all rounds together")
 	rounds := fs.Int("rounds", 5, "interleaved rounds per cell (each implementation's figure is its median)")
 	grid := fs.Bool("grid", false, "measure the grid of experts x K x score instead of the presets")
@@ -237,7 +237,8 @@ func benchTable(stdout io.Writer, presets []route.Preset, order []string, Ts []i
 	fmt.Fprintln(stdout)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var slower []string
-	for _, p := range presets {
+	res := make([][][]float64, len(presets)) // [preset][T] ns per token of each implementation
+	for pi, p := range presets {
 		E, K := p.Config.Experts, p.Config.TopK
 		for _, T := range Ts {
 			in := presetInput(rng, p, T)
@@ -250,8 +251,12 @@ func benchTable(stdout io.Writer, presets []route.Preset, order []string, Ts []i
 				return err
 			}
 			line := fmt.Sprintf("%-18s %5d %3d %6d", p.Name, E, K, T)
+			for j := range ns {
+				ns[j] /= float64(T)
+			}
+			res[pi] = append(res[pi], ns)
 			for j, impl := range order {
-				v := ns[j] / float64(T)
+				v := ns[j]
 				if impl == "go" {
 					line += fmt.Sprintf(" %10s", nsFig(v))
 					continue
@@ -259,18 +264,70 @@ func benchTable(stdout io.Writer, presets []route.Preset, order []string, Ts []i
 				up, mark := ns[0]/ns[j], " "
 				if up < 1 {
 					mark = "!"
-					slower = append(slower, fmt.Sprintf("%s T=%d %s: %s vs go %s ns/token (%.2fx)", p.Name, T, impl, nsFig(v), nsFig(ns[0]/float64(T)), up))
+					slower = append(slower, fmt.Sprintf("%s T=%d %s: %s vs go %s ns/token (%.2fx)", p.Name, T, impl, nsFig(v), nsFig(ns[0]), up))
 				}
 				line += fmt.Sprintf(" %10s %7.2fx%s", nsFig(v), up, mark)
 			}
 			fmt.Fprintln(stdout, strings.TrimRight(line, " "))
 		}
 	}
+	printPresetMatrices(stdout, presets, order, Ts, res)
 	fmt.Fprintf(stdout, "\nSIMD slower than go: %d cells\n", len(slower))
 	for _, s := range slower {
 		fmt.Fprintf(stdout, "  %s\n", s)
 	}
 	return nil
+}
+
+// printPresetMatrices prints the table again as two markdown tables,
+// presets x T: the speed-ups over go of the SIMD implementations ("!"
+// where below 1), and ns per token of every implementation.
+func printPresetMatrices(w io.Writer, presets []route.Preset, order []string, Ts []int, res [][][]float64) {
+	head := func(title string) {
+		fmt.Fprintf(w, "\n%s\n\n| preset |", title)
+		for _, T := range Ts {
+			fmt.Fprintf(w, " T=%d |", T)
+		}
+		fmt.Fprintf(w, "\n|---|")
+		for range Ts {
+			fmt.Fprintf(w, "---:|")
+		}
+		fmt.Fprintln(w)
+	}
+	row := func(pi int, cell func(ns []float64) string) {
+		fmt.Fprintf(w, "| %s |", presets[pi].Name)
+		for ti := range Ts {
+			fmt.Fprintf(w, " %s |", cell(res[pi][ti]))
+		}
+		fmt.Fprintln(w)
+	}
+	if len(order) > 1 {
+		head(fmt.Sprintf("speed-up over go, %s (! slower than go)", strings.Join(order[1:], " / ")))
+		for pi := range presets {
+			row(pi, func(ns []float64) string {
+				f := make([]string, 0, len(ns)-1)
+				for j := 1; j < len(ns); j++ {
+					up := ns[0] / ns[j]
+					if up < 1 {
+						f = append(f, fmt.Sprintf("%.2f!", up))
+					} else {
+						f = append(f, fmt.Sprintf("%.2f", up))
+					}
+				}
+				return strings.Join(f, " / ")
+			})
+		}
+	}
+	head(fmt.Sprintf("ns per token (at T=1: ns per call), %s", strings.Join(order, " / ")))
+	for pi := range presets {
+		row(pi, func(ns []float64) string {
+			f := make([]string, len(ns))
+			for j, v := range ns {
+				f[j] = nsFig(v)
+			}
+			return strings.Join(f, " / ")
+		})
+	}
 }
 
 // nsFig prints ns with 3-4 significant digits.

@@ -168,6 +168,12 @@ func TestBenchTokens(t *testing.T) {
 			t.Errorf("bench --tokens list output lacks %s:\n%s", re, r.stdout)
 		}
 	}
+	// The markdown tables: one row per preset, a cell per T.
+	cell := `[\d.]+!?(?: / [\d.]+!?)*`
+	mdRow := regexp.MustCompile(`(?m)^\| deepseek-v3 \| ` + cell + ` \| ` + cell + ` \| ` + cell + ` \|$`)
+	if n := len(mdRow.FindAllString(r.stdout, -1)); n != 2 && !(n == 1 && len(route.Implementations()) == 1) {
+		t.Errorf("%d markdown rows of deepseek-v3:\n%s", n, r.stdout)
+	}
 	// Every row of the table: the SIMD columns carry a speed-up, "!" where
 	// it is below 1, and the list at the end has one line per "!".
 	marks, rows := 0, 0
