@@ -231,16 +231,33 @@ func (g heatGrid) X(c int) float64    { return float64(c) }
 func (g heatGrid) Y(r int) float64    { return float64(r) }
 
 // writeGridPNG draws, for each score (rows) and SIMD implementation
-// (columns), the cells' speed-up over go as colour (log scale, 1x to 32x
-// and beyond) with "speed-up / ns per token" written in each cell. The
-// file is written by temporary name and rename.
+// (columns), the cells' speed-up over go as colour with "speed-up / ns per
+// token" written in each cell. The colour scale is logarithmic on either
+// side of the issue's bar, gridBar x: red at 1x and below, white at
+// gridBar x, blue at 32x and above; the ends are kept light enough for the
+// text. The file is written by temporary name and rename.
 func writeGridPNG(path string, order []string, es, ks []int, cells []gridCell) error {
 	nimpl := len(order) - 1 // order[0] is go
 	plots := make([][]*plot.Plot, len(gridScores))
 	cmap := moreland.SmoothBlueRed()
 	cmap.SetMin(0)
-	cmap.SetMax(5)
-	pal := cmap.Palette(128)
+	cmap.SetMax(1)
+	var pal colors
+	for i := range 128 {
+		c, err := cmap.At(0.85 - 0.7*float64(i)/127) // red (0.85) to blue (0.15)
+		if err != nil {
+			return fmt.Errorf("heat map: %v", err)
+		}
+		pal = append(pal, c)
+	}
+	// z: 0 at 1x, 0.5 at gridBar x, 1 at 32x, log scale on each side.
+	zOf := func(up float64) float64 {
+		l, bar := math.Log2(up), math.Log2(gridBar)
+		if l < bar {
+			return math.Max(l/bar, 0) / 2
+		}
+		return math.Min(0.5+(l-bar)/(5-bar)/2, 1)
+	}
 	for si, sc := range gridScores {
 		plots[si] = make([]*plot.Plot, nimpl)
 		for ii := 1; ii <= nimpl; ii++ {
@@ -258,16 +275,16 @@ func writeGridPNG(path string, order []string, es, ks []int, cells []gridCell) e
 				}
 				r, col := indexOf(es, c.E), indexOf(ks, c.K)
 				up := c.ns[0] / c.ns[ii]
-				g.z[r][col] = math.Min(math.Max(math.Log2(up), 0), 5)
+				g.z[r][col] = zOf(up)
 				lab.XYs = append(lab.XYs, plotter.XY{X: float64(col), Y: float64(r)})
 				lab.Labels = append(lab.Labels, fmt.Sprintf("%.1fx\n%s", up, nsLabel(c.ns[ii])))
 			}
 			p := plot.New()
-			p.Title.Text = fmt.Sprintf("%s, %s: speed-up over go / ns per token (colour: blue 1x, red >= 32x)", order[ii], sc.name)
+			p.Title.Text = fmt.Sprintf("%s, %s: speed-up over go / ns per token (red 1x, white %gx, blue >= 32x)", order[ii], sc.name, gridBar)
 			p.X.Label.Text = "K"
 			p.Y.Label.Text = "experts"
 			h := plotter.NewHeatMap(g, pal)
-			h.Min, h.Max = 0, 5
+			h.Min, h.Max = 0, 1
 			h.NaN = color.White
 			p.Add(h)
 			if len(lab.XYs) > 0 {
@@ -278,7 +295,7 @@ func writeGridPNG(path string, order []string, es, ks []int, cells []gridCell) e
 				for i := range l.TextStyle {
 					l.TextStyle[i].XAlign = text.XCenter
 					l.TextStyle[i].YAlign = text.YCenter
-					l.TextStyle[i].Font.Size = vg.Points(7)
+					l.TextStyle[i].Font.Size = vg.Points(8)
 				}
 				p.Add(l)
 			}
@@ -320,6 +337,11 @@ func writeGridPNG(path string, order []string, es, ks []int, cells []gridCell) e
 	}
 	return nil
 }
+
+// colors is a palette.Palette.
+type colors []color.Color
+
+func (c colors) Colors() []color.Color { return c }
 
 func nsLabel(ns float64) string {
 	if ns >= 100 {
