@@ -276,7 +276,44 @@ func benchTable(stdout io.Writer, presets []route.Preset, order []string, Ts []i
 	for _, s := range slower {
 		fmt.Fprintf(stdout, "  %s\n", s)
 	}
+	if notes := referenceNotes(presets, order); len(notes) > 0 {
+		fmt.Fprintf(stdout, "\nwhere the SIMD routers run the go reference (their String(), on %s):\n", order[len(order)-1])
+		for _, n := range notes {
+			fmt.Fprintf(stdout, "  %s\n", n)
+		}
+	}
 	return nil
+}
+
+// referenceNotes returns, for each preset whose router on the last
+// implementation of order says (in its String()) that some calls run the
+// Go reference, the preset's name and those clauses; forced ids, which
+// bench does not route, are left out.
+func referenceNotes(presets []route.Preset, order []string) []string {
+	impl := order[len(order)-1]
+	if impl == "go" {
+		return nil
+	}
+	var notes []string
+	for _, p := range presets {
+		r, err := route.NewImpl(p.Config, impl)
+		if err != nil {
+			continue
+		}
+		var keep []string
+		for _, c := range strings.Split(fmt.Sprint(r), "; ") {
+			switch {
+			case !strings.Contains(c, "go reference"), strings.HasPrefix(c, "forced ids"):
+			case strings.HasPrefix(c, "with a bias") && !p.Config.SelectionBias: // bench gives none
+			default:
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) > 0 {
+			notes = append(notes, p.Name+": "+strings.Join(keep, "; "))
+		}
+	}
+	return notes
 }
 
 // printPresetMatrices prints the table again as two markdown tables,

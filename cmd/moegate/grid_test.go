@@ -258,3 +258,25 @@ func TestInterleave(t *testing.T) {
 }
 
 var sink float64
+
+// TestReferenceNotes: the notes under the presets table quote only the
+// routers' clauses about running the go reference that apply to bench's
+// calls (no forced ids; a bias only for gates that take one).
+func TestReferenceNotes(t *testing.T) {
+	impls := route.Implementations()
+	order := append([]string{"go"}, impls[0])
+	if impls[0] == "go" {
+		if n := referenceNotes(route.Presets(), order[:1]); n != nil {
+			t.Errorf("go only: notes %v", n)
+		}
+		return
+	}
+	for _, p := range route.Presets() {
+		for _, n := range referenceNotes([]route.Preset{p}, order) {
+			if !strings.HasPrefix(n, p.Name+": ") || !strings.Contains(n, "go reference") || strings.Contains(n, "forced ids") ||
+				(!p.Config.SelectionBias && strings.Contains(n, "with a bias")) {
+				t.Errorf("note %q", n)
+			}
+		}
+	}
+}
