@@ -2,7 +2,7 @@
 
 package main
 
-// threadClock: no per-thread CPU clock here; the grid measures wall time.
+// threadClock: no per-thread CPU clock here; bench measures wall time.
 func threadClock() (ns int64, ok bool) { return 0, false }
 
 func lockThread() func() { return func() {} }

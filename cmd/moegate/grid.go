@@ -8,7 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"time"
+	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -38,42 +39,70 @@ type gridScore struct {
 	cfg  func(E, K int) route.Config
 }
 
-// gridScores: sqrtsoftplus + bias (DeepSeek-V4) joins once the reference
-// implements route.SqrtSoftplus (today route.New refuses it).
+// gridScores are the grid's score columns: the gates of the 2026 routers
+// with E and K replaced.
 var gridScores = []gridScore{
-	{"sigmoid+bias", func(E, K int) route.Config {
+	{"sigmoid+bias", func(E, K int) route.Config { // DeepSeek-V3 without groups and scale
 		return route.Config{Experts: E, TopK: K, Score: route.Sigmoid, Normalize: true, SelectionBias: true}
 	}},
-	{"softmax-norm", func(E, K int) route.Config {
+	{"softmax-norm", func(E, K int) route.Config { // Qwen3
 		return route.Config{Experts: E, TopK: K, Score: route.Softmax, Normalize: true}
 	}},
-	{"softmax+bias", func(E, K int) route.Config {
+	{"softmax+bias", func(E, K int) route.Config { // LongCat-Flash without zero experts and scale
 		return route.Config{Experts: E, TopK: K, Score: route.Softmax, SelectionBias: true}
+	}},
+	{"sqrtsoftplus+bias", func(E, K int) route.Config { // DeepSeek-V4: deepseek-v4-flash's gate
+		return route.Config{Experts: E, TopK: K, Score: route.SqrtSoftplus, Normalize: true, Scale: 1.5, SelectionBias: true}
 	}},
 }
 
 // gridCell is one measured cell: ns per token for each implementation of
-// order (NaN where the implementation is not measured).
+// order.
 type gridCell struct {
 	score, E, K int
 	ns          []float64
 }
 
-// runGrid measures the grid and prints one line per cell; png, when not
-// empty, receives the heat maps (one per score and SIMD implementation).
-func runGrid(stdout io.Writer, order []string, quick bool, T int, dur time.Duration, png string) error {
+// gridCells lists the cells of the grid (quick: of the quick grid) in the
+// order they are measured: score, then E, then K, every K <= E.
+func gridCells(quick bool) []gridCell {
 	es, ks := gridExperts, gridK
 	if quick {
 		es, ks = quickExperts, quickK
 	}
-	clock := "wall time"
-	if _, ok := threadClock(); ok {
-		clock = "CPU time of the thread"
+	var cells []gridCell
+	for si := range gridScores {
+		for _, E := range es {
+			for _, K := range ks {
+				if K <= E {
+					cells = append(cells, gridCell{score: si, E: E, K: K})
+				}
+			}
+		}
 	}
-	defer lockThread()()
-	fmt.Fprintf(stdout, "ns/token (speed-up over go), one goroutine, %d tokens per call, >= %v per cell, %s\n", T, dur, clock)
-	fmt.Fprintf(stdout, "sqrtsoftplus+bias: not measured (the Go reference does not implement it yet)\n\n")
-	fmt.Fprintf(stdout, "%-13s %5s %3s", "score", "E", "K")
+	return cells
+}
+
+// gridMinE is the smallest E of the cells the issue holds to gridBar.
+const (
+	gridMinE = 64
+	gridBar  = 3.0
+)
+
+// runGrid measures the grid and prints one line per cell, then the
+// speed-up matrices and the cells with E >= gridMinE below gridBar x go;
+// png, when not empty, receives the heat maps (one per score and SIMD
+// implementation).
+func runGrid(stdout io.Writer, order []string, quick bool, T int, m meter, png string) error {
+	es, ks := gridExperts, gridK
+	if quick {
+		es, ks = quickExperts, quickK
+	}
+	if err := checkBatch("--tokens", T, slices.Max(ks), 4*int64(slices.Max(es))+8*int64(slices.Max(ks))); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ns/token (speed-up over go), one goroutine, %d tokens per call, %s\n\n", T, m.describe())
+	fmt.Fprintf(stdout, "%-17s %5s %3s", "score", "E", "K")
 	for _, i := range order {
 		if i == "go" {
 			fmt.Fprintf(stdout, " %10s", "go")
@@ -83,60 +112,49 @@ func runGrid(stdout io.Writer, order []string, quick bool, T int, dur time.Durat
 	}
 	fmt.Fprintln(stdout)
 	rng := rand.New(rand.NewPCG(11, 12))
-	var cells []gridCell
-	for si, sc := range gridScores {
-		for _, E := range es {
-			x := make([]float32, T*E)
-			for i := range x {
-				x[i] = float32(rng.NormFloat64())
+	cells := gridCells(quick)
+	var in route.Input
+	var bias []float32
+	for ci := range cells {
+		c := &cells[ci]
+		if ci == 0 || c.E != cells[ci-1].E {
+			// new logits and bias for every row of experts
+			in = route.Input{Logits: make([]float32, T*c.E), Tokens: T}
+			for i := range in.Logits {
+				in.Logits[i] = float32(rng.NormFloat64())
 			}
-			bias := make([]float32, E)
+			bias = make([]float32, c.E)
 			for i := range bias {
 				bias[i] = float32(rng.NormFloat64() * 0.01)
 			}
-			for _, K := range ks {
-				if K > E {
-					continue
-				}
-				cfg := sc.cfg(E, K)
-				in := route.Input{Logits: x, Tokens: T}
-				if cfg.SelectionBias {
-					in.Bias = bias
-				}
-				out := route.Output{IDs: make([]int32, T*K), Weights: make([]float32, T*K), Load: make([]int64, E)}
-				c := gridCell{score: si, E: E, K: K, ns: make([]float64, len(order))}
-				fmt.Fprintf(stdout, "%-13s %5d %3d", sc.name, E, K)
-				for ii, impl := range order {
-					r, err := route.NewImpl(cfg, impl)
-					if err != nil {
-						return err
-					}
-					if err := r.Route(out, in); err != nil { // warm up
-						return err
-					}
-					n := 0
-					start := time.Now()
-					c0, ok := threadClock()
-					for time.Since(start) < dur {
-						r.Route(out, in)
-						n++
-					}
-					el := time.Since(start).Nanoseconds()
-					if c1, _ := threadClock(); ok {
-						el = c1 - c0
-					}
-					c.ns[ii] = float64(el) / float64(n*T)
-					if impl == "go" {
-						fmt.Fprintf(stdout, " %10.1f", c.ns[ii])
-					} else {
-						fmt.Fprintf(stdout, " %10.1f %6.1fx", c.ns[ii], c.ns[0]/c.ns[ii])
-					}
-				}
-				fmt.Fprintln(stdout)
-				cells = append(cells, c)
+		}
+		sc := gridScores[c.score]
+		cfg := sc.cfg(c.E, c.K)
+		in.Bias = nil
+		if cfg.SelectionBias {
+			in.Bias = bias
+		}
+		calls, err := routeCallers(cfg, order, in, T, T)
+		if err != nil {
+			return err
+		}
+		ns, err := m.interleave(calls)
+		if err != nil {
+			return err
+		}
+		c.ns = make([]float64, len(order))
+		fmt.Fprintf(stdout, "%-17s %5d %3d", sc.name, c.E, c.K)
+		for ii, impl := range order {
+			c.ns[ii] = ns[ii] / float64(T)
+			if impl == "go" {
+				fmt.Fprintf(stdout, " %10.1f", c.ns[ii])
+			} else {
+				fmt.Fprintf(stdout, " %10.1f %6.1fx", c.ns[ii], c.ns[0]/c.ns[ii])
 			}
 		}
+		fmt.Fprintln(stdout)
 	}
+	printGridMatrices(stdout, order, es, ks, cells)
 	if png == "" || len(order) < 2 {
 		return nil
 	}
@@ -145,6 +163,60 @@ func runGrid(stdout io.Writer, order []string, quick bool, T int, dur time.Durat
 	}
 	fmt.Fprintf(stdout, "\nheat map: %s\n", png)
 	return nil
+}
+
+// printGridMatrices prints, for every score, a markdown table of experts x
+// K with each SIMD implementation's speed-up over go, then the cells with
+// E >= gridMinE where a SIMD implementation is below gridBar x go.
+func printGridMatrices(w io.Writer, order []string, es, ks []int, cells []gridCell) {
+	if len(order) < 2 {
+		return
+	}
+	simd := strings.Join(order[1:], " / ")
+	for si, sc := range gridScores {
+		fmt.Fprintf(w, "\n%s: speed-up over go, %s\n\n| E \\ K |", sc.name, simd)
+		for _, K := range ks {
+			fmt.Fprintf(w, " %d |", K)
+		}
+		fmt.Fprintf(w, "\n|---:|")
+		for range ks {
+			fmt.Fprintf(w, "---:|")
+		}
+		fmt.Fprintln(w)
+		for _, E := range es {
+			fmt.Fprintf(w, "| %d |", E)
+			for _, K := range ks {
+				s := ""
+				for _, c := range cells {
+					if c.score == si && c.E == E && c.K == K {
+						f := make([]string, len(order)-1)
+						for ii := 1; ii < len(order); ii++ {
+							f[ii-1] = fmt.Sprintf("%.1f", c.ns[0]/c.ns[ii])
+						}
+						s = strings.Join(f, " / ")
+					}
+				}
+				fmt.Fprintf(w, " %s |", s)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	var miss []string
+	for _, c := range cells {
+		if c.E < gridMinE {
+			continue
+		}
+		for ii := 1; ii < len(order); ii++ {
+			if up := c.ns[0] / c.ns[ii]; up < gridBar {
+				miss = append(miss, fmt.Sprintf("%s E=%d K=%d %s: %.2fx (%s vs go %s ns/token)",
+					gridScores[c.score].name, c.E, c.K, order[ii], up, nsFig(c.ns[ii]), nsFig(c.ns[0])))
+			}
+		}
+	}
+	fmt.Fprintf(w, "\ncells with E >= %d where a SIMD path is below %.0fx go: %d\n", gridMinE, gridBar, len(miss))
+	for _, s := range miss {
+		fmt.Fprintf(w, "  %s\n", s)
+	}
 }
 
 // heatGrid is one panel's values, log2 of the speed-up (NaN: no cell).
@@ -159,16 +231,33 @@ func (g heatGrid) X(c int) float64    { return float64(c) }
 func (g heatGrid) Y(r int) float64    { return float64(r) }
 
 // writeGridPNG draws, for each score (rows) and SIMD implementation
-// (columns), the cells' speed-up over go as colour (log scale, 1x to 32x
-// and beyond) with "speed-up / ns per token" written in each cell. The
-// file is written by temporary name and rename.
+// (columns), the cells' speed-up over go as colour with "speed-up / ns per
+// token" written in each cell. The colour scale is logarithmic on either
+// side of the issue's bar, gridBar x: red at 1x and below, white at
+// gridBar x, blue at 32x and above; the ends are kept light enough for the
+// text. The file is written by temporary name and rename.
 func writeGridPNG(path string, order []string, es, ks []int, cells []gridCell) error {
 	nimpl := len(order) - 1 // order[0] is go
 	plots := make([][]*plot.Plot, len(gridScores))
 	cmap := moreland.SmoothBlueRed()
 	cmap.SetMin(0)
-	cmap.SetMax(5)
-	pal := cmap.Palette(128)
+	cmap.SetMax(1)
+	var pal colors
+	for i := range 128 {
+		c, err := cmap.At(0.85 - 0.7*float64(i)/127) // red (0.85) to blue (0.15)
+		if err != nil {
+			return fmt.Errorf("heat map: %v", err)
+		}
+		pal = append(pal, c)
+	}
+	// z: 0 at 1x, 0.5 at gridBar x, 1 at 32x, log scale on each side.
+	zOf := func(up float64) float64 {
+		l, bar := math.Log2(up), math.Log2(gridBar)
+		if l < bar {
+			return math.Max(l/bar, 0) / 2
+		}
+		return math.Min(0.5+(l-bar)/(5-bar)/2, 1)
+	}
 	for si, sc := range gridScores {
 		plots[si] = make([]*plot.Plot, nimpl)
 		for ii := 1; ii <= nimpl; ii++ {
@@ -186,16 +275,16 @@ func writeGridPNG(path string, order []string, es, ks []int, cells []gridCell) e
 				}
 				r, col := indexOf(es, c.E), indexOf(ks, c.K)
 				up := c.ns[0] / c.ns[ii]
-				g.z[r][col] = math.Min(math.Max(math.Log2(up), 0), 5)
+				g.z[r][col] = zOf(up)
 				lab.XYs = append(lab.XYs, plotter.XY{X: float64(col), Y: float64(r)})
 				lab.Labels = append(lab.Labels, fmt.Sprintf("%.1fx\n%s", up, nsLabel(c.ns[ii])))
 			}
 			p := plot.New()
-			p.Title.Text = fmt.Sprintf("%s, %s: speed-up over go / ns per token (colour: blue 1x, red >= 32x)", order[ii], sc.name)
+			p.Title.Text = fmt.Sprintf("%s, %s: speed-up over go / ns per token (red 1x, white %gx, blue >= 32x)", order[ii], sc.name, gridBar)
 			p.X.Label.Text = "K"
 			p.Y.Label.Text = "experts"
 			h := plotter.NewHeatMap(g, pal)
-			h.Min, h.Max = 0, 5
+			h.Min, h.Max = 0, 1
 			h.NaN = color.White
 			p.Add(h)
 			if len(lab.XYs) > 0 {
@@ -206,7 +295,7 @@ func writeGridPNG(path string, order []string, es, ks []int, cells []gridCell) e
 				for i := range l.TextStyle {
 					l.TextStyle[i].XAlign = text.XCenter
 					l.TextStyle[i].YAlign = text.YCenter
-					l.TextStyle[i].Font.Size = vg.Points(7)
+					l.TextStyle[i].Font.Size = vg.Points(8)
 				}
 				p.Add(l)
 			}
@@ -248,6 +337,11 @@ func writeGridPNG(path string, order []string, es, ks []int, cells []gridCell) e
 	}
 	return nil
 }
+
+// colors is a palette.Palette.
+type colors []color.Color
+
+func (c colors) Colors() []color.Color { return c }
 
 func nsLabel(ns float64) string {
 	if ns >= 100 {
