@@ -4,18 +4,22 @@ package asm
 // the order of operations per token, written once for every instruction
 // set (kernels_<arch>.go picks each operation's kernel; with impl == Go
 // every operation is its Go twin, and the result is RouteGeneric's, which
-// TestPipelineGo checks). Per token:
+// the routing tests check: routing_test.go runs them on every
+// implementation, go included). Per token:
 //
 //	scores    kSigmoid / kSqrtSoftplus (+ bias; the unbiased scores kept in
 //	          s.Sig for the weights), or kMax, kExpSum, kDivBias for
 //	          softmax; with logit selection only the non-finite check
 //	          (fused into kTopKIDs where there are no groups)
-//	groups    kernelGroups: the kept groups and a floor for the top-K
-//	top-K     kTopKIDs, or kTopK over the kept groups (kTopKGroupList)
-//	weights   tokenWeights: kWeights (gather, score, NormEps, scale, load);
-//	          the other NormRules finish in Go (finishWeights, O(K));
-//	          softmax with logit selection and Normalize, K <= 8: the
-//	          weights of up to 64 tokens in one kWeightsBlock call
+//	groups    the kept groups and a floor for the top-K: kGroupsSmall in
+//	          one call where impl has it, else kernelGroups
+//	top-K     kTopKIDs, or kTopK over the kept groups (kTopKGroupList in
+//	          one call where impl has it)
+//	weights   kWeights (gather, score, NormEps or NormSum, scale, load;
+//	          largeWeights beyond the kernel's K); NormClamp finishes in
+//	          Go (finishWeights, O(K)); softmax with logit selection and
+//	          Normalize (NormEps), K <= 8: the weights of up to 64 tokens
+//	          in one kWeightsBlock call
 //
 // s must come from p.NewScratch (sigmoid and sqrtsoftplus plans keep their
 // scores in s.Sig).
