@@ -123,3 +123,34 @@ func BenchmarkSmallEAMD64(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGridCellAMD64: the grid cells (`moegate bench --grid`) below
+// issue 11's 3x bar with E >= 64, softmax normalised with 64 experts and
+// K = 1 or 32, through Route on every implementation, T = 256 per call,
+// for a CPU profile of where their time goes (README, docs/grid.md):
+//
+//	go test ./asm -run '^$' -bench 'BenchmarkGridCellAMD64/K=32/avx2' -benchtime 2s -cpuprofile c.prof
+//	go tool pprof -top asm.test c.prof
+func BenchmarkGridCellAMD64(b *testing.B) {
+	for _, K := range []int{1, 32} {
+		p := Plan{E: 64, K: K, Softmax: true, Groups: 1, TopGroups: 1, Normalize: true, Scale: 1}
+		const T = 256
+		r := rand.New(rand.NewPCG(1, 1))
+		x := make([]float32, T*p.E)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		ids := make([]int32, T*p.K)
+		w := make([]float32, T*p.K)
+		load := make([]int64, p.E)
+		s := p.NewScratch()
+		for _, impl := range Available() {
+			b.Run(fmt.Sprintf("K=%d/%v", K, impl), func(b *testing.B) {
+				for b.Loop() {
+					Route(impl, &p, s, ids, w, load, x, p.E, nil)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/T, "ns/token")
+			})
+		}
+	}
+}
