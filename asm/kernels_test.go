@@ -315,6 +315,23 @@ func TestKernelGroupScores(t *testing.T) {
 	}
 }
 
+// selectedWeights is tokenWeights for the ids the pipeline chose: with
+// logit selection, softmax weights take m = row[ids[0]] (the maximum) and
+// divide by S = kExpSum unless p cancels it (cancelS). tmp holds E floats.
+// (routeKernels does the same with the mode bits decided once per call;
+// this is its weights step for the kernel tests.)
+func selectedWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []float32, logitSel bool, m, S float32, load []int64) {
+	cancel := false
+	if p.Softmax && logitSel {
+		m = row[ids[0]]
+		cancel = p.cancelS()
+		if !cancel {
+			S = kExpSum(impl, tmp, row, m)
+		}
+	}
+	tokenWeights(impl, p, w, ids, row, sig, m, S, cancel, load)
+}
+
 // checkWeights runs selectedWeights (K <= 8: the weights8 kernel of impl) and
 // compares the weights and the load counts with weights and RouteGeneric's
 // load loop.
@@ -554,7 +571,7 @@ func TestExpNegSweep(t *testing.T) {
 // (tails), ties and -0.
 func TestKernelGroups(t *testing.T) {
 	for _, impl := range kernelImpls(t) {
-		if _, ok := kGroupsSmall(impl, make([]uint64, 1, 8), make([]float32, 1), make([]float32, 1), make([]float32, 2), 2, 0); !ok {
+		if !hasGroupsSmall(impl) {
 			t.Logf("%v: no one-call group kernel", impl)
 			continue
 		}

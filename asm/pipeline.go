@@ -226,22 +226,6 @@ func kernelGroups(impl Impl, p *Plan, s *Scratch, sel []float32) float32 {
 	return floor
 }
 
-// selectedWeights is tokenWeights for the ids the pipeline chose: with
-// logit selection, softmax weights take m = row[ids[0]] (the maximum) and
-// divide by S = kExpSum unless p cancels it (cancelS). tmp holds E floats.
-// (routeKernels does the same with the mode bits decided once per call.)
-func selectedWeights(impl Impl, p *Plan, tmp, w []float32, ids []int32, row, sig []float32, logitSel bool, m, S float32, load []int64) {
-	cancel := false
-	if p.Softmax && logitSel {
-		m = row[ids[0]]
-		cancel = p.cancelS()
-		if !cancel {
-			S = kExpSum(impl, tmp, row, m)
-		}
-	}
-	tokenWeights(impl, p, w, ids, row, sig, m, S, cancel, load)
-}
-
 // weightsMode returns kWeights' mode bits and scale for p's weights (but
 // wGather), and whether finishWeights completes them: NormEps and NormSum
 // run in the kernel (NormSum's sum of 0 mended by mendNormSum), NormClamp
@@ -314,17 +298,8 @@ func largeWeights(impl Impl, w []float32, ids []int32, row []float32, load []int
 			kDivBias(impl, w, nil, S) // w[j] / S, correctly rounded
 		}
 	}
-	if mode&wNorm != 0 {
-		var sum float32
-		for _, v := range w {
-			sum += v
-		}
-		d := sum + normEps
-		if mode&wNormSum != 0 {
-			d = sum
-		}
-		kDivBias(impl, w, nil, d) // correctly rounded: the bits of w[j] / d
-	}
+	// The normalisation: correctly rounded divisions, the kernels' bits.
+	normalize(w, mode)
 	if scale != 1 { // w * 1 == w: the weights are finite
 		for j := range w {
 			w[j] = float32(w[j] * scale)

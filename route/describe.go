@@ -67,12 +67,9 @@ func (r *router) String() string {
 	if r.impl == asm.Go {
 		return s
 	}
-	eff := r.path.Impl()
-	switch {
-	case eff == r.impl:
-	case r.pathNoBias.Impl() == r.impl:
-		s += fmt.Sprintf("; with a bias this gate runs the %s reference", eff)
-	default:
+	// Whether a path is the reference depends on the shape alone
+	// (asm.Choose), which a plan and its canonical form share.
+	if eff := r.path.Impl(); eff != r.impl {
 		s += fmt.Sprintf("; this shape runs the %s reference", eff)
 	}
 	// One-token calls without a bias that the implementation hands to
